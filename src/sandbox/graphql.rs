@@ -1,0 +1,628 @@
+//! Upwork's `/graphql` endpoint: parse, validate, check scopes, execute, answer like graphql-java.
+//!
+//! Documents are parsed and validated by apollo-compiler against the full documented schema
+//! (`shared/upwork/schema.graphql`, embedded and parsed once), so a document Upwork would reject
+//! fails here too; [`validation`] turns apollo's diagnostics into the graphql-java error shapes
+//! Upwork sends. A document that asks for a root field the token's scopes do not cover gets
+//! Upwork's scope error and no data. Execution is apollo-compiler's own (aliases, fragments,
+//! directives, `__typename`, null propagation, introspection), over the resolvers in
+//! [`resolvers`], which read the market. The server (`server.rs`) handles HTTP, auth and faults
+//! around this.
+
+mod resolvers;
+mod validation;
+
+use super::Scope;
+use super::market::Market;
+use apollo_compiler::executable::{self, Operation, Selection, SelectionSet};
+use apollo_compiler::parser::SourceSpan;
+use apollo_compiler::resolvers::Execution;
+use apollo_compiler::response::{GraphQLError, JsonMap, JsonValue};
+use apollo_compiler::validation::Valid;
+use apollo_compiler::{ExecutableDocument, Node, Schema};
+use serde::Serialize;
+use std::sync::OnceLock;
+
+/// The documented schema, as generated from Upwork's docs (see `shared/upwork/API.md`).
+const SCHEMA_SDL: &str = include_str!("../../../shared/upwork/schema.graphql");
+
+/// Page size when a search sends no `pagination_eq` (seen live).
+pub(crate) const DEFAULT_PAGE_SIZE: usize = 10;
+
+/// The parsed and validated schema, built on first use.
+pub(crate) fn schema() -> &'static Valid<Schema> {
+    static SCHEMA: OnceLock<Valid<Schema>> = OnceLock::new();
+    SCHEMA.get_or_init(
+        || match Schema::parse_and_validate(SCHEMA_SDL, "schema.graphql") {
+            Ok(schema) => schema,
+            // The schema is embedded at build time; `schema_is_valid` below keeps this unreachable.
+            Err(invalid) => panic!("the embedded Upwork schema is invalid: {}", invalid.errors),
+        },
+    )
+}
+
+/// A GraphQL request body.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Request {
+    pub(crate) query: String,
+    pub(crate) variables: serde_json::Map<String, serde_json::Value>,
+    pub(crate) operation_name: Option<String>,
+}
+
+/// A request body that is not a GraphQL request.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RequestError {
+    #[error("the body is not JSON: {0}")]
+    NotJson(#[from] serde_json::Error),
+    #[error("the body has no `query` string")]
+    NoQuery,
+    #[error("`variables` must be an object")]
+    BadVariables,
+}
+
+impl Request {
+    /// Reads `{"query", "variables", "operationName"}`.
+    pub(crate) fn parse(body: &[u8]) -> Result<Request, RequestError> {
+        let value: serde_json::Value = serde_json::from_slice(body)?;
+        let query = value
+            .get("query")
+            .and_then(serde_json::Value::as_str)
+            .ok_or(RequestError::NoQuery)?
+            .to_owned();
+        let variables = match value.get("variables") {
+            None | Some(serde_json::Value::Null) => serde_json::Map::new(),
+            Some(serde_json::Value::Object(map)) => map.clone(),
+            Some(_) => return Err(RequestError::BadVariables),
+        };
+        let operation_name = value
+            .get("operationName")
+            .and_then(serde_json::Value::as_str)
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned);
+        Ok(Request {
+            query,
+            variables,
+            operation_name,
+        })
+    }
+}
+
+/// What a request may read and how far it may page.
+pub(crate) struct Context<'a> {
+    pub(crate) market: &'a Market,
+    pub(crate) scopes: &'a [Scope],
+    pub(crate) max_page_size: usize,
+    pub(crate) max_offset: usize,
+}
+
+/// The result of running a request.
+pub(crate) enum Outcome {
+    /// HTTP 200 with this body.
+    Response(Response),
+    /// The GraphQL layer itself failed (as a search without `after` does live): HTTP 500.
+    InternalError,
+}
+
+/// A GraphQL response body, serialized in graphql-java's order: `errors` first, then `data`.
+#[derive(Debug, Serialize)]
+pub(crate) struct Response {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<GqlError>,
+    /// `None`: no `data` key; `Some(None)`: `"data": null`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<Option<JsonMap>>,
+    /// The first root field's response key and location, for injected errors.
+    #[serde(skip)]
+    first_root: Option<(String, Vec<Location>)>,
+}
+
+/// One entry of `errors`, with graphql-java's keys and order.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct GqlError {
+    message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<Vec<serde_json::Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extensions: Option<Extensions>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub(crate) struct Location {
+    line: usize,
+    column: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Extensions {
+    classification: String,
+}
+
+impl GqlError {
+    fn new(message: impl Into<String>, locations: Vec<Location>, classification: &str) -> Self {
+        GqlError {
+            message: message.into(),
+            locations,
+            path: None,
+            extensions: Some(Extensions {
+                classification: classification.to_owned(),
+            }),
+        }
+    }
+}
+
+impl Response {
+    fn errors(errors: Vec<GqlError>) -> Self {
+        Response {
+            errors,
+            data: None,
+            first_root: None,
+        }
+    }
+
+    /// Replaces this response by a data-fetching failure of the first root field: with
+    /// `partial`, `data` stays with that field null; without, there is no `data`.
+    pub(crate) fn inject_error(&mut self, partial: bool) {
+        let (key, locations) = self
+            .first_root
+            .clone()
+            .unwrap_or_else(|| ("marketplaceJobPostingsSearch".to_owned(), Vec::new()));
+        let mut error = GqlError::new(
+            format!("Exception while fetching data (/{key}) : Internal server error"),
+            locations,
+            "DataFetchingException",
+        );
+        error.path = Some(vec![serde_json::Value::String(key.clone())]);
+        self.errors = vec![error];
+        self.data = if partial {
+            let mut data = self.data.take().flatten().unwrap_or_default();
+            data.insert(key.as_str(), JsonValue::Null);
+            Some(Some(data))
+        } else {
+            None
+        };
+    }
+
+    /// The body as JSON bytes.
+    pub(crate) fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_else(|_| b"{}".to_vec())
+    }
+}
+
+/// Everything a request produced, with its operation name for the log.
+pub(crate) struct Executed {
+    pub(crate) outcome: Outcome,
+    pub(crate) operation: Option<String>,
+}
+
+/// Runs one request against the market.
+pub(crate) fn execute(request: &Request, ctx: &Context<'_>) -> Executed {
+    let schema = schema();
+    let mut operation_name = request.operation_name.clone();
+    let document =
+        match ExecutableDocument::parse_and_validate(schema, &request.query, "query.graphql") {
+            Ok(document) => document,
+            Err(invalid) => {
+                let errors = validation::translate(&request.query, &invalid.errors);
+                return Executed {
+                    outcome: Outcome::Response(Response::errors(errors)),
+                    operation: operation_name,
+                };
+            }
+        };
+    let operation = match document.operations.get(request.operation_name.as_deref()) {
+        Ok(operation) => operation,
+        Err(_) => {
+            let message = match &request.operation_name {
+                Some(name) => format!("Unknown operation named '{name}'."),
+                None => {
+                    "Must provide operation name if query contains multiple operations.".to_owned()
+                }
+            };
+            return Executed {
+                outcome: Outcome::Response(Response::errors(vec![GqlError::new(
+                    message,
+                    Vec::new(),
+                    "ValidationError",
+                )])),
+                operation: operation_name,
+            };
+        }
+    };
+    if operation_name.is_none() {
+        operation_name = operation.name.as_ref().map(|n| n.to_string());
+    }
+    let outcome = run_operation(&document, operation, request, ctx);
+    Executed {
+        outcome,
+        operation: operation_name,
+    }
+}
+
+fn run_operation(
+    document: &Valid<ExecutableDocument>,
+    operation: &Operation,
+    request: &Request,
+    ctx: &Context<'_>,
+) -> Outcome {
+    let schema = schema();
+    if let Some(denied) = scope_error(document, operation, ctx.scopes) {
+        return Outcome::Response(Response::errors(vec![GqlError {
+            message: denied,
+            locations: Vec::new(),
+            path: None,
+            extensions: None,
+        }]));
+    }
+    if let Some(field) = bad_faith_introspection(document, operation) {
+        return Outcome::Response(Response::errors(vec![GqlError::new(
+            format!(
+                "This request is not asking for introspection in good faith - {field} is present too often!"
+            ),
+            Vec::new(),
+            "BadFaithIntrospection",
+        )]));
+    }
+    let variables = match coerce_variables(document, operation, &request.variables) {
+        Ok(variables) => variables,
+        Err(error) => return Outcome::Response(Response::errors(vec![error])),
+    };
+    let root = resolvers::QueryRoot::new(ctx);
+    let executed = Execution::new(schema, document)
+        .operation(operation)
+        .coerced_variable_values(&variables)
+        .enable_schema_introspection(true)
+        .execute_sync(&root);
+    if root.internal_error() {
+        return Outcome::InternalError;
+    }
+    let first_root = first_root_field(document, operation);
+    match executed {
+        Ok(response) => Outcome::Response(Response {
+            errors: response.errors.into_iter().map(execution_error).collect(),
+            data: Some(response.data),
+            first_root,
+        }),
+        Err(error) => Outcome::Response(Response::errors(vec![GqlError::new(
+            error.message().to_string(),
+            locations(document, error.location()),
+            "ExecutionAborted",
+        )])),
+    }
+}
+
+/// Which scopes a root field needs; `None`: none the sandbox can grant (every other root field,
+/// every mutation), so such a field always gets the scope error, as with a read-only Upwork key.
+fn required_scopes(root_type: &str, field: &str) -> Option<&'static [Scope]> {
+    const JOBS: &[Scope] = &[Scope::CommonRead, Scope::JobPostingsRead];
+    const COMMON: &[Scope] = &[Scope::CommonRead];
+    match (root_type, field) {
+        ("Query", "marketplaceJobPostingsSearch" | "marketplaceJobPosting") => Some(JOBS),
+        ("Query", "user" | "organization" | "companySelector") => Some(COMMON),
+        _ => None,
+    }
+}
+
+/// Fields under the served root fields that need scopes no sandbox key has: data for clients,
+/// agencies and enterprises (proposals received, time reports, offers, permissions). Upwork
+/// refuses such sub-fields to an ordinary key and fails the whole query (API.md, "seen").
+const REFUSED_FIELDS: &[&str] = &[
+    "CurrentOrganization.agencyContractTimeReport",
+    "CurrentOrganization.agencyOffers",
+    "CurrentOrganization.agencyTimeReport",
+    "CurrentOrganization.clientContractTimeReport",
+    "CurrentOrganization.clientOffers",
+    "CurrentOrganization.clientTimeReport",
+    "CurrentOrganization.jobPosting",
+    "CurrentOrganization.privateTalentClouds",
+    "CurrentOrganization.staffs",
+    "CurrentOrganization.userPermissions",
+    "CurrentUser.contractTimeReport",
+    "CurrentUser.offer",
+    "CurrentUser.timeReport",
+    "CurrentUser.userPermissions",
+    "FreelancerProfile.privateTalentCloud",
+    "FreelancerProfileContract.job",
+    "GenericOrganization.agencyOffers",
+    "GenericOrganization.clientOffers",
+    "GenericOrganization.jobPosting",
+    "MarketplaceJobPosting.clientProposals",
+    "MarketplaceJobPosting.customFields",
+    "PrivateCompanyInfo.jobPosts",
+];
+
+/// Upwork's scope error, when the token may not read some of the selected fields: a root field
+/// its key's scopes do not cover, or a [refused field](REFUSED_FIELDS) anywhere below. It lists
+/// `Type.field` for each such field and every field selected under it, in document order (the
+/// order of the documented example `[Query.user, CurrentUser.id]`).
+fn scope_error(
+    document: &ExecutableDocument,
+    operation: &Operation,
+    scopes: &[Scope],
+) -> Option<String> {
+    let mut denied: Vec<String> = Vec::new();
+    let mut roots = Vec::new();
+    collect_fields(document, &operation.selection_set, &mut |ty, field| {
+        roots.push((ty.to_owned(), field));
+    });
+    for (ty, field) in roots {
+        if field.name.starts_with("__") {
+            continue;
+        }
+        let allowed = required_scopes(&ty, &field.name)
+            .is_some_and(|needed| needed.iter().all(|scope| scopes.contains(scope)));
+        if allowed {
+            find_refused(document, &field.selection_set, &mut denied);
+        } else {
+            denied.push(format!("{ty}.{}", field.name));
+            deny_below(document, &field.selection_set, &mut denied);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    denied.retain(|coordinate| seen.insert(coordinate.clone()));
+    (!denied.is_empty()).then(|| {
+        format!(
+            "The client or authentication token doesn't have enough oauth2 permissions/scopes to access: [{}].",
+            denied.join(", ")
+        )
+    })
+}
+
+/// Adds every field selected in `set` (level by level) to `denied`.
+fn deny_below(document: &ExecutableDocument, set: &SelectionSet, denied: &mut Vec<String>) {
+    let mut children = Vec::new();
+    collect_fields(document, set, &mut |ty, child| {
+        if !child.name.starts_with("__") {
+            denied.push(format!("{ty}.{}", child.name));
+        }
+        children.push(&child.selection_set);
+    });
+    for child in children {
+        deny_below(document, child, denied);
+    }
+}
+
+/// Adds each refused field under `set`, with everything selected under it, to `denied`.
+fn find_refused(document: &ExecutableDocument, set: &SelectionSet, denied: &mut Vec<String>) {
+    let mut fields = Vec::new();
+    collect_fields(document, set, &mut |ty, field| {
+        fields.push((format!("{ty}.{}", field.name), field));
+    });
+    for (coordinate, field) in fields {
+        if REFUSED_FIELDS.contains(&coordinate.as_str()) {
+            denied.push(coordinate);
+            deny_below(document, &field.selection_set, denied);
+        } else {
+            find_refused(document, &field.selection_set, denied);
+        }
+    }
+}
+
+/// Calls `visit(parent type, field)` for each field of a selection set, fragments expanded.
+fn collect_fields<'d>(
+    document: &'d ExecutableDocument,
+    set: &'d SelectionSet,
+    visit: &mut impl FnMut(&str, &'d Node<executable::Field>),
+) {
+    for selection in &set.selections {
+        match selection {
+            Selection::Field(field) => visit(set.ty.as_str(), field),
+            Selection::InlineFragment(inline) => {
+                collect_fields(document, &inline.selection_set, visit);
+            }
+            Selection::FragmentSpread(spread) => {
+                if let Some(fragment) = document.fragments.get(&spread.fragment_name) {
+                    collect_fields(document, &fragment.selection_set, visit);
+                }
+            }
+        }
+    }
+}
+
+/// graphql-java's good-faith introspection rule (Upwork refuses `__Type.inputFields` twice): the
+/// first meta field selected more often than once, if any.
+fn bad_faith_introspection(
+    document: &ExecutableDocument,
+    operation: &Operation,
+) -> Option<&'static str> {
+    const LIMITED: [&str; 6] = [
+        "__schema",
+        "__type",
+        "__Type.fields",
+        "__Type.inputFields",
+        "__Type.interfaces",
+        "__Type.possibleTypes",
+    ];
+    let mut counts = [0usize; LIMITED.len()];
+    let mut stack = vec![&operation.selection_set];
+    let mut visited = 0usize;
+    while let Some(set) = stack.pop() {
+        visited += 1;
+        if visited > 10_000 {
+            break;
+        }
+        collect_fields(document, set, &mut |ty, field| {
+            let name = if ty == "__Type" {
+                format!("__Type.{}", field.name)
+            } else {
+                field.name.to_string()
+            };
+            if let Some(i) = LIMITED.iter().position(|limited| *limited == name) {
+                counts[i] += 1;
+            }
+            stack.push(&field.selection_set);
+        });
+    }
+    LIMITED
+        .iter()
+        .zip(counts)
+        .find(|(_, count)| *count > 1)
+        .map(|(name, _)| *name)
+}
+
+/// Variable values coerced to the operation's declared types, or graphql-java's error.
+fn coerce_variables(
+    document: &Valid<ExecutableDocument>,
+    operation: &Operation,
+    raw: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Valid<JsonMap>, GqlError> {
+    for definition in &operation.variables {
+        let provided = raw
+            .get(definition.name.as_str())
+            .is_some_and(|v| !v.is_null());
+        if definition.ty.is_non_null() && definition.default_value.is_none() && !provided {
+            let name = &definition.name;
+            return Err(GqlError::new(
+                format!(
+                    "Variable '{name}' has an invalid value: Variable '{name}' has coerced Null value for NonNull type '{}'",
+                    definition.ty
+                ),
+                locations(document, definition.location()),
+                "ValidationError",
+            ));
+        }
+    }
+    let values: JsonMap = raw
+        .iter()
+        .map(|(k, v)| (k.as_str().into(), resolvers::to_json_value(v)))
+        .collect();
+    apollo_compiler::request::coerce_variable_values(schema(), operation, &values).map_err(
+        |error| {
+            let offset = error.location().map(|l| l.offset());
+            let name = operation
+                .variables
+                .iter()
+                .find(|v| {
+                    v.location()
+                        .zip(offset)
+                        .is_some_and(|(span, at)| span.offset() <= at && at < span.end_offset())
+                })
+                .or(operation.variables.first())
+                .map(|v| v.name.to_string())
+                .unwrap_or_default();
+            GqlError::new(
+                format!(
+                    "Variable '{name}' has an invalid value: {}",
+                    error.message()
+                ),
+                locations(document, error.location()),
+                "ValidationError",
+            )
+        },
+    )
+}
+
+/// The first root field's response key and location.
+fn first_root_field(
+    document: &ExecutableDocument,
+    operation: &Operation,
+) -> Option<(String, Vec<Location>)> {
+    let mut first = None;
+    collect_fields(document, &operation.selection_set, &mut |_, field| {
+        if first.is_none() {
+            first = Some((
+                field.response_key().to_string(),
+                locations(document, field.location()),
+            ));
+        }
+    });
+    first
+}
+
+fn locations(document: &ExecutableDocument, span: Option<SourceSpan>) -> Vec<Location> {
+    span.and_then(|s| s.line_column(&document.sources))
+        .map(|lc| Location {
+            line: lc.line,
+            column: lc.column,
+        })
+        .into_iter()
+        .collect()
+}
+
+/// An execution (field) error in graphql-java's words.
+fn execution_error(error: GraphQLError) -> GqlError {
+    let path: Vec<serde_json::Value> = error
+        .path
+        .iter()
+        .map(|segment| serde_json::to_value(segment).unwrap_or_default())
+        .collect();
+    let slash_path: String = path
+        .iter()
+        .map(|segment| match segment {
+            serde_json::Value::String(s) => format!("/{s}"),
+            other => format!("/{other}"),
+        })
+        .collect();
+    let (message, classification) = if let Some(reason) =
+        error.message.strip_prefix("resolver error: ")
+    {
+        (
+            format!("Exception while fetching data ({slash_path}) : {reason}"),
+            "DataFetchingException",
+        )
+    } else if let Some(rest) = error.message.strip_prefix("non-null type ") {
+        let ty = rest.trim_end_matches(" resolved to null");
+        (
+            format!(
+                "The field at path '{slash_path}' was declared as a non null type, but the code involved in retrieving data has wrongly returned a null value.  The graphql specification requires that the parent field be set to null, or if that is non nullable that it bubble up null to its parent and so on. The non-nullable type is '{}'",
+                ty.trim_end_matches('!')
+            ),
+            "NullValueInNonNullableField",
+        )
+    } else {
+        (error.message.clone(), "DataFetchingException")
+    };
+    GqlError {
+        message,
+        locations: error
+            .locations
+            .iter()
+            .map(|lc| Location {
+                line: lc.line,
+                column: lc.column,
+            })
+            .collect(),
+        path: (!path.is_empty()).then_some(path),
+        extensions: Some(Extensions {
+            classification: classification.to_owned(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use apollo_compiler::executable::OperationType;
+
+    #[test]
+    fn schema_is_valid() {
+        assert!(
+            schema()
+                .get_object("MarketplaceJobPostingSearchResult")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn scope_error_lists_root_then_children_in_document_order() {
+        let document = ExecutableDocument::parse_and_validate(
+            schema(),
+            "{ user { id name } }",
+            "query.graphql",
+        )
+        .expect("valid document");
+        let operation = document.operations.get(None).expect("one operation");
+        assert_eq!(operation.operation_type, OperationType::Query);
+        assert_eq!(
+            scope_error(&document, operation, &[Scope::JobPostingsRead]).as_deref(),
+            Some(
+                "The client or authentication token doesn't have enough oauth2 permissions/scopes to access: [Query.user, CurrentUser.id, CurrentUser.name]."
+            )
+        );
+        assert_eq!(
+            scope_error(&document, operation, &[Scope::CommonRead]),
+            None
+        );
+    }
+}

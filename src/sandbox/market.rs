@@ -1,0 +1,945 @@
+//! The synthetic job market behind the sandbox: seeded, realistic postings that keep moving.
+//!
+//! A [`Market`] starts with `initial_postings` open postings published over the `history` before
+//! `start`, then moves when its owner advances the clock with [`Market::advance_to`]: postings
+//! arrive, close and change (applicants, renewals) as three Poisson processes at the configured
+//! hourly rates. Everything is derived from the seed: a posting's content comes from a random
+//! stream keyed by the seed and the posting's position, and each event process has its own stream,
+//! so the same seed and the same calls give the same market, and advancing to `t` in one step or in
+//! several gives the same market too. Tests and the fault injector can also push the market by hand
+//! with [`Market::arrive`], [`Market::close`], [`Market::close_id`] and [`Market::change`].
+//!
+//! Postings are kept in publication order (ids grow with publication time), which gives
+//! [`search`](super::search) its `RECENCY` order for free and makes a lookup by id a binary search.
+//! [`node`](super::node) renders a posting in Upwork's wire format; the vocabulary the generator
+//! draws from (categories, skills, title and description templates, client locations) lives in
+//! `market/words.rs`.
+
+mod words;
+
+use std::fmt;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use rust_decimal::Decimal;
+
+use super::search::WordIndex;
+
+/// How the synthetic market starts and how fast it moves.
+#[derive(Debug, Clone)]
+pub struct MarketConfig {
+    /// Seed for everything the market generates.
+    pub seed: u64,
+    /// The market's clock at creation; initial postings are published before it.
+    pub start: DateTime<Utc>,
+    /// How many open postings exist at `start`.
+    pub initial_postings: usize,
+    /// How far before `start` the initial postings were published.
+    pub history: Duration,
+    /// Mean number of new postings per hour of market time.
+    pub arrivals_per_hour: f64,
+    /// Mean number of postings closed per hour of market time.
+    pub closes_per_hour: f64,
+    /// Mean number of posting changes (applicants, renewals) per hour of market time.
+    pub changes_per_hour: f64,
+}
+
+impl Default for MarketConfig {
+    fn default() -> Self {
+        MarketConfig {
+            seed: 1,
+            start: Utc::now().trunc_subsecs(0),
+            initial_postings: 3000,
+            history: Duration::days(3),
+            arrivals_per_hour: 60.0,
+            closes_per_hour: 6.0,
+            changes_per_hour: 30.0,
+        }
+    }
+}
+
+/// An Upwork job category (the top level of the occupation ontology).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Category {
+    /// Numeric ontology id, as `categoryIds_any` takes it.
+    pub id: &'static str,
+    /// The slug the search node carries in `category`.
+    pub slug: &'static str,
+    /// Display label (`occupations.category.prefLabel`).
+    pub label: &'static str,
+    /// Semantic ontology id (`upworkOccupation:…`).
+    pub ontology_id: &'static str,
+}
+
+/// An Upwork job subcategory.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Subcategory {
+    /// Numeric ontology id, as `subcategoryIds_any` takes it.
+    pub id: &'static str,
+    /// The slug the search node carries in `subcategory`.
+    pub slug: &'static str,
+    /// Display label (`occupations.subCategories[].prefLabel`).
+    pub label: &'static str,
+    /// Semantic ontology id.
+    pub ontology_id: &'static str,
+}
+
+/// An Upwork occupation (the "service" below a subcategory).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Occupation {
+    /// Numeric ontology id, as `occupationIds_any` takes it.
+    pub id: &'static str,
+    /// Display label (`occupations.occupationService.prefLabel`).
+    pub label: &'static str,
+    /// Semantic ontology id.
+    pub ontology_id: &'static str,
+}
+
+/// A skill as job postings list it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Skill {
+    /// Legacy skill slug, e.g. `react-native`.
+    pub name: &'static str,
+    /// Display name, e.g. `React Native`.
+    pub pretty_name: &'static str,
+}
+
+impl Skill {
+    /// The skill's ontology uid: 19 digits, stable for a name across runs and seeds.
+    pub fn id(&self) -> String {
+        format!(
+            "1031626{:012}",
+            fnv1a(self.name.as_bytes()) % 1_000_000_000_000
+        )
+    }
+}
+
+/// A country clients post from.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Country {
+    /// Full English name, e.g. `United States`.
+    pub name: &'static str,
+    /// ISO 3166-1 alpha-2 code.
+    pub iso2: &'static str,
+    /// ISO 3166-1 alpha-3 code.
+    pub iso3: &'static str,
+    /// Whether the country is in the EU (`Country.region`).
+    pub eu: bool,
+    /// International dialling prefix, e.g. `+1`.
+    pub phone_code: &'static str,
+}
+
+/// Hourly or fixed price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobType {
+    /// Paid by the hour.
+    Hourly,
+    /// One fixed budget.
+    Fixed,
+}
+
+impl JobType {
+    /// The `ContractType` enum value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobType::Hourly => "HOURLY",
+            JobType::Fixed => "FIXED",
+        }
+    }
+}
+
+/// Weekly workload of an hourly job (`EngagementType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Workload {
+    /// More than 30 hours a week.
+    FullTime,
+    /// Less than 30 hours a week.
+    PartTime,
+    /// Occasional work.
+    AsNeeded,
+    /// The client did not say.
+    NotSure,
+}
+
+impl Workload {
+    /// All values, in schema order.
+    pub const ALL: [Workload; 4] = [
+        Workload::FullTime,
+        Workload::PartTime,
+        Workload::AsNeeded,
+        Workload::NotSure,
+    ];
+
+    /// The `EngagementType` enum value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Workload::FullTime => "FULL_TIME",
+            Workload::PartTime => "PART_TIME",
+            Workload::AsNeeded => "AS_NEEDED",
+            Workload::NotSure => "NOT_SURE",
+        }
+    }
+
+    /// The text the search node carries in `engagement`.
+    pub fn engagement_label(self) -> &'static str {
+        match self {
+            Workload::FullTime => "More than 30 hrs/week",
+            Workload::PartTime => "Less than 30 hrs/week",
+            Workload::AsNeeded => "Less than 10 hrs/week",
+            Workload::NotSure => "Hours to be determined",
+        }
+    }
+
+    /// Hours a week assumed when a weekly budget is derived from an hourly rate.
+    fn hours_per_week(self) -> u32 {
+        match self {
+            Workload::FullTime => 40,
+            Workload::PartTime => 20,
+            Workload::AsNeeded | Workload::NotSure => 10,
+        }
+    }
+}
+
+/// How long the client expects the work to last (`JobDuration`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobDuration {
+    /// Less than a week.
+    Week,
+    /// Less than a month.
+    Month,
+    /// One to three months.
+    Quarter,
+    /// Three to six months.
+    Semester,
+    /// More than six months.
+    Ongoing,
+}
+
+/// The `EngagementDuration` object of a posting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngagementDuration {
+    /// Ontology id of the duration.
+    pub id: &'static str,
+    /// Display label, same as `durationLabel`.
+    pub label: &'static str,
+    /// Length in weeks.
+    pub weeks: u32,
+}
+
+impl JobDuration {
+    /// The `JobDuration` enum value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobDuration::Week => "WEEK",
+            JobDuration::Month => "MONTH",
+            JobDuration::Quarter => "QUARTER",
+            JobDuration::Semester => "SEMESTER",
+            JobDuration::Ongoing => "ONGOING",
+        }
+    }
+
+    /// The `durationLabel` text.
+    pub fn label(self) -> &'static str {
+        self.engagement_duration().label
+    }
+
+    /// The `engagementDuration` object.
+    pub fn engagement_duration(self) -> EngagementDuration {
+        let (id, label, weeks) = match self {
+            JobDuration::Week => ("1", "Less than 1 week", 1),
+            JobDuration::Month => ("2", "Less than 1 month", 4),
+            JobDuration::Quarter => ("3", "1 to 3 months", 13),
+            JobDuration::Semester => ("4", "3 to 6 months", 26),
+            JobDuration::Ongoing => ("5", "More than 6 months", 52),
+        };
+        EngagementDuration { id, label, weeks }
+    }
+}
+
+/// Contractor tier the client asks for (`FreelancerProfileExperienceLevel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExperienceLevel {
+    /// Not stated by the client.
+    None,
+    /// Entry level.
+    EntryLevel,
+    /// Intermediate.
+    Intermediate,
+    /// Expert.
+    Expert,
+}
+
+impl ExperienceLevel {
+    /// The enum value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExperienceLevel::None => "NONE",
+            ExperienceLevel::EntryLevel => "ENTRY_LEVEL",
+            ExperienceLevel::Intermediate => "INTERMEDIATE",
+            ExperienceLevel::Expert => "EXPERT",
+        }
+    }
+}
+
+/// Where an hourly job's rate range comes from (`JobPostingHourlyBudgetType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HourlyBudgetType {
+    /// Upwork's suggested range, accepted by the client.
+    Default,
+    /// A range the client typed.
+    Manual,
+    /// No range given.
+    NotProvided,
+}
+
+impl HourlyBudgetType {
+    /// The enum value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HourlyBudgetType::Default => "DEFAULT",
+            HourlyBudgetType::Manual => "MANUAL",
+            HourlyBudgetType::NotProvided => "NOT_PROVIDED",
+        }
+    }
+}
+
+/// A client's payment verification (`ClientVerificationStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VerificationStatus {
+    /// Payment method verified.
+    Verified,
+    /// No verified payment method.
+    NotVerified,
+    /// Active account, payment method not verified.
+    ActiveButNotVerified,
+    /// Verification under way.
+    VerificationInProgress,
+    /// Unknown to Upwork.
+    Unknown,
+}
+
+impl VerificationStatus {
+    /// The enum value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerificationStatus::Verified => "VERIFIED",
+            VerificationStatus::NotVerified => "NOT_VERIFIED",
+            VerificationStatus::ActiveButNotVerified => "ACTIVE_BUT_NOT_VERIFIED",
+            VerificationStatus::VerificationInProgress => "VERIFICATION_IN_PROGRESS",
+            VerificationStatus::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// Where a client is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClientLocation {
+    /// The client's country.
+    pub country: &'static Country,
+    /// Whether this client's `country` is sent as the ISO-3 code instead of the full name.
+    pub country_as_iso3: bool,
+    /// City, when the client gave one.
+    pub city: Option<&'static str>,
+    /// State or province, for countries that have them.
+    pub state: Option<&'static str>,
+    /// IANA time zone name.
+    pub timezone: &'static str,
+    /// Offset from UTC in seconds (daylight saving ignored).
+    pub offset_to_utc_secs: i32,
+}
+
+impl ClientLocation {
+    /// The `country` text as the search node carries it: full name, or ISO-3 for some clients.
+    pub fn country_text(&self) -> &'static str {
+        if self.country_as_iso3 {
+            self.country.iso3
+        } else {
+            self.country.name
+        }
+    }
+}
+
+/// The client who posted a job, as job search shows it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Client {
+    /// Company record id (`companyRid`).
+    pub company_rid: u64,
+    /// Company organization uid (`companyOrgUid`).
+    pub company_org_uid: u64,
+    /// The posting user's id (`edcUserId`).
+    pub edc_user_id: u64,
+    /// Freelancers hired so far; never more than `total_posted_jobs`.
+    pub total_hires: u32,
+    /// Jobs posted so far.
+    pub total_posted_jobs: u32,
+    /// Money spent on Upwork, when the client shows it.
+    pub total_spent: Option<Decimal>,
+    /// Payment verification, when known.
+    pub verification_status: Option<VerificationStatus>,
+    /// Where the client is.
+    pub location: ClientLocation,
+    /// Reviews received; never more than `total_hires`.
+    pub total_reviews: u32,
+    /// Average feedback, 0 to 5; 0 when there are no reviews.
+    pub total_feedback: f64,
+    /// Whether the client hides its spending details.
+    pub has_financial_privacy: bool,
+    /// Whether the client is an enterprise account.
+    pub enterprise: bool,
+}
+
+/// One job posting, with everything the search node and the job aggregate show.
+#[derive(Debug, Clone)]
+pub struct Posting {
+    /// 19-digit numeric id, unique in the market and increasing with publication.
+    pub id: String,
+    /// Upwork's record number for the posting.
+    pub record_number: u64,
+    /// Job title.
+    pub title: String,
+    /// Job description, several sentences that mention the skills.
+    pub description: String,
+    /// When the client created the draft.
+    pub created: DateTime<Utc>,
+    /// When the posting went public; never changes, renewal included.
+    pub published: DateTime<Utc>,
+    /// When the client last renewed the posting.
+    pub renewed: Option<DateTime<Utc>>,
+    /// Hourly or fixed price.
+    pub job_type: JobType,
+    /// Fixed budget in USD; zero for hourly jobs.
+    pub amount: Decimal,
+    /// Where the hourly range comes from; `None` for fixed-price jobs.
+    pub hourly_budget_type: Option<HourlyBudgetType>,
+    /// Lowest hourly rate in USD (hourly jobs with a range only).
+    pub hourly_min: Option<Decimal>,
+    /// Highest hourly rate in USD, at least `hourly_min`.
+    pub hourly_max: Option<Decimal>,
+    /// Weekly budget in USD, for some hourly jobs.
+    pub weekly_budget: Option<Decimal>,
+    /// Expected duration, when given.
+    pub duration: Option<JobDuration>,
+    /// Weekly workload; hourly jobs only.
+    pub workload: Option<Workload>,
+    /// Contractor tier asked for.
+    pub experience_level: ExperienceLevel,
+    /// Job category.
+    pub category: &'static Category,
+    /// Job subcategory (inside `category`).
+    pub subcategory: &'static Subcategory,
+    /// Occupation (inside `subcategory`).
+    pub occupation: &'static Occupation,
+    /// Skills, the first one the main one.
+    pub skills: Vec<&'static Skill>,
+    /// Freelancers the client still wants to hire.
+    pub freelancers_to_hire: u32,
+    /// Proposals received.
+    pub total_applicants: u32,
+    /// Invitations the client sent.
+    pub invites_sent: u32,
+    /// Applicants invited to interview.
+    pub interviewing: u32,
+    /// Times the posting was shown in search.
+    pub impressions: u32,
+    /// Whether the posting is a premium one.
+    pub premium: bool,
+    /// Whether the posting comes from an enterprise client.
+    pub enterprise: bool,
+    /// Countries the client prefers freelancers from (full names).
+    pub preferred_locations: Vec<&'static str>,
+    /// Whether `preferred_locations` is a requirement.
+    pub preferred_location_mandatory: bool,
+    /// The client.
+    pub client: Client,
+    /// Whether the posting still appears in search.
+    pub open: bool,
+    /// When the posting was closed.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl Posting {
+    /// The posting's ciphertext: `~02` followed by the id (the job URL ends in it).
+    pub fn ciphertext(&self) -> String {
+        format!("~02{}", self.id)
+    }
+
+    /// The `engagement` text: the workload label of hourly jobs, nothing for fixed-price ones.
+    pub fn engagement(&self) -> Option<&'static str> {
+        self.workload.map(Workload::engagement_label)
+    }
+}
+
+/// What one [`Market::advance_to`] did, in event order.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Activity {
+    /// Ids of postings that arrived.
+    pub arrived: Vec<String>,
+    /// Ids of postings that closed.
+    pub closed: Vec<String>,
+    /// Ids of postings that changed (a posting changed twice appears twice).
+    pub changed: Vec<String>,
+}
+
+/// The seeded, moving job market; see the module documentation.
+pub struct Market {
+    seed: u64,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+    /// Every posting ever generated, in (published, id) order.
+    postings: Vec<Posting>,
+    /// Indices of open postings, in no particular order, for O(1) random picks.
+    open: Vec<u32>,
+    /// For each posting, its position in `open`, or `CLOSED`.
+    open_pos: Vec<u32>,
+    next_id: u64,
+    next_record: u64,
+    /// Random stream for the hand-driven operations (`arrive`, `close`, `change`).
+    manual: SmallRng,
+    arrivals: Process,
+    closes: Process,
+    changes: Process,
+    /// Which words each posting contains, built by the first text search.
+    word_index: Mutex<WordIndex>,
+}
+
+impl fmt::Debug for Market {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Market")
+            .field("seed", &self.seed)
+            .field("now", &self.now)
+            .field("postings", &self.postings.len())
+            .field("open", &self.open.len())
+            .finish_non_exhaustive()
+    }
+}
+
+const CLOSED: u32 = u32::MAX;
+
+/// One Poisson event process: its own timing and choice streams, so each is reproducible alone.
+#[derive(Debug, Clone)]
+struct Process {
+    per_sec: f64,
+    /// Seconds after `start` of the next event (infinite when the rate is zero).
+    next_secs: f64,
+    timing: SmallRng,
+    choice: SmallRng,
+}
+
+impl Process {
+    fn new(seed: u64, salt: u64, per_hour: f64) -> Process {
+        let per_sec = if per_hour.is_finite() && per_hour > 0.0 {
+            per_hour / 3600.0
+        } else {
+            0.0
+        };
+        let mut process = Process {
+            per_sec,
+            next_secs: 0.0,
+            timing: SmallRng::seed_from_u64(mix(seed, salt)),
+            choice: SmallRng::seed_from_u64(mix(seed, salt ^ 0xC401CE)),
+        };
+        process.step();
+        process
+    }
+
+    fn step(&mut self) {
+        if self.per_sec <= 0.0 {
+            self.next_secs = f64::INFINITY;
+            return;
+        }
+        let u: f64 = self.timing.random();
+        self.next_secs += -(1.0 - u).ln() / self.per_sec;
+    }
+}
+
+#[derive(Clone, Copy)]
+enum EventKind {
+    Arrive,
+    Close,
+    Change,
+}
+
+const SALT_POSTING: u64 = 0x5053_5449_4E47;
+const SALT_CLIENT: u64 = 0x434C_4945_4E54;
+const SALT_INITIAL: u64 = 0x494E_4954;
+const SALT_MANUAL: u64 = 0x4D41_4E55;
+const SALT_ARRIVE: u64 = 0x4152_5256;
+const SALT_CLOSE: u64 = 0x434C_4F53;
+const SALT_CHANGE: u64 = 0x4348_4E47;
+
+impl Market {
+    /// Generates the initial market described by `config`.
+    pub fn new(config: MarketConfig) -> Market {
+        let seed = config.seed;
+        let start = config.start;
+        let mut market = Market {
+            seed,
+            start,
+            now: start,
+            postings: Vec::with_capacity(config.initial_postings),
+            open: Vec::with_capacity(config.initial_postings),
+            open_pos: Vec::with_capacity(config.initial_postings),
+            // Upwork's ids in 2025 are around 1.9e18 and grow with time.
+            next_id: 1_900_000_000_000_000_000 + mix(seed, 1) % 50_000_000_000_000_000,
+            next_record: 38_000_000 + mix(seed, 2) % 2_000_000,
+            manual: SmallRng::seed_from_u64(mix(seed, SALT_MANUAL)),
+            arrivals: Process::new(seed, SALT_ARRIVE, config.arrivals_per_hour),
+            closes: Process::new(seed, SALT_CLOSE, config.closes_per_hour),
+            changes: Process::new(seed, SALT_CHANGE, config.changes_per_hour),
+            word_index: Mutex::new(WordIndex::default()),
+        };
+        let span = config.history.num_seconds().max(0);
+        let mut rng = SmallRng::seed_from_u64(mix(seed, SALT_INITIAL));
+        let mut offsets: Vec<i64> = (0..config.initial_postings)
+            .map(|_| rng.random_range(0..=span))
+            .collect();
+        offsets.sort_unstable();
+        for offset in offsets {
+            let published = start - Duration::seconds(span - offset);
+            let index = market.push_new(published);
+            market.age_initial(index, &mut rng);
+        }
+        market
+    }
+
+    /// The market's clock: `start`, or the latest time it was advanced to.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// Moves the clock forward to `t`, generating the arrivals, closes and changes that fall in
+    /// between, each stamped with its own time; a `t` before the current time does nothing.
+    pub fn advance_to(&mut self, t: DateTime<Utc>) -> Activity {
+        let mut activity = Activity::default();
+        if t <= self.now {
+            return activity;
+        }
+        let limit = (t - self.start).num_seconds() as f64;
+        loop {
+            let (kind, secs) = [
+                (EventKind::Arrive, self.arrivals.next_secs),
+                (EventKind::Close, self.closes.next_secs),
+                (EventKind::Change, self.changes.next_secs),
+            ]
+            .into_iter()
+            .fold((EventKind::Arrive, f64::INFINITY), |best, next| {
+                if next.1 < best.1 { next } else { best }
+            });
+            let whole = secs.floor();
+            if whole > limit {
+                break;
+            }
+            let at = self.start + Duration::seconds(whole as i64);
+            match kind {
+                EventKind::Arrive => {
+                    let index = self.push_new(at);
+                    activity.arrived.push(self.postings[index].id.clone());
+                    self.arrivals.step();
+                }
+                EventKind::Close => {
+                    if let Some(index) = pick_open(&self.open, &mut self.closes.choice) {
+                        self.close_index(index, at);
+                        activity.closed.push(self.postings[index].id.clone());
+                    }
+                    self.closes.step();
+                }
+                EventKind::Change => {
+                    if let Some(index) = pick_open(&self.open, &mut self.changes.choice) {
+                        let delta = ChangeDelta::draw(&mut self.changes.choice);
+                        self.change_index(index, at, delta);
+                        activity.changed.push(self.postings[index].id.clone());
+                    }
+                    self.changes.step();
+                }
+            }
+        }
+        self.now = t;
+        activity
+    }
+
+    /// Publishes `n` new postings now and returns their ids.
+    pub fn arrive(&mut self, n: usize) -> Vec<String> {
+        let at = self.now.trunc_subsecs(0);
+        (0..n)
+            .map(|_| {
+                let index = self.push_new(at);
+                self.postings[index].id.clone()
+            })
+            .collect()
+    }
+
+    /// Closes `n` open postings picked at random (fewer if fewer are open) and returns their ids.
+    pub fn close(&mut self, n: usize) -> Vec<String> {
+        let at = self.now.trunc_subsecs(0);
+        let mut closed = Vec::with_capacity(n.min(self.open.len()));
+        for _ in 0..n {
+            let Some(index) = pick_open(&self.open, &mut self.manual) else {
+                break;
+            };
+            self.close_index(index, at);
+            closed.push(self.postings[index].id.clone());
+        }
+        closed
+    }
+
+    /// Closes the posting with this id; false when there is none or it is already closed.
+    pub fn close_id(&mut self, id: &str) -> bool {
+        match self.index_of(id) {
+            Some(index) if self.postings[index].open => {
+                let at = self.now.trunc_subsecs(0);
+                self.close_index(index, at);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Changes `n` open postings picked at random: more applicants and impressions, some renewed
+    /// now. Returns their ids (a posting may be picked more than once).
+    pub fn change(&mut self, n: usize) -> Vec<String> {
+        let at = self.now.trunc_subsecs(0);
+        let mut changed = Vec::with_capacity(n);
+        for _ in 0..n {
+            let Some(index) = pick_open(&self.open, &mut self.manual) else {
+                break;
+            };
+            let delta = ChangeDelta::draw(&mut self.manual);
+            self.change_index(index, at, delta);
+            changed.push(self.postings[index].id.clone());
+        }
+        changed
+    }
+
+    /// Adds `more` applicants to the posting with this id, as a proposal arriving would; false
+    /// when there is no such posting.
+    pub fn add_applicants(&mut self, id: &str, more: u32) -> bool {
+        match self.index_of(id) {
+            Some(index) => {
+                let posting = &mut self.postings[index];
+                posting.total_applicants = posting.total_applicants.saturating_add(more);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The posting with this id, open or closed.
+    pub fn get(&self, id: &str) -> Option<&Posting> {
+        self.index_of(id).map(|index| &self.postings[index])
+    }
+
+    /// Open postings, oldest first.
+    pub fn open_postings(&self) -> impl Iterator<Item = &Posting> {
+        self.postings.iter().filter(|p| p.open)
+    }
+
+    /// Every posting ever generated, open or closed, oldest first (by published time, then id).
+    pub fn postings(&self) -> &[Posting] {
+        &self.postings
+    }
+
+    /// How many postings are open.
+    pub fn len_open(&self) -> usize {
+        self.open.len()
+    }
+
+    /// The word index, for search; posting text never changes, so it only ever grows.
+    pub(crate) fn word_index(&self) -> MutexGuard<'_, WordIndex> {
+        self.word_index.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn index_of(&self, id: &str) -> Option<usize> {
+        // Ids are 19 digits, so comparing them as numbers is comparing them as text.
+        let wanted: u64 = id.parse().ok()?;
+        self.postings
+            .binary_search_by(|p| p.id.parse::<u64>().unwrap_or(0).cmp(&wanted))
+            .ok()
+    }
+
+    /// Generates the next posting, published at `at`, and returns its index.
+    fn push_new(&mut self, at: DateTime<Utc>) -> usize {
+        let index = self.postings.len();
+        let key = index as u64;
+        self.next_id += 1 + mix(self.seed ^ SALT_POSTING, key) % 4_000_000;
+        self.next_record += 1 + mix(self.seed ^ SALT_POSTING, !key) % 3;
+        let mut rng = SmallRng::seed_from_u64(mix(self.seed ^ SALT_POSTING, key));
+        let client = client_for(self.seed, index as u64, &mut rng);
+        let posting = words::generate(&mut rng, self.next_id, self.next_record, at, client);
+        self.postings.push(posting);
+        self.open_pos.push(self.open.len() as u32);
+        self.open.push(index as u32);
+        index
+    }
+
+    /// Gives an initial posting the history it would have by `start`: applicants, impressions,
+    /// sometimes a renewal.
+    fn age_initial(&mut self, index: usize, rng: &mut SmallRng) {
+        let start = self.start;
+        let posting = &mut self.postings[index];
+        let age_secs = (start - posting.published).num_seconds().max(0);
+        let hours = age_secs as f64 / 3600.0;
+        let popularity: f64 = rng.random_range(0.05..1.5);
+        posting.total_applicants = ((hours * popularity) as u32).min(120);
+        posting.impressions = posting.total_applicants * rng.random_range(8..40) + 3;
+        posting.interviewing = posting.total_applicants.min(rng.random_range(0..4));
+        if age_secs > 86_400 && rng.random_bool(0.15) {
+            let renewed_after = rng.random_range(3_600..age_secs);
+            posting.renewed = Some(posting.published + Duration::seconds(renewed_after));
+        }
+    }
+
+    fn close_index(&mut self, index: usize, at: DateTime<Utc>) {
+        let pos = self.open_pos[index];
+        if pos == CLOSED {
+            return;
+        }
+        self.open.swap_remove(pos as usize);
+        if let Some(&moved) = self.open.get(pos as usize) {
+            self.open_pos[moved as usize] = pos;
+        }
+        self.open_pos[index] = CLOSED;
+        let posting = &mut self.postings[index];
+        posting.open = false;
+        posting.closed_at = Some(at);
+    }
+
+    fn change_index(&mut self, index: usize, at: DateTime<Utc>, delta: ChangeDelta) {
+        let posting = &mut self.postings[index];
+        posting.total_applicants += delta.applicants;
+        posting.impressions += delta.impressions;
+        if delta.interview && posting.interviewing < posting.total_applicants {
+            posting.interviewing += 1;
+        }
+        if delta.renew {
+            posting.renewed = Some(at);
+        }
+    }
+}
+
+/// One change to a posting, drawn before it is applied.
+#[derive(Clone, Copy)]
+struct ChangeDelta {
+    applicants: u32,
+    impressions: u32,
+    interview: bool,
+    renew: bool,
+}
+
+impl ChangeDelta {
+    fn draw(rng: &mut SmallRng) -> ChangeDelta {
+        ChangeDelta {
+            applicants: rng.random_range(1..=4),
+            impressions: rng.random_range(5..60),
+            interview: rng.random_bool(0.1),
+            renew: rng.random_bool(0.2),
+        }
+    }
+}
+
+fn pick_open(open: &[u32], rng: &mut SmallRng) -> Option<usize> {
+    if open.is_empty() {
+        None
+    } else {
+        Some(open[rng.random_range(0..open.len())] as usize)
+    }
+}
+
+/// The client of the posting at `index`: about a third of postings come from a pool of regular
+/// clients, whose details are the same on every posting; the rest from one-off clients.
+fn client_for(seed: u64, index: u64, rng: &mut SmallRng) -> Client {
+    let client_key = if rng.random_bool(0.35) {
+        rng.random_range(0..1_500)
+    } else {
+        1_000_000 + index
+    };
+    let mut client_rng = SmallRng::seed_from_u64(mix(seed ^ SALT_CLIENT, client_key));
+    words::client(&mut client_rng, client_key)
+}
+
+/// SplitMix64 of `a` combined with `b`: a cheap, well-mixed key for seeding per-item streams.
+pub(crate) fn mix(a: u64, b: u64) -> u64 {
+    let mut z = a ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// FNV-1a, for ids that must stay the same across runs and seeds.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(seed: u64, n: usize) -> MarketConfig {
+        MarketConfig {
+            seed,
+            start: DateTime::from_timestamp(1_760_000_000, 0).unwrap_or_default(),
+            initial_postings: n,
+            ..MarketConfig::default()
+        }
+    }
+
+    #[test]
+    fn postings_stay_in_publication_order_with_growing_ids() {
+        let mut market = Market::new(config(7, 500));
+        market.advance_to(market.now() + Duration::hours(5));
+        market.arrive(3);
+        let postings = market.postings();
+        for pair in postings.windows(2) {
+            assert!(pair[0].published <= pair[1].published);
+            assert!(pair[0].id.parse::<u64>().ok() < pair[1].id.parse::<u64>().ok());
+            assert!(pair[0].record_number < pair[1].record_number);
+        }
+    }
+
+    #[test]
+    fn advancing_in_steps_equals_advancing_at_once() {
+        let mut one = Market::new(config(3, 200));
+        let mut steps = Market::new(config(3, 200));
+        let end = one.now() + Duration::hours(10);
+        one.advance_to(end);
+        for h in 1..=10 {
+            steps.advance_to(steps.now() + Duration::hours(1) - Duration::seconds(h % 2));
+        }
+        steps.advance_to(end);
+        let ids = |m: &Market| m.open_postings().map(|p| p.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&one), ids(&steps));
+        let applicants = |m: &Market| m.postings().iter().map(|p| p.total_applicants).sum::<u32>();
+        assert_eq!(applicants(&one), applicants(&steps));
+    }
+
+    #[test]
+    fn open_index_tracks_closes() {
+        let mut market = Market::new(config(11, 100));
+        let closed = market.close(40);
+        assert_eq!(closed.len(), 40);
+        assert_eq!(market.len_open(), 60);
+        assert_eq!(market.open_postings().count(), 60);
+        assert!(!market.close_id(&closed[0]));
+        let open_id = market.open_postings().map(|p| p.id.clone()).next();
+        let open_id = open_id.unwrap_or_default();
+        assert!(market.close_id(&open_id));
+        assert_eq!(market.len_open(), 59);
+        assert_eq!(market.close(1000).len(), 59);
+        assert!(market.close(1).is_empty());
+        assert!(market.change(3).is_empty());
+    }
+
+    #[test]
+    fn skill_ids_are_stable_and_19_digits() {
+        let skill = Skill {
+            name: "rust",
+            pretty_name: "Rust",
+        };
+        assert_eq!(skill.id().len(), 19);
+        assert_eq!(skill.id(), skill.id());
+    }
+}
