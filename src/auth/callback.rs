@@ -1,0 +1,336 @@
+//! The one-shot local server that receives the browser's redirect after the user approves access.
+//!
+//! It listens on the redirect URI's port on the loopback address only (never on all interfaces:
+//! the callback carries an authorization code), is bound before the browser is sent anywhere (so
+//! a busy port fails fast, and the redirect cannot race the bind), and serves exactly one valid
+//! callback. A request for another path (a browser's `/favicon.ico`) gets a 404 and the server
+//! keeps waiting; a callback with a wrong or missing `state` gets a 400 and ends the login with
+//! [`AuthError::StateMismatch`], because it means a callback this login did not start, and
+//! failing loudly is safer than waiting on. Once it has answered, the server stops listening.
+//!
+//! tiny_http is blocking; [`CallbackServer::wait`] runs on a blocking thread.
+
+use super::AuthError;
+use super::error::printable;
+use crate::secret::Secret;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use url::{Host, Url};
+
+/// How often a waiting server checks whether its login was abandoned.
+const POLL: Duration = Duration::from_millis(200);
+/// How long [`CallbackServer::wait`] waits, at most, for the listener to close after answering.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// A bound, not yet answered callback server.
+pub struct CallbackServer {
+    server: tiny_http::Server,
+    addr: SocketAddr,
+    path: String,
+}
+
+impl std::fmt::Debug for CallbackServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackServer")
+            .field("addr", &self.addr)
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl CallbackServer {
+    /// Listens on the loopback address and port of `redirect_uri` (`localhost` means 127.0.0.1).
+    pub fn bind(redirect_uri: &str) -> Result<CallbackServer, AuthError> {
+        let url = Url::parse(redirect_uri).map_err(|e| invalid(redirect_uri, e.to_string()))?;
+        let addr = loopback_addr(&url).map_err(|reason| invalid(redirect_uri, reason))?;
+        let listener = TcpListener::bind(addr).map_err(|source| {
+            if source.kind() == io::ErrorKind::AddrInUse {
+                AuthError::CallbackPortBusy {
+                    addr: addr.to_string(),
+                }
+            } else {
+                AuthError::CallbackBind {
+                    addr: addr.to_string(),
+                    source,
+                }
+            }
+        })?;
+        // Port 0 (tests) means "any": report the port actually bound.
+        let addr = listener
+            .local_addr()
+            .map_err(|source| AuthError::CallbackBind {
+                addr: addr.to_string(),
+                source,
+            })?;
+        let server = tiny_http::Server::from_listener(listener, None).map_err(|e| {
+            AuthError::CallbackBind {
+                addr: addr.to_string(),
+                source: io::Error::other(e.to_string()),
+            }
+        })?;
+        tracing::debug!(stage = "auth", %addr, "callback server listening");
+        Ok(CallbackServer {
+            server,
+            addr,
+            path: url.path().to_owned(),
+        })
+    }
+
+    /// The address the server listens on (always a loopback address).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Waits for the callback carrying `expected_state` and returns its authorization code.
+    /// Gives up after `timeout`, or soon after `cancelled` is set. The server has stopped
+    /// listening when this returns.
+    pub fn wait(
+        self,
+        expected_state: &str,
+        timeout: Duration,
+        cancelled: &AtomicBool,
+    ) -> Result<Secret, AuthError> {
+        let deadline = Instant::now() + timeout;
+        let outcome = loop {
+            let now = Instant::now();
+            if now >= deadline || cancelled.load(Ordering::Relaxed) {
+                break Err(AuthError::CallbackTimeout { waited: timeout });
+            }
+            match self.server.recv_timeout((deadline - now).min(POLL)) {
+                Ok(Some(request)) => {
+                    if let Some(outcome) = self.answer(request, expected_state) {
+                        break outcome;
+                    }
+                }
+                Ok(None) => {}
+                Err(source) => {
+                    break Err(AuthError::CallbackBind {
+                        addr: self.addr.to_string(),
+                        source,
+                    });
+                }
+            }
+        };
+        self.stop();
+        outcome
+    }
+
+    /// Answers one request; `None` means "not the callback, keep waiting".
+    fn answer(
+        &self,
+        request: tiny_http::Request,
+        expected_state: &str,
+    ) -> Option<Result<Secret, AuthError>> {
+        let target = request.url().to_owned();
+        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+        if path != self.path {
+            respond(request, 404, PAGE_NOT_FOUND);
+            return None;
+        }
+        if *request.method() != tiny_http::Method::Get {
+            respond(request, 405, PAGE_NOT_FOUND);
+            return None;
+        }
+        let params = CallbackParams::parse(query);
+        let outcome = match (&params.state, &params.error) {
+            (Some(state), _) if !same(state, expected_state) => Err(AuthError::StateMismatch),
+            // Servers may leave `state` out of an error redirect; an unverified error can only
+            // cancel this login, never sign anyone in, so it is believed.
+            (_, Some(error)) => Err(AuthError::Denied {
+                error: printable(error),
+                description: params.error_description.as_deref().map(printable),
+            }),
+            (None, None) => Err(AuthError::StateMismatch),
+            (Some(_), None) => match params.code {
+                Some(code) if !code.is_empty() => Ok(Secret::new(code)),
+                _ => Err(AuthError::MissingCode),
+            },
+        };
+        match &outcome {
+            Ok(_) => respond(request, 200, PAGE_SIGNED_IN),
+            Err(AuthError::Denied { .. }) => respond(request, 200, PAGE_DENIED),
+            Err(_) => respond(request, 400, PAGE_BAD_CALLBACK),
+        }
+        Some(outcome)
+    }
+
+    /// Stops listening. tiny_http closes its listener on its own accept thread a moment after the
+    /// server is dropped; this waits (briefly) until the port refuses connections, so callers can
+    /// rely on "stopped" once [`CallbackServer::wait`] has returned.
+    fn stop(self) {
+        let addr = self.addr;
+        // Requests already received (a browser's favicon fetch, a second click) get an answer
+        // instead of a connection that hangs until the browser gives up.
+        while let Ok(Some(request)) = self.server.try_recv() {
+            respond(request, 410, PAGE_FINISHED);
+        }
+        drop(self.server);
+        let deadline = Instant::now() + CLOSE_WAIT;
+        while Instant::now() < deadline {
+            if TcpStream::connect_timeout(&addr, POLL).is_err() {
+                tracing::debug!(stage = "auth", %addr, "callback server stopped");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        tracing::debug!(stage = "auth", %addr, "callback port still accepts connections");
+    }
+}
+
+/// The query parameters of a callback; the first of each wins.
+#[derive(Default)]
+struct CallbackParams {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+impl CallbackParams {
+    fn parse(query: &str) -> CallbackParams {
+        let mut params = CallbackParams::default();
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match key.as_ref() {
+                "code" => &mut params.code,
+                "state" => &mut params.state,
+                "error" => &mut params.error,
+                "error_description" => &mut params.error_description,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(value.into_owned());
+            }
+        }
+        params
+    }
+}
+
+/// The socket address to bind for a redirect URI, or why there is none.
+fn loopback_addr(url: &Url) -> Result<SocketAddr, String> {
+    if url.scheme() != "http" {
+        return Err("the callback must be a plain http:// URL on this machine \
+                    (e.g. http://localhost:3000/callback)"
+            .into());
+    }
+    let ip = match url.host() {
+        Some(Host::Domain(name)) if name.eq_ignore_ascii_case("localhost") => {
+            // Loopback only, and the IPv4 one: every browser falls back to it for `localhost`.
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        }
+        Some(Host::Ipv4(ip)) if ip.is_loopback() => IpAddr::V4(ip),
+        Some(Host::Ipv6(ip)) if ip.is_loopback() => IpAddr::V6(ip),
+        _ => {
+            return Err(
+                "the callback must go to this machine: use localhost, 127.0.0.1 or [::1] \
+                        as the host"
+                    .into(),
+            );
+        }
+    };
+    let port = url
+        .port_or_known_default()
+        .ok_or_else(|| "the callback URL has no port".to_owned())?;
+    Ok(SocketAddr::new(ip, port))
+}
+
+fn invalid(redirect_uri: &str, reason: String) -> AuthError {
+    AuthError::InvalidUrl {
+        name: "redirect_uri",
+        value: redirect_uri.to_owned(),
+        reason,
+    }
+}
+
+/// Compares without an early exit, so response timing says nothing about the expected state.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+const PAGE_SIGNED_IN: &str = "<h1>Signed in</h1><p>upjobpilot is signed in to Upwork. \
+                              You can close this tab.</p>";
+const PAGE_DENIED: &str = "<h1>Sign-in refused</h1><p>Access was not granted. \
+                           Run <code>upjobpilot auth login</code> again to retry.</p>";
+const PAGE_BAD_CALLBACK: &str = "<h1>Sign-in failed</h1><p>This callback does not belong to \
+                                 the running sign-in. Run <code>upjobpilot auth login</code> \
+                                 again.</p>";
+const PAGE_NOT_FOUND: &str = "<h1>Not found</h1>";
+const PAGE_FINISHED: &str = "<h1>Sign-in finished</h1><p>This sign-in is over. \
+                             You can close this tab.</p>";
+
+/// Sends a small page. Nothing from the request is echoed back; the page loads nothing, and
+/// `no-referrer` keeps the callback URL (with its code) out of any later request.
+fn respond(request: tiny_http::Request, status: u16, body: &str) {
+    let page = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>upjobpilot</title></head>\
+         <body>{body}</body></html>"
+    );
+    let mut response = tiny_http::Response::from_string(page).with_status_code(status);
+    for (name, value) in [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Cache-Control", "no-store"),
+        ("Referrer-Policy", "no-referrer"),
+    ] {
+        if let Ok(header) = tiny_http::Header::from_bytes(name, value) {
+            response.add_header(header);
+        }
+    }
+    if let Err(e) = request.respond(response) {
+        // The browser went away; the outcome stands regardless.
+        tracing::debug!(stage = "auth", error = %e, "could not answer the callback request");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(uri: &str) -> Result<SocketAddr, String> {
+        loopback_addr(&Url::parse(uri).unwrap())
+    }
+
+    #[test]
+    fn localhost_binds_ipv4_loopback_only() {
+        assert_eq!(
+            addr("http://localhost:3000/callback").unwrap(),
+            "127.0.0.1:3000".parse().unwrap()
+        );
+        assert_eq!(
+            addr("http://LOCALHOST/cb").unwrap(),
+            "127.0.0.1:80".parse().unwrap()
+        );
+        assert_eq!(
+            addr("http://[::1]:3000/").unwrap(),
+            "[::1]:3000".parse().unwrap()
+        );
+    }
+
+    #[test]
+    fn non_loopback_redirects_are_refused() {
+        assert!(addr("http://0.0.0.0:3000/callback").is_err());
+        assert!(addr("http://example.com:3000/callback").is_err());
+        assert!(addr("http://192.168.1.2:3000/callback").is_err());
+        assert!(addr("https://localhost:3000/callback").is_err());
+    }
+
+    #[test]
+    fn first_parameter_wins() {
+        let p = CallbackParams::parse("state=a&code=c%2B1&state=b&error_description=x+y");
+        assert_eq!(p.state.as_deref(), Some("a"));
+        assert_eq!(p.code.as_deref(), Some("c+1"));
+        assert_eq!(p.error_description.as_deref(), Some("x y"));
+        assert!(p.error.is_none());
+    }
+
+    #[test]
+    fn state_comparison() {
+        assert!(same("abc", "abc"));
+        assert!(!same("abc", "abd"));
+        assert!(!same("abc", "ab"));
+    }
+}
