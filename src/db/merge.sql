@@ -1,0 +1,176 @@
+-- Merge the staged pages of one load into the final tables. Runs inside the load transaction,
+-- after the Appender has filled stage_jobs and stage_hits; stage_meta holds the load time.
+
+-- One row per posting: the most recently fetched copy, typed.
+CREATE OR REPLACE TEMP TABLE stage_latest AS
+SELECT
+    id,
+    ciphertext,
+    'https://www.upwork.com/jobs/' || ciphertext AS url,
+    record_number,
+    title,
+    description,
+    job_type,
+    currency,
+    CAST(fixed_budget AS DECIMAL(14, 2)) AS fixed_budget,
+    CAST(hourly_min AS DECIMAL(10, 2)) AS hourly_min,
+    CAST(hourly_max AS DECIMAL(10, 2)) AS hourly_max,
+    CAST(weekly_budget AS DECIMAL(14, 2)) AS weekly_budget,
+    hourly_budget_type,
+    experience_level,
+    duration,
+    duration_label,
+    engagement,
+    category,
+    subcategory,
+    occupation_category,
+    CASE WHEN skills = '' THEN []::VARCHAR[] ELSE string_split(skills, chr(31)) END AS skills,
+    CASE WHEN skills = '' THEN []::VARCHAR[] ELSE string_split(skill_labels, chr(31)) END AS skill_labels,
+    freelancers_to_hire,
+    total_applicants,
+    premium,
+    enterprise,
+    make_timestamp(created_us)::TIMESTAMPTZ AS created_at,
+    make_timestamp(published_us)::TIMESTAMPTZ AS published_at,
+    make_timestamp(renewed_us)::TIMESTAMPTZ AS renewed_at,
+    client_country,
+    client_city,
+    client_timezone,
+    client_total_hires,
+    client_total_posted_jobs,
+    CAST(client_total_spent AS DECIMAL(16, 2)) AS client_total_spent,
+    client_verification_status,
+    client_verification_status = 'VERIFIED' AS client_payment_verified,
+    client_total_reviews,
+    client_total_feedback,
+    CASE
+        WHEN client_total_posted_jobs > 0
+        THEN least(1.0, client_total_hires::DOUBLE / client_total_posted_jobs)
+    END AS client_hire_rate,
+    make_timestamp(min(fetched_us) OVER (PARTITION BY id))::TIMESTAMPTZ AS first_seen_at,
+    make_timestamp(fetched_us)::TIMESTAMPTZ AS last_seen_at,
+    CAST(raw AS JSON) AS raw,
+    run_id
+FROM stage_jobs
+QUALIFY row_number() OVER (PARTITION BY id ORDER BY seq DESC) = 1;
+
+-- How many are new, before they are merged.
+CREATE OR REPLACE TEMP TABLE stage_counts AS
+SELECT
+    count(*) FILTER (WHERE j.id IS NULL) AS new_postings,
+    count(*) FILTER (
+        WHERE j.id IS NOT NULL AND (
+            j.total_applicants IS DISTINCT FROM s.total_applicants
+            OR j.freelancers_to_hire IS DISTINCT FROM s.freelancers_to_hire
+            OR j.renewed_at IS DISTINCT FROM s.renewed_at
+            OR j.fixed_budget IS DISTINCT FROM s.fixed_budget
+            OR j.hourly_min IS DISTINCT FROM s.hourly_min
+            OR j.hourly_max IS DISTINCT FROM s.hourly_max)
+    ) AS changed_postings
+FROM stage_latest s
+LEFT JOIN jobs j ON j.id = s.id;
+
+-- The history of what moves: applicants, hires wanted, renewal, budget.
+INSERT INTO job_changes
+SELECT s.id, s.last_seen_at, s.run_id, s.total_applicants, s.freelancers_to_hire, s.renewed_at,
+       s.fixed_budget, s.hourly_min, s.hourly_max
+FROM stage_latest s
+JOIN jobs j ON j.id = s.id
+WHERE j.total_applicants IS DISTINCT FROM s.total_applicants
+   OR j.freelancers_to_hire IS DISTINCT FROM s.freelancers_to_hire
+   OR j.renewed_at IS DISTINCT FROM s.renewed_at
+   OR j.fixed_budget IS DISTINCT FROM s.fixed_budget
+   OR j.hourly_min IS DISTINCT FROM s.hourly_min
+   OR j.hourly_max IS DISTINCT FROM s.hourly_max;
+
+INSERT INTO jobs (
+    id, ciphertext, url, record_number, title, description, job_type, currency, fixed_budget,
+    hourly_min, hourly_max, weekly_budget, hourly_budget_type, experience_level, duration,
+    duration_label, engagement, category, subcategory, occupation_category, skills,
+    freelancers_to_hire, total_applicants, premium, enterprise, created_at, published_at,
+    renewed_at, client_country, client_city, client_timezone, client_total_hires,
+    client_total_posted_jobs, client_total_spent, client_verification_status,
+    client_payment_verified, client_total_reviews, client_total_feedback, client_hire_rate,
+    first_seen_at, last_seen_at, pruned_at, raw)
+SELECT
+    id, ciphertext, url, record_number, title, description, job_type, currency, fixed_budget,
+    hourly_min, hourly_max, weekly_budget, hourly_budget_type, experience_level, duration,
+    duration_label, engagement, category, subcategory, occupation_category, skills,
+    freelancers_to_hire, total_applicants, premium, enterprise, created_at, published_at,
+    renewed_at, client_country, client_city, client_timezone, client_total_hires,
+    client_total_posted_jobs, client_total_spent, client_verification_status,
+    client_payment_verified, client_total_reviews, client_total_feedback, client_hire_rate,
+    first_seen_at, last_seen_at, NULL, raw
+FROM stage_latest
+ON CONFLICT (id) DO UPDATE SET
+    ciphertext = excluded.ciphertext,
+    url = excluded.url,
+    record_number = excluded.record_number,
+    title = excluded.title,
+    description = excluded.description,
+    job_type = excluded.job_type,
+    currency = excluded.currency,
+    fixed_budget = excluded.fixed_budget,
+    hourly_min = excluded.hourly_min,
+    hourly_max = excluded.hourly_max,
+    weekly_budget = excluded.weekly_budget,
+    hourly_budget_type = excluded.hourly_budget_type,
+    experience_level = excluded.experience_level,
+    duration = excluded.duration,
+    duration_label = excluded.duration_label,
+    engagement = excluded.engagement,
+    category = excluded.category,
+    subcategory = excluded.subcategory,
+    occupation_category = excluded.occupation_category,
+    skills = excluded.skills,
+    freelancers_to_hire = excluded.freelancers_to_hire,
+    total_applicants = excluded.total_applicants,
+    premium = excluded.premium,
+    enterprise = excluded.enterprise,
+    created_at = excluded.created_at,
+    published_at = excluded.published_at,
+    renewed_at = excluded.renewed_at,
+    client_country = excluded.client_country,
+    client_city = excluded.client_city,
+    client_timezone = excluded.client_timezone,
+    client_total_hires = excluded.client_total_hires,
+    client_total_posted_jobs = excluded.client_total_posted_jobs,
+    client_total_spent = excluded.client_total_spent,
+    client_verification_status = excluded.client_verification_status,
+    client_payment_verified = excluded.client_payment_verified,
+    client_total_reviews = excluded.client_total_reviews,
+    client_total_feedback = excluded.client_total_feedback,
+    client_hire_rate = excluded.client_hire_rate,
+    first_seen_at = least(jobs.first_seen_at, excluded.first_seen_at),
+    last_seen_at = greatest(jobs.last_seen_at, excluded.last_seen_at),
+    pruned_at = NULL,
+    raw = excluded.raw;
+
+-- Skills as rows: add the new pairs, drop the pairs a posting no longer lists.
+CREATE OR REPLACE TEMP TABLE stage_skills AS
+SELECT DISTINCT ON (id, skill) id AS job_id, skill, pretty_name
+FROM (SELECT id, unnest(skills) AS skill, unnest(skill_labels) AS pretty_name FROM stage_latest)
+WHERE skill IS NOT NULL AND skill <> '';
+
+DELETE FROM job_skills
+WHERE job_id IN (SELECT id FROM stage_latest)
+  AND NOT EXISTS (
+      SELECT 1 FROM stage_skills s
+      WHERE s.job_id = job_skills.job_id AND s.skill = job_skills.skill);
+
+INSERT INTO job_skills
+SELECT job_id, skill, pretty_name FROM stage_skills
+ON CONFLICT (job_id, skill) DO UPDATE SET pretty_name = excluded.pretty_name;
+
+INSERT INTO search_hits
+SELECT search, job_id,
+       make_timestamp(min(fetched_us))::TIMESTAMPTZ,
+       make_timestamp(max(fetched_us))::TIMESTAMPTZ,
+       arg_min(run_id, fetched_us),
+       arg_max(run_id, fetched_us)
+FROM stage_hits
+GROUP BY search, job_id
+ON CONFLICT (search, job_id) DO UPDATE SET
+    first_hit_at = least(search_hits.first_hit_at, excluded.first_hit_at),
+    last_hit_at = greatest(search_hits.last_hit_at, excluded.last_hit_at),
+    last_run_id = excluded.last_run_id;

@@ -1,0 +1,251 @@
+//! The DuckDB file: opening it, recognising what is not ours, and migrating the schema.
+//!
+//! The schema lives in numbered `.sql` files embedded in the binary. [`open`] applies the
+//! missing ones in one transaction, records each in `schema_version`, and refuses a database whose
+//! schema is newer than this binary knows. A file that is not a DuckDB database, or a DuckDB
+//! database that is not ours, is refused with a clear message and left untouched; a file held by
+//! another process is reported as [`DbError::Busy`] so sync can keep its pages in the spool.
+
+use duckdb::Connection;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The migrations, in order; the number is the schema version each one brings.
+const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("migrations/001_initial.sql"))];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// Why the database could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// Another process (a sync, the duckdb CLI, a notebook) has the file open.
+    #[error("database {path} is in use by another process")]
+    Busy {
+        /// The file.
+        path: PathBuf,
+        /// DuckDB's message, which names the process where it can.
+        detail: String,
+    },
+    /// The file exists but is not a DuckDB database.
+    #[error("{path} is not a DuckDB database; refusing to touch it")]
+    NotDuckDb {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A DuckDB database, but with tables that are not upjobpilot's.
+    #[error("{path} is a DuckDB database that upjobpilot did not create; refusing to change it")]
+    Foreign {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Written by a newer upjobpilot.
+    #[error(
+        "database {path} has schema version {found}, newer than this upjobpilot knows ({known})"
+    )]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// Its version.
+        found: i32,
+        /// Ours.
+        known: i32,
+    },
+    /// Anything else DuckDB reported.
+    #[error("database {path}: {source}")]
+    DuckDb {
+        /// The file.
+        path: PathBuf,
+        /// DuckDB's error.
+        source: duckdb::Error,
+    },
+    /// The file or its folder could not be read or created.
+    #[error("database {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl DbError {
+    /// A next step for the person reading the error.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            DbError::Busy { detail, .. } => Some(format!(
+                "close the other program (duckdb CLI, notebook, DBeaver) or open the file read-only there; {detail}"
+            )),
+            DbError::NotDuckDb { .. } | DbError::Foreign { .. } => {
+                Some("point `storage.database` (or UPJOBPILOT_DATABASE) at a new file".into())
+            }
+            DbError::TooNew { .. } => Some("upgrade upjobpilot".into()),
+            _ => None,
+        }
+    }
+
+    fn duckdb(path: &Path, source: duckdb::Error) -> DbError {
+        let text = source.to_string();
+        if text.contains("Could not set lock") || text.contains("Conflicting lock") {
+            DbError::Busy {
+                path: path.to_path_buf(),
+                detail: text,
+            }
+        } else {
+            DbError::DuckDb {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    }
+}
+
+/// Opens (creating if needed) the database at `path` and brings its schema up to date.
+pub fn open(path: &Path) -> Result<Connection, DbError> {
+    let io = |source| DbError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if path.exists() {
+        check_magic(path)?;
+    } else if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let conn = Connection::open(path).map_err(|e| DbError::duckdb(path, e))?;
+    // Never download extensions: the pipeline must not reach anything but Upwork.
+    conn.execute_batch(
+        "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;",
+    )
+    .map_err(|e| DbError::duckdb(path, e))?;
+    migrate(&conn, path)?;
+    Ok(conn)
+}
+
+/// A DuckDB file carries `DUCK` at byte 8; anything else is not ours to open (DuckDB would
+/// otherwise try to treat it as a database, or worse, a WAL).
+fn check_magic(path: &Path) -> Result<(), DbError> {
+    let mut header = [0u8; 12];
+    let mut file = std::fs::File::open(path).map_err(|source| DbError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let len = file.read(&mut header).map_err(|source| DbError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if len == 0 {
+        // An empty file (for example from `touch`): DuckDB initialises it.
+        return Ok(());
+    }
+    if len < 12 || &header[8..12] != b"DUCK" {
+        return Err(DbError::NotDuckDb {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+fn migrate(conn: &Connection, path: &Path) -> Result<(), DbError> {
+    let fail = |e| DbError::duckdb(path, e);
+    let tables: Vec<String> = {
+        let mut stmt = conn
+            .prepare("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE'")
+            .map_err(fail)?;
+        stmt.query_map([], |row| row.get(0))
+            .map_err(fail)?
+            .collect::<Result<_, _>>()
+            .map_err(fail)?
+    };
+    let ours = tables.iter().any(|t| t == "schema_version");
+    if !ours && !tables.is_empty() {
+        return Err(DbError::Foreign {
+            path: path.to_path_buf(),
+        });
+    }
+    let current: i32 = if ours {
+        conn.query_row(
+            "SELECT coalesce(max(version), 0) FROM schema_version",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(fail)?
+    } else {
+        0
+    };
+    if current > SCHEMA_VERSION {
+        return Err(DbError::TooNew {
+            path: path.to_path_buf(),
+            found: current,
+            known: SCHEMA_VERSION,
+        });
+    }
+    if current == SCHEMA_VERSION {
+        return Ok(());
+    }
+    conn.execute_batch("BEGIN TRANSACTION").map_err(fail)?;
+    let applied = (|| {
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
+        )?;
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            conn.execute_batch(sql)?;
+            conn.execute(
+                "INSERT INTO schema_version VALUES (?, now())",
+                duckdb::params![version],
+            )?;
+        }
+        conn.execute_batch("COMMIT")
+    })();
+    if let Err(error) = applied {
+        let _ = conn.execute_batch("ROLLBACK");
+        return Err(fail(error));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_applies_once_and_reopens() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.duckdb");
+        drop(open(&path).expect("first open"));
+        let conn = open(&path).expect("second open");
+        let versions: i64 = conn
+            .query_row("SELECT count(*) FROM schema_version", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(versions, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn refuses_a_file_that_is_not_duckdb() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("notes.duckdb");
+        std::fs::write(&path, "these are my notes, not a database").expect("write");
+        assert!(matches!(open(&path), Err(DbError::NotDuckDb { .. })));
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert_eq!(text, "these are my notes, not a database");
+    }
+
+    #[test]
+    fn refuses_someone_elses_duckdb_and_a_newer_schema() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let foreign = dir.path().join("foreign.duckdb");
+        Connection::open(&foreign)
+            .and_then(|c| c.execute_batch("CREATE TABLE invoices (id INTEGER)"))
+            .expect("foreign db");
+        assert!(matches!(open(&foreign), Err(DbError::Foreign { .. })));
+
+        let newer = dir.path().join("newer.duckdb");
+        drop(open(&newer).expect("create"));
+        Connection::open(&newer)
+            .and_then(|c| c.execute_batch("INSERT INTO schema_version VALUES (99, now())"))
+            .expect("bump");
+        assert!(matches!(
+            open(&newer),
+            Err(DbError::TooNew { found: 99, .. })
+        ));
+    }
+}

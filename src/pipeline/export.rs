@@ -1,0 +1,244 @@
+//! Export: every view in `queries/*.sql`, as CSV and/or Parquet, written atomically.
+//!
+//! Each `.sql` file holds one `SELECT`; its file name (without `.sql`) is the view's name. The
+//! views are (re)created in the database, so people who open the DuckDB file see them too, and
+//! each is written by DuckDB's own `COPY` to a temp file in the export folder, then renamed over
+//! the old export: a spreadsheet never sees half a file.
+//!
+//! CSV is RFC 4180, UTF-8, with a header. Timestamps are written as ISO 8601 in UTC
+//! (`2025-10-16T06:06:47Z`) and lists as `a; b; c`. Cells that a spreadsheet would run as a
+//! formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) get a leading `'` unless
+//! `export.csv_formula_guard = false`. Parquet keeps the types: TIMESTAMPTZ, DECIMAL, lists.
+
+use crate::config::ExportFormat;
+use duckdb::Connection;
+use std::path::{Path, PathBuf};
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The queries folder or a view file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A view's name cannot be used.
+    #[error("view file {path}: the name must be letters, digits and `_`, starting with a letter")]
+    BadName {
+        /// The file.
+        path: PathBuf,
+    },
+    /// DuckDB rejected a view or the copy.
+    #[error("view {view} ({path}): {source}")]
+    View {
+        /// The view.
+        view: String,
+        /// Its file.
+        path: PathBuf,
+        /// DuckDB's error.
+        source: duckdb::Error,
+    },
+    /// The export folder is not writable.
+    #[error("cannot write to export folder {path}: {source}")]
+    Write {
+        /// The folder or file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// How to write CSV.
+#[derive(Debug, Clone, Copy)]
+pub struct CsvOptions {
+    /// Neutralize formula injection.
+    pub formula_guard: bool,
+}
+
+/// One view definition.
+#[derive(Debug, Clone)]
+pub struct View {
+    /// Its name.
+    pub name: String,
+    /// Its file.
+    pub path: PathBuf,
+    /// Its `SELECT`.
+    pub sql: String,
+}
+
+/// Reads the view files of a folder, in name order.
+pub fn read_views(dir: &Path) -> Result<Vec<View>, ExportError> {
+    let read_err = |source| ExportError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(read_err)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .filter(|n| {
+                    n.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                        && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                })
+                .ok_or_else(|| ExportError::BadName { path: path.clone() })?
+                .to_string();
+            let sql = std::fs::read_to_string(&path).map_err(|source| ExportError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let sql = sql.trim().trim_end_matches(';').trim().to_string();
+            Ok(View { name, path, sql })
+        })
+        .collect()
+}
+
+/// (Re)creates the views in the database.
+pub fn create_views(conn: &Connection, views: &[View]) -> Result<(), ExportError> {
+    for view in views {
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE VIEW \"{}\" AS\n{}\n",
+            view.name, view.sql
+        ))
+        .map_err(|source| ExportError::View {
+            view: view.name.clone(),
+            path: view.path.clone(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// Writes every view in every format; returns the files written.
+pub fn export(
+    conn: &Connection,
+    views: &[View],
+    dir: &Path,
+    formats: &[ExportFormat],
+    csv: CsvOptions,
+) -> Result<Vec<PathBuf>, ExportError> {
+    std::fs::create_dir_all(dir).map_err(|source| ExportError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    remove_stale_temp_files(dir);
+    let mut written = Vec::new();
+    for view in views {
+        for format in formats {
+            let target = dir.join(format!("{}.{}", view.name, format.extension()));
+            export_one(conn, view, &target, *format, csv)?;
+            written.push(target);
+        }
+    }
+    Ok(written)
+}
+
+/// Temp files left by an export that was killed: the pipeline lock is held, so none of them is
+/// being written now.
+fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(|e| e.ok()) {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.contains(".tmp-") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn export_one(
+    conn: &Connection,
+    view: &View,
+    target: &Path,
+    format: ExportFormat,
+    csv: CsvOptions,
+) -> Result<(), ExportError> {
+    let db_err = |source| ExportError::View {
+        view: view.name.clone(),
+        path: view.path.clone(),
+        source,
+    };
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("export"),
+        std::process::id()
+    ));
+    let select = match format {
+        ExportFormat::Parquet => format!("SELECT * FROM \"{}\"", view.name),
+        ExportFormat::Csv => csv_select(conn, &view.name, csv).map_err(db_err)?,
+    };
+    let options = match format {
+        ExportFormat::Parquet => "FORMAT parquet, COMPRESSION zstd",
+        ExportFormat::Csv => "FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"'",
+    };
+    let copy = format!("COPY ({select}) TO '{}' ({options})", sql_string(&tmp));
+    if let Err(source) = conn.execute_batch(&copy) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(db_err(source));
+    }
+    std::fs::rename(&tmp, target).map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        ExportError::Write {
+            path: target.to_path_buf(),
+            source,
+        }
+    })
+}
+
+/// A `SELECT` over the view that makes every column spreadsheet-safe: ISO timestamps in UTC,
+/// lists joined with `; `, and formula-looking text prefixed with `'`.
+fn csv_select(conn: &Connection, view: &str, options: CsvOptions) -> Result<String, duckdb::Error> {
+    let mut stmt = conn.prepare(&format!("DESCRIBE SELECT * FROM \"{view}\""))?;
+    let columns: Vec<(String, String)> = stmt
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let list: Vec<String> = columns
+        .iter()
+        .map(|(name, ty)| {
+            let col = format!("\"{}\"", name.replace('"', "\"\""));
+            let expr = if ty == "TIMESTAMP WITH TIME ZONE" || ty == "TIMESTAMP" {
+                format!("strftime({col}::TIMESTAMP, '%Y-%m-%dT%H:%M:%SZ')")
+            } else if ty.ends_with("[]") {
+                guard(&format!("array_to_string({col}, '; ')"), options)
+            } else if ty == "VARCHAR" || ty == "JSON" {
+                guard(&format!("{col}::VARCHAR"), options)
+            } else {
+                col.clone()
+            };
+            format!("{expr} AS {col}")
+        })
+        .collect();
+    Ok(format!("SELECT {} FROM \"{view}\"", list.join(", ")))
+}
+
+fn guard(expr: &str, options: CsvOptions) -> String {
+    if !options.formula_guard {
+        return expr.to_string();
+    }
+    format!(
+        "CASE WHEN regexp_matches({expr}, '^[=+\\-@\\t\\r]') THEN '''' || {expr} ELSE {expr} END"
+    )
+}
+
+fn sql_string(path: &Path) -> String {
+    path.display().to_string().replace('\'', "''")
+}

@@ -1,0 +1,636 @@
+//! Load: spooled pages → DuckDB, in one transaction per load.
+//!
+//! Each page is decoded in Rust (leniently: a node that breaks the schema's promises is
+//! quarantined and counted, never fatal), appended through the DuckDB Appender into staging
+//! tables, and merged by `db/merge.sql` into `jobs`, `job_skills`, `search_hits` and
+//! `job_changes`. The run records and the searches' watermarks are written in the same
+//! transaction, so a crash anywhere leaves either all of a load or none of it; the spool folders
+//! are deleted only after the commit, and loading the same pages twice changes nothing.
+
+use super::spool::{PendingRun, SearchStatus};
+use crate::upwork::page::parse_timestamp;
+use chrono::{DateTime, Utc};
+use duckdb::{Appender, Connection, params};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+const STAGING: &str = "
+CREATE OR REPLACE TEMP TABLE stage_jobs (
+    id VARCHAR, ciphertext VARCHAR, record_number VARCHAR, title VARCHAR, description VARCHAR,
+    job_type VARCHAR, currency VARCHAR, fixed_budget VARCHAR, hourly_min VARCHAR,
+    hourly_max VARCHAR, weekly_budget VARCHAR, hourly_budget_type VARCHAR,
+    experience_level VARCHAR, duration VARCHAR, duration_label VARCHAR, engagement VARCHAR,
+    category VARCHAR, subcategory VARCHAR, occupation_category VARCHAR, skills VARCHAR,
+    skill_labels VARCHAR, freelancers_to_hire INTEGER, total_applicants INTEGER,
+    premium BOOLEAN, enterprise BOOLEAN, created_us BIGINT, published_us BIGINT,
+    renewed_us BIGINT, client_country VARCHAR, client_city VARCHAR, client_timezone VARCHAR,
+    client_total_hires INTEGER, client_total_posted_jobs INTEGER, client_total_spent VARCHAR,
+    client_verification_status VARCHAR, client_total_reviews INTEGER,
+    client_total_feedback DOUBLE, fetched_us BIGINT, seq BIGINT, raw VARCHAR, run_id VARCHAR);
+CREATE OR REPLACE TEMP TABLE stage_hits (
+    search VARCHAR, job_id VARCHAR, fetched_us BIGINT, run_id VARCHAR);
+";
+
+const MERGE: &str = include_str!("../db/merge.sql");
+
+/// The longest title and description accepted; longer ones are quarantined as implausible.
+const MAX_TITLE_CHARS: usize = 1_000;
+const MAX_DESCRIPTION_BYTES: usize = 200_000;
+
+/// What a load did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LoadReport {
+    /// Run folders loaded.
+    pub runs: usize,
+    /// Pages read.
+    pub pages: usize,
+    /// Postings read (with repeats).
+    pub postings: usize,
+    /// Postings new to the database.
+    pub new_postings: i64,
+    /// Existing postings whose applicants, budget or renewal changed.
+    pub changed_postings: i64,
+    /// Nodes or pages set aside as malformed.
+    pub quarantined: usize,
+}
+
+/// Why a load failed; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// DuckDB refused.
+    #[error("loading into the database failed: {0}")]
+    Db(#[from] duckdb::Error),
+    /// A page could not be read from the spool.
+    #[error("cannot read spooled page {path}: {source}")]
+    Read {
+        /// The page.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// The status recorded for the run being loaded now.
+#[derive(Debug, Clone)]
+pub struct CurrentRun {
+    /// The run id of the process loading.
+    pub run_id: String,
+    /// Its final status: ok, partial or failed.
+    pub status: String,
+    /// Its errors, joined.
+    pub errors: Option<String>,
+}
+
+/// Loads every pending run folder in one transaction.
+pub fn load(
+    conn: &mut Connection,
+    runs: &[PendingRun],
+    current: Option<&CurrentRun>,
+) -> Result<LoadReport, LoadError> {
+    let now = Utc::now();
+    let tx = conn.transaction()?;
+    tx.execute_batch(STAGING)?;
+    let mut report = LoadReport {
+        runs: runs.len(),
+        ..LoadReport::default()
+    };
+    let mut per_run: Vec<(usize, usize, usize)> = Vec::with_capacity(runs.len());
+    {
+        let mut jobs = tx.appender("stage_jobs")?;
+        let mut hits = tx.appender("stage_hits")?;
+        let mut quarantine = tx.appender("quarantine")?;
+        let mut seq: i64 = 0;
+        for run in runs {
+            let run_id = run.run_id();
+            let fetched = run.record.as_ref().map_or(now, |r| r.started_at);
+            let (pages_before, postings_before, quarantined_before) =
+                (report.pages, report.postings, report.quarantined);
+            for page in &run.pages {
+                let body = std::fs::read(&page.path).map_err(|source| LoadError::Read {
+                    path: page.path.clone(),
+                    source,
+                })?;
+                report.pages += 1;
+                let mut sink = Sink {
+                    jobs: &mut jobs,
+                    hits: &mut hits,
+                    quarantine: &mut quarantine,
+                    run_id: &run_id,
+                    search: &page.search,
+                    page_file: &page.path,
+                    fetched_us: fetched.timestamp_micros(),
+                    now,
+                };
+                let (postings, quarantined) = sink.page(&body, &mut seq)?;
+                report.postings += postings;
+                report.quarantined += quarantined;
+            }
+            per_run.push((
+                report.pages - pages_before,
+                report.postings - postings_before,
+                report.quarantined - quarantined_before,
+            ));
+        }
+        jobs.flush()?;
+        hits.flush()?;
+        quarantine.flush()?;
+    }
+    tx.execute_batch(MERGE)?;
+    let (new_postings, changed_postings): (i64, i64) = tx.query_row(
+        "SELECT new_postings, changed_postings FROM stage_counts",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    report.new_postings = new_postings;
+    report.changed_postings = changed_postings;
+    for (run, (pages, postings, quarantined)) in runs.iter().zip(&per_run) {
+        record_run(
+            &tx,
+            run,
+            current,
+            (*pages, *postings, *quarantined),
+            &report,
+            now,
+        )?;
+        for outcome in &run.outcomes {
+            let complete = outcome.status == SearchStatus::Complete;
+            tx.execute(
+                "INSERT INTO search_state VALUES (?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (search) DO UPDATE SET
+                    watermark = CASE WHEN ? THEN greatest(search_state.watermark, excluded.watermark)
+                                     ELSE search_state.watermark END,
+                    last_run_id = excluded.last_run_id,
+                    last_status = excluded.last_status,
+                    last_synced_at = excluded.last_synced_at,
+                    last_total_count = coalesce(excluded.last_total_count, search_state.last_total_count),
+                    last_note = excluded.last_note",
+                params![
+                    outcome.search,
+                    if complete { outcome.watermark } else { None },
+                    run.run_id(),
+                    status_name(outcome.status),
+                    run.finished.as_ref().and_then(|f| f.finished_at).unwrap_or(now),
+                    outcome.total_count,
+                    outcome.note,
+                    complete,
+                ],
+            )?;
+        }
+    }
+    tx.execute_batch("DROP TABLE stage_jobs; DROP TABLE stage_hits; DROP TABLE stage_latest; DROP TABLE stage_skills; DROP TABLE stage_counts;")?;
+    tx.commit()?;
+    Ok(report)
+}
+
+/// The watermarks stored in the database.
+pub fn watermarks(conn: &Connection) -> Result<BTreeMap<String, DateTime<Utc>>, duckdb::Error> {
+    let mut stmt =
+        conn.prepare("SELECT search, watermark FROM search_state WHERE watermark IS NOT NULL")?;
+    let rows = stmt.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, DateTime<Utc>>(1)?))
+    })?;
+    rows.collect()
+}
+
+fn status_name(status: SearchStatus) -> &'static str {
+    match status {
+        SearchStatus::Complete => "ok",
+        SearchStatus::Truncated => "truncated",
+        SearchStatus::Failed => "failed",
+    }
+}
+
+fn record_run(
+    tx: &duckdb::Transaction<'_>,
+    run: &PendingRun,
+    current: Option<&CurrentRun>,
+    (pages, postings, quarantined): (usize, usize, usize),
+    report: &LoadReport,
+    now: DateTime<Utc>,
+) -> Result<(), duckdb::Error> {
+    let run_id = run.run_id();
+    let is_current = current.is_some_and(|c| c.run_id == run_id);
+    let (status, errors) = match current.filter(|_| is_current) {
+        Some(c) => (c.status.clone(), c.errors.clone()),
+        // A run folder left by another process: if it finished fetching, it stopped before
+        // its load (the database was busy); otherwise it died.
+        None if run.finished.is_some() => ("ok".to_string(), None),
+        None => (
+            "crashed".to_string(),
+            Some("the run stopped before it finished (killed or crashed); its pages were loaded by a later run".to_string()),
+        ),
+    };
+    let (new_postings, changed) = if is_current {
+        (report.new_postings, report.changed_postings)
+    } else {
+        (0, 0)
+    };
+    let started = run.record.as_ref().map_or(now, |r| r.started_at);
+    let finished = run.finished.as_ref().and_then(|f| f.finished_at);
+    let requests = run.finished.as_ref().map_or(0, |f| f.requests);
+    tx.execute(
+        "INSERT INTO sync_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id) DO UPDATE SET
+            finished_at = excluded.finished_at, loaded_at = excluded.loaded_at,
+            status = excluded.status, pages = excluded.pages,
+            postings_seen = excluded.postings_seen, quarantined = excluded.quarantined,
+            requests = excluded.requests, errors = excluded.errors",
+        params![
+            run_id,
+            started,
+            finished,
+            now,
+            status,
+            run.outcomes.len() as i64,
+            pages as i64,
+            postings as i64,
+            new_postings,
+            changed,
+            quarantined as i64,
+            requests as i64,
+            errors,
+        ],
+    )?;
+    Ok(())
+}
+
+struct Sink<'a, 'c> {
+    jobs: &'a mut Appender<'c>,
+    hits: &'a mut Appender<'c>,
+    quarantine: &'a mut Appender<'c>,
+    run_id: &'a str,
+    search: &'a str,
+    page_file: &'a Path,
+    fetched_us: i64,
+    now: DateTime<Utc>,
+}
+
+#[derive(Deserialize)]
+struct Body<'a> {
+    #[serde(borrow)]
+    data: Option<Data<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Data<'a> {
+    #[serde(rename = "marketplaceJobPostingsSearch", borrow)]
+    search: Option<SearchConnection<'a>>,
+}
+
+#[derive(Deserialize)]
+struct SearchConnection<'a> {
+    #[serde(borrow)]
+    edges: Option<Vec<Option<Edge<'a>>>>,
+}
+
+#[derive(Deserialize)]
+struct Edge<'a> {
+    #[serde(borrow)]
+    node: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Node {
+    id: Option<String>,
+    ciphertext: Option<String>,
+    record_number: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    created_date_time: Option<String>,
+    published_date_time: Option<String>,
+    renewed_date_time: Option<String>,
+    duration: Option<String>,
+    duration_label: Option<String>,
+    engagement: Option<String>,
+    amount: Option<Money>,
+    hourly_budget_type: Option<String>,
+    hourly_budget_min: Option<Money>,
+    hourly_budget_max: Option<Money>,
+    weekly_budget: Option<Money>,
+    experience_level: Option<String>,
+    category: Option<String>,
+    subcategory: Option<String>,
+    occupations: Option<Occupations>,
+    skills: Option<Vec<Option<Skill>>>,
+    freelancers_to_hire: Option<i64>,
+    total_applicants: Option<i64>,
+    premium: Option<bool>,
+    enterprise: Option<bool>,
+    client: Option<Client>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Money {
+    raw_value: Option<String>,
+    currency: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Occupations {
+    category: Option<Occupation>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Occupation {
+    pref_label: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Skill {
+    name: Option<String>,
+    pretty_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Client {
+    total_hires: Option<i64>,
+    total_posted_jobs: Option<i64>,
+    total_spent: Option<Money>,
+    verification_status: Option<String>,
+    location: Option<Location>,
+    total_reviews: Option<i64>,
+    total_feedback: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    city: Option<String>,
+    country: Option<String>,
+    timezone: Option<String>,
+}
+
+impl Sink<'_, '_> {
+    /// Stages one page; returns (postings staged, nodes quarantined).
+    fn page(&mut self, body: &[u8], seq: &mut i64) -> Result<(usize, usize), duckdb::Error> {
+        let edges = match serde_json::from_slice::<Body<'_>>(body) {
+            Ok(Body {
+                data: Some(Data { search: Some(c) }),
+            }) => c.edges.unwrap_or_default(),
+            Ok(_) => {
+                self.quarantine(
+                    None,
+                    "page has no job search result",
+                    &String::from_utf8_lossy(body),
+                )?;
+                return Ok((0, 1));
+            }
+            Err(e) => {
+                self.quarantine(
+                    None,
+                    &format!("page is not valid JSON: {e}"),
+                    &String::from_utf8_lossy(body),
+                )?;
+                return Ok((0, 1));
+            }
+        };
+        let (mut staged, mut quarantined) = (0, 0);
+        for edge in edges {
+            let Some(raw) = edge.and_then(|e| e.node) else {
+                self.quarantine(None, "edge without a node", "")?;
+                quarantined += 1;
+                continue;
+            };
+            match serde_json::from_str::<Node>(raw.get()) {
+                Ok(node) => match self.stage(&node, raw.get(), *seq) {
+                    Ok(()) => {
+                        *seq += 1;
+                        staged += 1;
+                    }
+                    Err(Reject(reason)) => {
+                        self.quarantine(node.id.as_deref(), &reason, raw.get())?;
+                        quarantined += 1;
+                    }
+                    Err(StageError::Db(e)) => return Err(e),
+                },
+                Err(e) => {
+                    let id = serde_json::from_str::<serde_json::Value>(raw.get())
+                        .ok()
+                        .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
+                    self.quarantine(
+                        id.as_deref(),
+                        &format!("node does not match the schema: {e}"),
+                        raw.get(),
+                    )?;
+                    quarantined += 1;
+                }
+            }
+        }
+        Ok((staged, quarantined))
+    }
+
+    fn stage(&mut self, node: &Node, raw: &str, seq: i64) -> Result<(), StageError> {
+        let id = node
+            .id
+            .as_deref()
+            .filter(|id| !id.is_empty() && id.len() <= 32 && id.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| reject("missing or malformed id"))?;
+        let ciphertext = node
+            .ciphertext
+            .as_deref()
+            .filter(|c| !c.is_empty() && c.len() <= 64 && !c.contains(['/', '?', '#', ' ']))
+            .ok_or_else(|| reject("missing or malformed ciphertext"))?;
+        let title = node
+            .title
+            .as_deref()
+            .ok_or_else(|| reject("missing title"))?;
+        if title.chars().count() > MAX_TITLE_CHARS {
+            return Err(reject("title is implausibly long"));
+        }
+        let description = node
+            .description
+            .as_deref()
+            .ok_or_else(|| reject("missing description"))?;
+        if description.len() > MAX_DESCRIPTION_BYTES {
+            return Err(reject("description is implausibly long"));
+        }
+        let published = node
+            .published_date_time
+            .as_deref()
+            .and_then(parse_timestamp)
+            .ok_or_else(|| reject("missing or unreadable publishedDateTime"))?;
+        let created = optional_time(node.created_date_time.as_deref(), "createdDateTime")?;
+        let renewed = optional_time(node.renewed_date_time.as_deref(), "renewedDateTime")?;
+        let amount = node
+            .amount
+            .as_ref()
+            .ok_or_else(|| reject("missing amount"))?;
+        let fixed = money(Some(amount), "amount")?.unwrap_or_default();
+        // No contract type on the node: a positive amount means fixed price (API.md).
+        let is_fixed = fixed > Decimal::ZERO;
+        let hourly_min = money(node.hourly_budget_min.as_ref(), "hourlyBudgetMin")?;
+        let hourly_max = money(node.hourly_budget_max.as_ref(), "hourlyBudgetMax")?;
+        let weekly = money(node.weekly_budget.as_ref(), "weeklyBudget")?;
+        let currency = amount.currency.clone().or_else(|| {
+            node.hourly_budget_min
+                .as_ref()
+                .and_then(|m| m.currency.clone())
+        });
+        let client = node.client.as_ref();
+        let spent = money(
+            client.and_then(|c| c.total_spent.as_ref()),
+            "client.totalSpent",
+        )?;
+        let feedback = client.and_then(|c| c.total_feedback);
+        if feedback.is_some_and(|f| !(0.0..=5.0).contains(&f)) {
+            return Err(reject("client.totalFeedback is outside 0-5"));
+        }
+        let location = client.and_then(|c| c.location.as_ref());
+        let (mut names, mut labels) = (String::new(), String::new());
+        for skill in node.skills.iter().flatten().flatten() {
+            let Some(name) = skill.name.as_deref().filter(|n| !n.is_empty()) else {
+                continue;
+            };
+            if name.contains('\u{1f}') {
+                return Err(reject("skill name contains a control character"));
+            }
+            if !names.is_empty() {
+                names.push('\u{1f}');
+                labels.push('\u{1f}');
+            }
+            names.push_str(name);
+            labels.push_str(
+                skill
+                    .pretty_name
+                    .as_deref()
+                    .unwrap_or(name)
+                    .replace('\u{1f}', " ")
+                    .as_str(),
+            );
+        }
+        let to_i32 = |v: Option<i64>| v.and_then(|v| i32::try_from(v).ok());
+        self.jobs.append_row(params![
+            id,
+            ciphertext,
+            node.record_number,
+            title,
+            description,
+            if is_fixed { "FIXED" } else { "HOURLY" },
+            currency,
+            is_fixed.then(|| fixed.to_string()),
+            hourly_min.map(|d| d.to_string()),
+            hourly_max.map(|d| d.to_string()),
+            weekly.map(|d| d.to_string()),
+            node.hourly_budget_type,
+            node.experience_level,
+            node.duration,
+            node.duration_label,
+            node.engagement,
+            node.category,
+            node.subcategory,
+            node.occupations
+                .as_ref()
+                .and_then(|o| o.category.as_ref())
+                .and_then(|c| c.pref_label.clone()),
+            names,
+            labels,
+            to_i32(node.freelancers_to_hire),
+            to_i32(node.total_applicants),
+            node.premium,
+            node.enterprise,
+            created.map(|t| t.timestamp_micros()),
+            published.timestamp_micros(),
+            renewed.map(|t| t.timestamp_micros()),
+            location.and_then(|l| l.country.clone()),
+            location.and_then(|l| l.city.clone()),
+            location.and_then(|l| l.timezone.clone()),
+            to_i32(client.and_then(|c| c.total_hires)),
+            to_i32(client.and_then(|c| c.total_posted_jobs)),
+            spent.map(|d| d.to_string()),
+            client.and_then(|c| c.verification_status.clone()),
+            to_i32(client.and_then(|c| c.total_reviews)),
+            feedback,
+            self.fetched_us,
+            seq,
+            raw,
+            self.run_id,
+        ])?;
+        self.hits
+            .append_row(params![self.search, id, self.fetched_us, self.run_id])?;
+        Ok(())
+    }
+
+    fn quarantine(
+        &mut self,
+        id: Option<&str>,
+        reason: &str,
+        raw: &str,
+    ) -> Result<(), duckdb::Error> {
+        tracing::warn!(
+            stage = "load",
+            search = self.search,
+            job_id = id.unwrap_or("?"),
+            reason,
+            "quarantined a malformed posting"
+        );
+        let raw = truncate(raw, 16_384);
+        self.quarantine.append_row(params![
+            self.run_id,
+            self.search,
+            self.page_file.display().to_string(),
+            id,
+            reason,
+            raw,
+            self.now,
+        ])
+    }
+}
+
+/// A node that cannot be stored, or a database error while staging.
+enum StageError {
+    Reject(String),
+    Db(duckdb::Error),
+}
+use StageError::Reject;
+
+impl From<duckdb::Error> for StageError {
+    fn from(e: duckdb::Error) -> Self {
+        StageError::Db(e)
+    }
+}
+
+fn reject(reason: &str) -> StageError {
+    Reject(reason.to_string())
+}
+
+fn optional_time(text: Option<&str>, field: &str) -> Result<Option<DateTime<Utc>>, StageError> {
+    match text {
+        None => Ok(None),
+        Some(t) => parse_timestamp(t)
+            .map(Some)
+            .ok_or_else(|| Reject(format!("unreadable {field}"))),
+    }
+}
+
+fn money(value: Option<&Money>, field: &str) -> Result<Option<Decimal>, StageError> {
+    let Some(raw) = value.and_then(|m| m.raw_value.as_deref()) else {
+        return Ok(None);
+    };
+    let amount = Decimal::from_str(raw.trim())
+        .map_err(|_| Reject(format!("{field}.rawValue is not a number")))?;
+    if amount.is_sign_negative() || amount > Decimal::from(1_000_000_000_000i64) {
+        return Err(Reject(format!("{field}.rawValue is out of range")));
+    }
+    Ok(Some(amount.round_dp(2)))
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
