@@ -1,0 +1,60 @@
+"""Summarizes bench-results.jsonl (from scripts/bench) as the tables in BENCHMARKS.md."""
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip().startswith("{")]
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    m = statistics.median(values)
+    spread = (max(values) - min(values)) / 2
+    return f"{m:.3g} ± {spread:.2g}" if len(values) > 1 else f"{m:.3g}"
+
+
+loads = defaultdict(list)
+refs = defaultdict(list)
+for r in rows:
+    if r["bench"] == "load":
+        loads[r["postings"]].append(r)
+    elif r["bench"] == "load-reference":
+        refs[r["postings"]].append(r)
+
+print("| postings | load s | read_json s | ratio | postings/s | peak RSS MB | read_json RSS MB |")
+print("|---:|---:|---:|---:|---:|---:|---:|")
+for n in sorted(loads):
+    rs = loads[n]
+    print(f"| {n:,} | {med([r['load_secs'] for r in rs])} | {med([r['reference_secs'] for r in rs])} | "
+          f"{med([r['ratio'] for r in rs])} | {med([r['postings_per_sec'] for r in rs])} | "
+          f"{med([r['peak_rss_mb'] for r in rs])} | {med([r['peak_rss_mb'] for r in refs[n]])} |")
+
+print()
+print("| postings | view | format | ours s | COPY s | ratio |")
+print("|---:|---|---|---:|---:|---:|")
+for n in sorted(loads):
+    by = defaultdict(list)
+    for r in loads[n]:
+        for e in r.get("export", []):
+            by[(e["view"], e["format"])].append(e)
+    for (view, fmt), es in sorted(by.items()):
+        print(f"| {n:,} | {view} | {fmt} | {med([e['secs'] for e in es])} | "
+              f"{med([e['reference_secs'] for e in es])} | {med([e['ratio'] for e in es])} |")
+
+syncs = [r for r in rows if r["bench"] == "sync"]
+if syncs:
+    print()
+    print("| searches | postings | requests | sync s | bound s | ratio | idle requests | idle s | peak RSS MB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    s = syncs[0]
+    print(f"| {s['searches']} | {s['postings']} | {s['requests']} | {med([r['secs'] for r in syncs])} | "
+          f"{med([r['bound_secs'] for r in syncs])} | {med([r['ratio'] for r in syncs])} | {s['idle_requests']} | "
+          f"{med([r['idle_secs'] for r in syncs])} | {med([r['peak_rss_mb'] for r in syncs])} |")
+
+for r in rows:
+    if r["bench"] == "startup":
+        print()
+        print(f"start-up: `--version` {r['version_ms']:.1f} ms, config load (`status`) {r['config_ms']:.1f} ms")

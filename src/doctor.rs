@@ -1,0 +1,168 @@
+//! `upjobpilot doctor`: a health check that walks what a sync will do and says what to fix.
+//!
+//! Config, sign-in and token expiry, the endpoints (a real GraphQL request with the stored
+//! token, like sync's first one), the database and the export folder. Each check prints one
+//! line; the exit status is the first failing check's (config, auth or failure).
+
+use crate::cli::Failure;
+use crate::config::Config;
+use crate::exit::Exit;
+use std::path::Path;
+use std::time::Duration;
+
+struct Check {
+    ok: bool,
+    what: String,
+    fix: Option<String>,
+}
+
+fn pass(what: impl Into<String>) -> Check {
+    Check {
+        ok: true,
+        what: what.into(),
+        fix: None,
+    }
+}
+
+fn fail(what: impl Into<String>, fix: impl Into<String>) -> Check {
+    Check {
+        ok: false,
+        what: what.into(),
+        fix: Some(fix.into()),
+    }
+}
+
+/// Runs every check and prints the results.
+pub fn run(config_path: &Path) -> Result<Exit, Failure> {
+    let config = match Config::load(config_path) {
+        Ok(config) => config,
+        Err(error) => {
+            println!("FAIL config: {error}");
+            return Ok(Exit::Config);
+        }
+    };
+    let mut checks = vec![pass(format!(
+        "config {} ({} searches)",
+        config_path.display(),
+        config.searches.len()
+    ))];
+    let mut first_failure = None;
+    let auth = auth_checks(&config);
+    if auth.iter().any(|c| !c.ok) {
+        first_failure.get_or_insert(Exit::Auth);
+    }
+    checks.extend(auth);
+    let storage = storage_checks(&config);
+    if storage.iter().any(|c| !c.ok) {
+        first_failure.get_or_insert(Exit::Failure);
+    }
+    checks.extend(storage);
+    for check in &checks {
+        println!("{} {}", if check.ok { "ok  " } else { "FAIL" }, check.what);
+        if let Some(fix) = &check.fix {
+            println!("     fix: {fix}");
+        }
+    }
+    Ok(first_failure.unwrap_or(Exit::Ok))
+}
+
+fn auth_checks(config: &Config) -> Vec<Check> {
+    let store = match crate::auth::TokenStore::for_client(
+        &config.upwork.client_id,
+        &config.upwork.token_url,
+    ) {
+        Ok(store) => store,
+        Err(e) => return vec![fail(format!("token store: {e}"), "set UPJOBPILOT_DATA_DIR")],
+    };
+    let tokens = match store.load() {
+        Ok(Some(tokens)) => tokens,
+        Ok(None) => {
+            return vec![fail(
+                format!("not signed in (no tokens at {})", store.path().display()),
+                "run `upjobpilot auth login`",
+            )];
+        }
+        Err(e) => {
+            let fix = e
+                .hint()
+                .unwrap_or_else(|| "run `upjobpilot auth login`".into());
+            return vec![fail(format!("token file: {e}"), fix)];
+        }
+    };
+    let mut checks = vec![pass(format!(
+        "signed in; access token expires {}",
+        tokens.expires_at.format("%Y-%m-%d %H:%M UTC")
+    ))];
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return vec![fail(format!("cannot start the runtime: {e}"), "")],
+    };
+    let probe = runtime.block_on(async {
+        let source = crate::cli::token_source(config)
+            .await
+            .map_err(|f| f.error.to_string())?;
+        let token = source.access_token().await.map_err(|e| e.to_string())?;
+        let client = reqwest::Client::builder()
+            .user_agent(crate::upwork::USER_AGENT)
+            .timeout(Duration::from_secs(u64::from(config.upwork.timeout_secs)))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let response = client
+            .post(&config.upwork.graphql_url)
+            .bearer_auth(token.expose())
+            .json(&serde_json::json!({"query": "query Doctor { __typename }"}))
+            .send()
+            .await
+            .map_err(|e| format!("{} is not reachable: {e}", config.upwork.graphql_url))?;
+        Ok::<_, String>(response.status())
+    });
+    checks.push(match probe {
+        Ok(status) if status.is_success() => pass(format!(
+            "GraphQL endpoint {} answers",
+            config.upwork.graphql_url
+        )),
+        Ok(status) if status.as_u16() == 401 => fail(
+            "the GraphQL endpoint refuses the token",
+            "run `upjobpilot auth login`",
+        ),
+        Ok(status) => fail(
+            format!("the GraphQL endpoint answered HTTP {status}"),
+            "check `upwork.graphql_url` and Upwork's status page",
+        ),
+        Err(e) => fail(e, "check the network and `upwork.graphql_url`"),
+    });
+    checks
+}
+
+fn storage_checks(config: &Config) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let database = config.database_path();
+    checks.push(match crate::db::open(&database) {
+        Ok(_) => pass(format!("database {}", database.display())),
+        Err(e) => fail(format!("{e}"), e.hint().unwrap_or_default()),
+    });
+    let export = config.export_dir();
+    let probe = std::fs::create_dir_all(&export).and_then(|()| {
+        let file = tempfile::Builder::new()
+            .prefix(".doctor-")
+            .tempfile_in(&export)?;
+        drop(file);
+        Ok(())
+    });
+    checks.push(match probe {
+        Ok(()) => pass(format!("export folder {} is writable", export.display())),
+        Err(e) => fail(
+            format!("export folder {}: {e}", export.display()),
+            "set `export.dir` (or UPJOBPILOT_EXPORT_DIR) to a writable folder",
+        ),
+    });
+    let queries = config.queries_dir();
+    checks.push(match crate::pipeline::export::read_views(&queries) {
+        Ok(views) => pass(format!("{} views in {}", views.len(), queries.display())),
+        Err(e) => fail(e.to_string(), "create the folder and put .sql views in it"),
+    });
+    checks
+}
