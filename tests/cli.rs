@@ -1,0 +1,176 @@
+//! The binary, black-box, with a scrubbed environment: help texts, exit statuses and messages
+//! for bad config, no sign-in, a held lock and a busy database, and a real sync against the
+//! in-process sandbox.
+
+mod common;
+
+use assert_cmd::Command;
+use common::harness;
+use predicates::prelude::*;
+use std::path::Path;
+
+const SEARCHES: &str = r#"
+[[search]]
+name = "rust"
+expression = "rust"
+max_age_hours = 100
+"#;
+
+/// The binary with nothing from the developer's environment but PATH.
+fn upjobpilot(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("upjobpilot").expect("binary");
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("UPJOBPILOT_DATA_DIR", home.join("data"));
+    cmd
+}
+
+#[test]
+fn help_shows_examples_and_exit_statuses() {
+    let home = tempfile::tempdir().expect("tempdir");
+    upjobpilot(home.path())
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit statuses").and(predicate::str::contains("demo")));
+    for command in [
+        &["sync"][..],
+        &["export"],
+        &["status"],
+        &["init"],
+        &["demo"],
+        &["auth", "login"],
+        &["sandbox"],
+    ] {
+        upjobpilot(home.path())
+            .args(command)
+            .arg("--help")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Example"));
+    }
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error() {
+    let home = tempfile::tempdir().expect("tempdir");
+    upjobpilot(home.path())
+        .args(["sync", "--frobnicate"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn an_invalid_config_lists_every_problem_and_writes_nothing() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = home.path().join("pipeline.toml");
+    std::fs::write(
+        &config,
+        "[upwork]\nclient_id = \"x\"\n\n[[search]]\nname = \"a\"\npage_sise = 5\n\n[[search]]\nname = \"b\"\nproposals = { min = 9, max = 2 }\n",
+    )
+    .expect("write");
+    upjobpilot(home.path())
+        .args(["sync", "--config"])
+        .arg(&config)
+        .assert()
+        .code(4)
+        .stderr(
+            predicate::str::contains("pipeline.toml:6:1")
+                .and(predicate::str::contains("page_sise"))
+                .and(predicate::str::contains("pipeline.toml:10:"))
+                .and(predicate::str::contains("impossible range")),
+        );
+    let entries: Vec<_> = std::fs::read_dir(home.path()).expect("dir").collect();
+    assert_eq!(entries.len(), 1, "only the config file is there");
+}
+
+#[test]
+fn a_missing_config_says_to_run_init() {
+    let home = tempfile::tempdir().expect("tempdir");
+    upjobpilot(home.path())
+        .current_dir(home.path())
+        .arg("sync")
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("upjobpilot init"));
+}
+
+#[test]
+fn sync_without_sign_in_is_an_auth_error() {
+    let h = harness(21, SEARCHES);
+    let home = tempfile::tempdir().expect("tempdir");
+    upjobpilot(home.path())
+        .args(["sync", "--config"])
+        .arg(h.dir.path().join("pipeline.toml"))
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("upjobpilot auth login"));
+}
+
+#[test]
+fn sync_through_the_binary_stores_and_exports() {
+    let h = harness(22, SEARCHES);
+    let home = tempfile::tempdir().expect("tempdir");
+    upjobpilot(home.path())
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .args(["sync", "--config"])
+        .arg(h.dir.path().join("pipeline.toml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("rust").and(predicate::str::contains("exported")));
+    assert_eq!(h.hits("rust"), h.expected("rust"));
+    upjobpilot(home.path())
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .args(["status", "--json", "--config"])
+        .arg(h.dir.path().join("pipeline.toml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"search\": \"rust\""));
+}
+
+#[test]
+fn a_second_sync_while_one_runs_exits_locked_naming_the_holder() {
+    let h = harness(23, SEARCHES);
+    let home = tempfile::tempdir().expect("tempdir");
+    let _held = upjobpilot::pipeline::lock(&h.db_path(), std::time::Duration::ZERO).expect("lock");
+    upjobpilot(home.path())
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .args(["sync", "--config"])
+        .arg(h.dir.path().join("pipeline.toml"))
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains(format!(
+            "pid {}",
+            std::process::id()
+        )));
+    assert!(!h.db_path().exists(), "the locked run touched nothing");
+}
+
+#[test]
+fn a_reader_holding_the_database_keeps_pages_in_the_spool_until_the_next_sync() {
+    let h = harness(24, SEARCHES);
+    let home = tempfile::tempdir().expect("tempdir");
+    drop(upjobpilot::db::open(&h.db_path()).expect("create the database"));
+    let reader = duckdb::Connection::open(h.db_path()).expect("reader opens the file");
+    let config = h.dir.path().join("pipeline.toml");
+    upjobpilot(home.path())
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .args(["sync", "--config"])
+        .arg(&config)
+        .assert()
+        .code(7)
+        .stderr(predicate::str::contains("spool"));
+    let requests = h.graphql_requests();
+    assert!(requests > 0);
+    drop(reader);
+    upjobpilot(home.path())
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .args(["sync", "--config"])
+        .arg(&config)
+        .assert()
+        .success();
+    // The spooled pages were loaded and their watermark used: the second run was idle.
+    assert_eq!(h.graphql_requests() - requests, 1);
+    assert_eq!(h.hits("rust"), h.expected("rust"));
+}
