@@ -189,12 +189,18 @@ fn handle(shared: &Shared, breaker: &Breaker, stop: &AtomicBool, mut request: ti
             Reply::Full(Response::json(404, r#"{"message":"Not Found"}"#)),
         ),
     };
-    record.status = send(request, reply, breaker);
+    // Logged before the answer goes out, so a client that has its answer can count on the
+    // request being in the log and the counters.
+    record.status = match &reply {
+        Reply::Full(response) | Reply::Cut(response) => Some(response.status),
+        Reply::Drop => None,
+    };
     shared.log.push(endpoint, record, rate_limited);
+    send(request, reply, breaker);
 }
 
-/// Sends the reply; returns the status the client saw, if any.
-fn send(request: tiny_http::Request, reply: Reply, breaker: &Breaker) -> Option<u16> {
+/// Sends the reply.
+fn send(request: tiny_http::Request, reply: Reply, breaker: &Breaker) {
     match reply {
         Reply::Full(response) => {
             let status = response.status;
@@ -211,7 +217,6 @@ fn send(request: tiny_http::Request, reply: Reply, breaker: &Breaker) -> Option<
             if let Err(error) = request.respond(http) {
                 tracing::debug!(stage = "sandbox", %error, "response not delivered");
             }
-            Some(status)
         }
         Reply::Cut(response) => {
             let status = response.status;
@@ -228,12 +233,8 @@ fn send(request: tiny_http::Request, reply: Reply, breaker: &Breaker) -> Option<
             let mut bytes = bytes.into_bytes();
             bytes.extend_from_slice(&response.body[..response.body.len() / 2]);
             abandon(request, breaker, &bytes);
-            Some(status)
         }
-        Reply::Drop => {
-            abandon(request, breaker, &[]);
-            None
-        }
+        Reply::Drop => abandon(request, breaker, &[]),
     }
 }
 
