@@ -198,6 +198,7 @@ fn bench_export(conn: &duckdb::Connection, dir: &Path) -> anyhow::Result<serde_j
                 &[format],
                 pipeline::export::CsvOptions {
                     formula_guard: true,
+                    ..Default::default()
                 },
             )?;
             let ours = start.elapsed().as_secs_f64();

@@ -393,11 +393,10 @@ pub async fn token_source(config: &Config) -> Result<Arc<TokenSource>, Failure> 
             tokens
         }
         (None, GrantKind::AuthorizationCode) => {
-            return Err(Failure::new(
-                Exit::Auth,
-                anyhow::anyhow!("not signed in: no tokens at {}", store.path().display()),
-            )
-            .hint("run `upjobpilot auth login`"));
+            return Err(auth::AuthError::NotSignedIn {
+                path: store.path().to_path_buf(),
+            }
+            .into());
         }
     };
     let settings = oauth_settings(config, Some(&tokens))?;

@@ -46,6 +46,8 @@ pub struct Config {
     pub export: Export,
     /// How long posting text is kept.
     pub retention: Retention,
+    /// The freelancer, for the fit score.
+    pub profile: Profile,
     /// The job searches, in file order.
     pub searches: Vec<Search>,
 }
@@ -135,6 +137,25 @@ pub struct Export {
     /// spreadsheet shows them as text instead of running them as formulas.
     #[serde(default = "yes")]
     pub csv_formula_guard: bool,
+    /// The CSV field separator: `,` (default), `;` for spreadsheet locales that use a decimal
+    /// comma, or a tab.
+    #[serde(default = "default_delimiter")]
+    pub csv_delimiter: String,
+    /// Start CSV files with a UTF-8 byte order mark, which some spreadsheet programs need to
+    /// read UTF-8.
+    #[serde(default)]
+    pub csv_bom: bool,
+}
+
+/// `[profile]`: the freelancer, for the `fit_score` view.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Your skills, as Upwork names them (`rust`, `python`, ...).
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// Your hourly rate in USD.
+    pub hourly_rate: Option<f64>,
 }
 
 /// An export file format.
@@ -433,6 +454,7 @@ impl<'t> Parser<'t> {
         let mut storage = None;
         let mut export = None;
         let mut retention = None;
+        let mut profile = None;
         let mut searches = Vec::new();
         let mut present: Vec<&'static str> = Vec::new();
         for (key, value) in root {
@@ -452,6 +474,10 @@ impl<'t> Parser<'t> {
                 "retention" => {
                     present.push("retention");
                     retention = self.section::<Retention>(value);
+                }
+                "profile" => {
+                    present.push("profile");
+                    profile = self.section::<Profile>(value);
                 }
                 "search" => {
                     present.push("search");
@@ -473,7 +499,7 @@ impl<'t> Parser<'t> {
                 other => self.at(
                     key.span(),
                     &format!(
-                        "unknown section `{other}`, expected one of `upwork`, `storage`, `export`, `retention`, `search`"
+                        "unknown section `{other}`, expected one of `upwork`, `storage`, `export`, `retention`, `profile`, `search`"
                     ),
                 ),
             }
@@ -515,6 +541,17 @@ impl<'t> Parser<'t> {
             .as_ref()
             .map_or(UPWORK_RETENTION_HOURS, |r| r.hours.max(1));
         let searches = self.searches(searches, retention_hours);
+        let profile = if present.contains(&"profile") {
+            profile?
+        } else {
+            Profile::default()
+        };
+        if profile
+            .hourly_rate
+            .is_some_and(|r| !(r > 0.0 && r < 10_000.0))
+        {
+            self.whole("`profile.hourly_rate` must be between 0 and 10000");
+        }
         let (upwork, storage, export, retention) = (upwork?, storage?, export?, retention?);
         Some(Config {
             path: path.to_path_buf(),
@@ -522,6 +559,7 @@ impl<'t> Parser<'t> {
             storage,
             export,
             retention,
+            profile,
             searches,
         })
     }
@@ -574,6 +612,9 @@ impl<'t> Parser<'t> {
     fn check_export(&mut self, export: &Export) {
         if export.formats.is_empty() {
             self.whole("`export.formats` is empty: list `csv`, `parquet` or both");
+        }
+        if ![",", ";", "\t"].contains(&export.csv_delimiter.as_str()) {
+            self.whole("`export.csv_delimiter` must be \",\", \";\" or \"\\t\"");
         }
     }
 
@@ -860,6 +901,9 @@ fn default_retries() -> u32 {
 }
 fn default_retry_base() -> u32 {
     500
+}
+fn default_delimiter() -> String {
+    ",".into()
 }
 fn default_database() -> PathBuf {
     "upjobpilot.duckdb".into()

@@ -26,6 +26,7 @@ pub const DEFAULT_VIEWS: &[(&str, &str)] = &[
         "client_quality.sql",
         include_str!("../queries/client_quality.sql"),
     ),
+    ("fit_score.sql", include_str!("../queries/fit_score.sql")),
     (
         "new_postings.sql",
         include_str!("../queries/new_postings.sql"),
@@ -37,6 +38,10 @@ pub const DEFAULT_VIEWS: &[(&str, &str)] = &[
     (
         "skill_demand.sql",
         include_str!("../queries/skill_demand.sql"),
+    ),
+    (
+        "skill_demand_daily.sql",
+        include_str!("../queries/skill_demand_daily.sql"),
     ),
 ];
 
@@ -168,6 +173,10 @@ authorize_url = "{base}/ab/account-security/oauth2/authorize"
 token_url = "{base}/api/v3/oauth2/token"
 graphql_url = "{base}/graphql"
 requests_per_minute = 300
+
+[profile]
+skills = ["python", "sql", "rust", "react"]
+hourly_rate = 60
 
 [storage]
 database = "upjobpilot.duckdb"

@@ -176,6 +176,7 @@ fn export_dir_with_formula_view(guard: bool) -> (tempfile::TempDir, Vec<Vec<Stri
         &[ExportFormat::Csv],
         CsvOptions {
             formula_guard: guard,
+            ..Default::default()
         },
     )
     .expect("export");
@@ -226,6 +227,7 @@ fn an_unwritable_export_folder_is_a_clear_error() {
         &[ExportFormat::Csv],
         CsvOptions {
             formula_guard: true,
+            ..Default::default()
         },
     )
     .expect_err("cannot export into a file");
@@ -234,4 +236,36 @@ fn an_unwritable_export_folder_is_a_clear_error() {
         std::fs::read_to_string(&blocker).expect("read"),
         "a file where the folder should be"
     );
+}
+
+#[test]
+fn csv_can_use_semicolons_and_a_byte_order_mark_for_spreadsheets() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conn = duckdb::Connection::open_in_memory().expect("db");
+    let views = vec![export::View {
+        name: "v".into(),
+        path: dir.path().join("v.sql"),
+        sql: "SELECT 'Zürich; CH' AS city, 1.5 AS n".into(),
+    }];
+    export::create_views(&conn, &views).expect("create");
+    let options = CsvOptions {
+        formula_guard: true,
+        delimiter: ';',
+        bom: true,
+    };
+    let files =
+        export::export(&conn, &views, dir.path(), &[ExportFormat::Csv], options).expect("export");
+    let bytes = std::fs::read(&files[0]).expect("read");
+    assert!(
+        bytes.starts_with("\u{feff}".as_bytes()),
+        "starts with a BOM"
+    );
+    let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.as_bytes());
+    assert_eq!(reader.headers().expect("header"), vec!["city", "n"]);
+    let row = reader.records().next().expect("row").expect("record");
+    assert_eq!(&row[0], "Zürich; CH");
+    assert_eq!(&row[1], "1.5");
 }

@@ -280,13 +280,16 @@ fn exports_are_readable_csv_and_typed_parquet() {
     let h = harness(18, SEARCHES);
     let report = h.sync();
     let export_dir = h.config.export_dir();
-    for view in [
+    let views = [
         "new_postings",
         "postings_per_search",
         "skill_demand",
+        "skill_demand_daily",
         "client_quality",
+        "fit_score",
         "budget_stats",
-    ] {
+    ];
+    for view in views {
         assert!(
             export_dir.join(format!("{view}.csv")).is_file(),
             "{view}.csv"
@@ -296,7 +299,18 @@ fn exports_are_readable_csv_and_typed_parquet() {
             "{view}.parquet"
         );
     }
-    assert_eq!(report.exported.len(), 10);
+    assert_eq!(report.exported.len(), 2 * views.len());
+    // The fit score's documented bounds: no skill of yours caps it at 40, all of them floor it
+    // at 60.
+    assert_eq!(
+        h.count("SELECT count(*) FROM fit_score WHERE len(matching_skills) = 0 AND fit_score > 40"),
+        0
+    );
+    assert_eq!(
+        h.count("SELECT count(*) FROM fit_score WHERE len(matching_skills) = len(skills) AND len(skills) > 0 AND fit_score < 60"),
+        0
+    );
+    assert!(h.count("SELECT count(*) FROM fit_score WHERE len(matching_skills) > 0") > 0);
     let mut reader = csv::Reader::from_path(export_dir.join("new_postings.csv")).expect("csv");
     let headers = reader.headers().expect("header").clone();
     let published = headers

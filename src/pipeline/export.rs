@@ -56,6 +56,20 @@ pub enum ExportError {
 pub struct CsvOptions {
     /// Neutralize formula injection.
     pub formula_guard: bool,
+    /// The field separator.
+    pub delimiter: char,
+    /// Start with a UTF-8 byte order mark.
+    pub bom: bool,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            formula_guard: true,
+            delimiter: ',',
+            bom: false,
+        }
+    }
 }
 
 /// One view definition.
@@ -102,6 +116,26 @@ pub fn read_views(dir: &Path) -> Result<Vec<View>, ExportError> {
             Ok(View { name, path, sql })
         })
         .collect()
+}
+
+/// Writes `[profile]` into the `profile_skills` and `profile` tables the `fit_score` view reads.
+pub fn write_profile(
+    conn: &Connection,
+    profile: &crate::config::Profile,
+) -> Result<(), duckdb::Error> {
+    conn.execute_batch(
+        "CREATE OR REPLACE TABLE profile (hourly_rate DOUBLE);
+         CREATE OR REPLACE TABLE profile_skills (skill VARCHAR);",
+    )?;
+    conn.execute(
+        "INSERT INTO profile VALUES (?)",
+        duckdb::params![profile.hourly_rate],
+    )?;
+    let mut appender = conn.appender("profile_skills")?;
+    for skill in &profile.skills {
+        appender.append_row(duckdb::params![skill.trim().to_lowercase()])?;
+    }
+    appender.flush()
 }
 
 /// (Re)creates the views in the database.
@@ -185,13 +219,29 @@ fn export_one(
         ExportFormat::Csv => csv_select(conn, &view.name, csv).map_err(db_err)?,
     };
     let options = match format {
-        ExportFormat::Parquet => "FORMAT parquet, COMPRESSION zstd",
-        ExportFormat::Csv => "FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"'",
+        ExportFormat::Parquet => "FORMAT parquet, COMPRESSION zstd".to_string(),
+        ExportFormat::Csv => format!(
+            "FORMAT csv, HEADER true, DELIMITER '{}', QUOTE '\"', ESCAPE '\"'",
+            if csv.delimiter == '\t' {
+                "\t".to_string()
+            } else {
+                csv.delimiter.to_string()
+            }
+        ),
     };
     let copy = format!("COPY ({select}) TO '{}' ({options})", sql_string(&tmp));
     if let Err(source) = conn.execute_batch(&copy) {
         let _ = std::fs::remove_file(&tmp);
         return Err(db_err(source));
+    }
+    if format == ExportFormat::Csv && csv.bom {
+        prepend_bom(&tmp).map_err(|source| {
+            let _ = std::fs::remove_file(&tmp);
+            ExportError::Write {
+                path: target.to_path_buf(),
+                source,
+            }
+        })?;
     }
     std::fs::rename(&tmp, target).map_err(|source| {
         let _ = std::fs::remove_file(&tmp);
@@ -200,6 +250,18 @@ fn export_one(
             source,
         }
     })
+}
+
+/// Rewrites a file with a UTF-8 byte order mark in front, streaming.
+fn prepend_bom(path: &Path) -> std::io::Result<()> {
+    let with_bom = path.with_extension("bom");
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&with_bom)?);
+        std::io::Write::write_all(&mut out, "\u{feff}".as_bytes())?;
+        std::io::copy(&mut std::fs::File::open(path)?, &mut out)?;
+        std::io::Write::flush(&mut out)?;
+    }
+    std::fs::rename(&with_bom, path)
 }
 
 /// A `SELECT` over the view that makes every column spreadsheet-safe: ISO timestamps in UTC,

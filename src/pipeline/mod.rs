@@ -404,6 +404,7 @@ fn store(
 /// Creates the views and writes the exports.
 pub fn export_views(config: &Config, conn: &duckdb::Connection) -> Result<Vec<PathBuf>, SyncError> {
     let views = export::read_views(&config.queries_dir())?;
+    export::write_profile(conn, &config.profile).map_err(load::LoadError::from)?;
     export::create_views(conn, &views)?;
     let files = export::export(
         conn,
@@ -412,6 +413,8 @@ pub fn export_views(config: &Config, conn: &duckdb::Connection) -> Result<Vec<Pa
         &config.export.formats,
         export::CsvOptions {
             formula_guard: config.export.csv_formula_guard,
+            delimiter: config.export.csv_delimiter.chars().next().unwrap_or(','),
+            bom: config.export.csv_bom,
         },
     )?;
     tracing::info!(stage = "export", files = files.len(), "exported");

@@ -57,6 +57,10 @@ retry_base_ms = 10
 [export]
 formats = ["csv", "parquet"]
 
+[profile]
+skills = ["python", "sql"]
+hourly_rate = 50
+
 {searches}"#,
         id = client.id,
         redirect = client.redirect_uri,
