@@ -111,14 +111,28 @@ pub fn open(path: &Path) -> Result<Connection, DbError> {
     } else if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(io)?;
     }
-    let conn = Connection::open(path).map_err(|e| DbError::duckdb(path, e))?;
-    // Never download extensions: the pipeline must not reach anything but Upwork.
-    conn.execute_batch(
-        "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;",
-    )
-    .map_err(|e| DbError::duckdb(path, e))?;
+    let created = !path.exists() || std::fs::metadata(path).is_ok_and(|m| m.len() == 0);
+    let conn =
+        Connection::open_with_flags(path, config(created).map_err(|e| DbError::duckdb(path, e))?)
+            .map_err(|e| DbError::duckdb(path, e))?;
     migrate(&conn, path)?;
     Ok(conn)
+}
+
+/// The storage format written into a new file: the oldest that DuckDB 1.4 readers (the Python
+/// package and CLI still common on laptops) can open, and that has every feature we use.
+pub const STORAGE_COMPATIBILITY: &str = "v1.4.0";
+
+fn config(created: bool) -> duckdb::Result<duckdb::Config> {
+    // Never download extensions: the pipeline reaches nothing but Upwork.
+    let config = duckdb::Config::default()
+        .with("autoinstall_known_extensions", "false")?
+        .with("autoload_known_extensions", "false")?;
+    if created {
+        config.with("storage_compatibility_version", STORAGE_COMPATIBILITY)
+    } else {
+        Ok(config)
+    }
 }
 
 /// A DuckDB file carries `DUCK` at byte 8; anything else is not ours to open (DuckDB would
