@@ -135,7 +135,7 @@ fn bench_load(args: &LoadArgs) -> anyhow::Result<serde_json::Value> {
     conn.execute_batch(&format!(
         "CREATE TABLE postings AS
          SELECT unnest(data.marketplaceJobPostingsSearch.edges, recursive := true)
-         FROM read_json('{glob}', maximum_object_size = 1073741824)"
+         FROM read_json('{glob}', maximum_object_size = 67108864)"
     ))?;
     let reference_secs = start.elapsed().as_secs_f64();
     drop(conn);
@@ -182,6 +182,7 @@ fn bench_export(conn: &duckdb::Connection, dir: &Path) -> anyhow::Result<serde_j
             sql: sql.trim().trim_end_matches(';').to_string(),
         })
         .collect();
+    pipeline::export::write_profile(conn, &crate::config::Profile::default())?;
     pipeline::export::create_views(conn, &views)?;
     let mut rows = Vec::new();
     for view in &views {
