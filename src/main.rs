@@ -7,6 +7,12 @@ use upjobpilot::cli::{Cli, LogFormat};
 use upjobpilot::exit::Exit;
 
 fn main() -> ExitCode {
+    // `upjobpilot status | head` must end quietly like any Unix tool, not panic in println!:
+    // restore the default SIGPIPE action that the Rust runtime turns off.
+    // SAFETY: called first thing in main, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

@@ -174,3 +174,21 @@ fn a_reader_holding_the_database_keeps_pages_in_the_spool_until_the_next_sync() 
     assert_eq!(h.graphql_requests() - requests, 1);
     assert_eq!(h.hits("rust"), h.expected("rust"));
 }
+
+/// Regression: writing into a closed pipe (`upjobpilot completions bash | head -1`) panicked.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_upjobpilot"))
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Close the reading end before the child has started writing: its first write meets a
+    // closed pipe.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
