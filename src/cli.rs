@@ -417,7 +417,7 @@ fn finish_sync(report: &SyncReport) -> Result<Exit, Failure> {
             exit,
             anyhow::anyhow!("{message}; the fetched pages stay in the spool"),
         )
-        .hint("the next `upjobpilot sync` (or `upjobpilot export`) loads them")),
+        .hint("the next `upjobpilot sync` loads them")),
         (None, None) => Ok(exit),
     }
 }
