@@ -192,3 +192,94 @@ fn a_closed_pipe_ends_the_output_quietly() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn a_file_that_is_not_a_database_is_a_failure_and_stays_untouched() {
+    let h = harness(25, SEARCHES);
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::write(h.db_path(), "my notes, not a database").expect("write");
+    upjobpilot(home.path())
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .args(["sync", "--config"])
+        .arg(h.dir.path().join("pipeline.toml"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is not a DuckDB database"));
+    assert_eq!(
+        std::fs::read_to_string(h.db_path()).expect("read"),
+        "my notes, not a database"
+    );
+}
+
+#[test]
+fn a_search_that_runs_out_of_retries_is_a_partial_sync() {
+    use upjobpilot::sandbox::FaultKind;
+    let h = common::harness_with(26, SEARCHES, |config| {
+        config.faults.schedule = (2..=30).map(|n| (n, FaultKind::ServerError(503))).collect();
+    });
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = h.dir.path().join("pipeline.toml");
+    upjobpilot(home.path())
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .args(["sync", "--config"])
+        .arg(&config)
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("failed"));
+    h.sandbox.set_faults(Default::default());
+    upjobpilot(home.path())
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .args(["sync", "--config"])
+        .arg(&config)
+        .assert()
+        .success();
+    assert_eq!(h.hits("rust"), h.expected("rust"));
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error_and_the_next_sync_recovers() {
+    use std::os::unix::process::CommandExt;
+    let h = harness(27, SEARCHES);
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = h.dir.path().join("pipeline.toml");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_upjobpilot"));
+    cmd.env_clear()
+        .env("HOME", home.path())
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .args(["sync", "--config"])
+        .arg(&config);
+    // A size-limited file stands in for a full disk: no file may grow past 64 KiB, and writes
+    // beyond fail with EFBIG (SIGXFSZ ignored) as they would with ENOSPC.
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: 64 * 1024,
+                rlim_max: 64 * 1024,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let output = cmd.output().expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // A page that cannot be spooled fails its search (partial, 3); a database or export that
+    // cannot be written fails the run (1). Either way: the OS error named, no panic.
+    assert!(
+        matches!(output.status.code(), Some(1 | 3)),
+        "{:?}: {stderr}",
+        output.status
+    );
+    assert!(stderr.contains("File too large"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    upjobpilot(home.path())
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .args(["sync", "--config"])
+        .arg(&config)
+        .assert()
+        .success();
+    assert_eq!(h.hits("rust"), h.expected("rust"));
+}
