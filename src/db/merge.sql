@@ -54,34 +54,34 @@ SELECT
 FROM stage_jobs
 QUALIFY row_number() OVER (PARTITION BY id ORDER BY seq DESC) = 1;
 
--- How many are new, before they are merged.
-CREATE OR REPLACE TEMP TABLE stage_counts AS
+-- Which staged postings are new and which changed what moves (applicants, hires wanted,
+-- renewal, budget): one join against `jobs`, before the merge, serving the counts and the history.
+CREATE OR REPLACE TEMP TABLE stage_status AS
 SELECT
-    count(*) FILTER (WHERE j.id IS NULL) AS new_postings,
-    count(*) FILTER (
-        WHERE j.id IS NOT NULL AND (
-            j.total_applicants IS DISTINCT FROM s.total_applicants
-            OR j.freelancers_to_hire IS DISTINCT FROM s.freelancers_to_hire
-            OR j.renewed_at IS DISTINCT FROM s.renewed_at
-            OR j.fixed_budget IS DISTINCT FROM s.fixed_budget
-            OR j.hourly_min IS DISTINCT FROM s.hourly_min
-            OR j.hourly_max IS DISTINCT FROM s.hourly_max)
-    ) AS changed_postings
+    s.id,
+    j.id IS NULL AS is_new,
+    j.id IS NOT NULL AND (
+        j.total_applicants IS DISTINCT FROM s.total_applicants
+        OR j.freelancers_to_hire IS DISTINCT FROM s.freelancers_to_hire
+        OR j.renewed_at IS DISTINCT FROM s.renewed_at
+        OR j.fixed_budget IS DISTINCT FROM s.fixed_budget
+        OR j.hourly_min IS DISTINCT FROM s.hourly_min
+        OR j.hourly_max IS DISTINCT FROM s.hourly_max) AS is_changed
 FROM stage_latest s
 LEFT JOIN jobs j ON j.id = s.id;
 
--- The history of what moves: applicants, hires wanted, renewal, budget.
+CREATE OR REPLACE TEMP TABLE stage_counts AS
+SELECT
+    count(*) FILTER (WHERE is_new) AS new_postings,
+    count(*) FILTER (WHERE is_changed) AS changed_postings
+FROM stage_status;
+
+-- The history of what moves.
 INSERT INTO job_changes
 SELECT s.id, s.last_seen_at, s.run_id, s.total_applicants, s.freelancers_to_hire, s.renewed_at,
        s.fixed_budget, s.hourly_min, s.hourly_max
 FROM stage_latest s
-JOIN jobs j ON j.id = s.id
-WHERE j.total_applicants IS DISTINCT FROM s.total_applicants
-   OR j.freelancers_to_hire IS DISTINCT FROM s.freelancers_to_hire
-   OR j.renewed_at IS DISTINCT FROM s.renewed_at
-   OR j.fixed_budget IS DISTINCT FROM s.fixed_budget
-   OR j.hourly_min IS DISTINCT FROM s.hourly_min
-   OR j.hourly_max IS DISTINCT FROM s.hourly_max;
+WHERE s.id IN (SELECT id FROM stage_status WHERE is_changed);
 
 INSERT INTO jobs (
     id, ciphertext, url, record_number, title, description, job_type, currency, fixed_budget,

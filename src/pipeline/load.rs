@@ -181,7 +181,7 @@ pub fn load(
             )?;
         }
     }
-    tx.execute_batch("DROP TABLE stage_jobs; DROP TABLE stage_hits; DROP TABLE stage_latest; DROP TABLE stage_skills; DROP TABLE stage_counts;")?;
+    tx.execute_batch("DROP TABLE stage_jobs; DROP TABLE stage_hits; DROP TABLE stage_latest; DROP TABLE stage_skills; DROP TABLE stage_counts; DROP TABLE stage_status;")?;
     tx.commit()?;
     Ok(report)
 }
