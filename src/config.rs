@@ -145,6 +145,11 @@ pub struct Export {
     /// read UTF-8.
     #[serde(default)]
     pub csv_bom: bool,
+    /// Views also written as hive-partitioned Parquet by posting date
+    /// (`<dir>/<view>/posted_date=YYYY-MM-DD/data_0.parquet`), for Spark, Trino or DuckDB at
+    /// scale. Each must have a `published_at` column.
+    #[serde(default)]
+    pub partitioned: Vec<String>,
 }
 
 /// `[profile]`: the freelancer, for the `fit_score` view.
@@ -615,6 +620,13 @@ impl<'t> Parser<'t> {
         }
         if ![",", ";", "\t"].contains(&export.csv_delimiter.as_str()) {
             self.whole("`export.csv_delimiter` must be \",\", \";\" or \"\\t\"");
+        }
+        for name in &export.partitioned {
+            if !crate::pipeline::export::is_view_name(name) {
+                self.whole(&format!(
+                    "`export.partitioned`: {name:?} is not a view name (the name of a file in queries/, without .sql)"
+                ));
+            }
         }
     }
 

@@ -178,6 +178,7 @@ fn export_dir_with_formula_view(guard: bool) -> (tempfile::TempDir, Vec<Vec<Stri
             formula_guard: guard,
             ..Default::default()
         },
+        &[],
     )
     .expect("export");
     let mut reader = csv::Reader::from_path(&files[0]).expect("csv");
@@ -229,6 +230,7 @@ fn an_unwritable_export_folder_is_a_clear_error() {
             formula_guard: true,
             ..Default::default()
         },
+        &[],
     )
     .expect_err("cannot export into a file");
     assert!(error.to_string().contains("export folder"), "{error}");
@@ -253,8 +255,15 @@ fn csv_can_use_semicolons_and_a_byte_order_mark_for_spreadsheets() {
         delimiter: ';',
         bom: true,
     };
-    let files =
-        export::export(&conn, &views, dir.path(), &[ExportFormat::Csv], options).expect("export");
+    let files = export::export(
+        &conn,
+        &views,
+        dir.path(),
+        &[ExportFormat::Csv],
+        options,
+        &[],
+    )
+    .expect("export");
     let bytes = std::fs::read(&files[0]).expect("read");
     assert!(
         bytes.starts_with("\u{feff}".as_bytes()),
@@ -268,4 +277,123 @@ fn csv_can_use_semicolons_and_a_byte_order_mark_for_spreadsheets() {
     let row = reader.records().next().expect("row").expect("record");
     assert_eq!(&row[0], "Zürich; CH");
     assert_eq!(&row[1], "1.5");
+}
+
+/// A view of postings published at these microseconds since the epoch, ids from 1.
+fn posting_view(dir: &std::path::Path, published_us: &[i64]) -> export::View {
+    let rows: Vec<String> = published_us
+        .iter()
+        .enumerate()
+        .map(|(i, us)| format!("({}, make_timestamp({us}::BIGINT)::TIMESTAMPTZ)", i + 1))
+        .collect();
+    export::View {
+        name: "posted".into(),
+        path: dir.join("posted.sql"),
+        sql: format!(
+            "SELECT * FROM (VALUES {}) t(id, published_at)",
+            rows.join(", ")
+        ),
+    }
+}
+
+/// (id, posted_date) read back from a hive-partitioned export, as Spark or DuckDB read it.
+fn read_partitioned(conn: &duckdb::Connection, dir: &std::path::Path) -> Vec<(i32, String)> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT id, posted_date::VARCHAR FROM read_parquet('{}/**/*.parquet', hive_partitioning = true) ORDER BY id",
+            dir.display()
+        ))
+        .expect("prepare");
+    stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+#[test]
+fn partitioned_parquet_is_split_by_utc_posting_date_and_replaced_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conn = duckdb::Connection::open_in_memory().expect("db");
+    let exports = dir.path().join("exports");
+    let day = 86_400_000_000_i64;
+    let nov_24 = 1_763_942_400_000_000_i64; // 2025-11-24T00:00:00Z
+    let first = posting_view(
+        dir.path(),
+        &[nov_24 + day - 1, nov_24 + day, nov_24 + 2 * day + 5],
+    );
+    export::create_views(&conn, std::slice::from_ref(&first)).expect("create");
+    let options = CsvOptions::default();
+    let partitioned = vec!["posted".to_string()];
+    let written = export::export(
+        &conn,
+        std::slice::from_ref(&first),
+        &exports,
+        &[ExportFormat::Parquet],
+        options,
+        &partitioned,
+    )
+    .expect("export");
+    assert!(written.contains(&exports.join("posted")), "{written:?}");
+    assert!(exports.join("posted.parquet").is_file());
+    let mut days: Vec<String> = std::fs::read_dir(exports.join("posted"))
+        .expect("partitions")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    days.sort();
+    assert_eq!(
+        days,
+        [
+            "posted_date=2025-11-24",
+            "posted_date=2025-11-25",
+            "posted_date=2025-11-26"
+        ]
+    );
+    assert_eq!(
+        read_partitioned(&conn, &exports.join("posted")),
+        [
+            (1, "2025-11-24".to_string()),
+            (2, "2025-11-25".to_string()),
+            (3, "2025-11-26".to_string())
+        ]
+    );
+
+    // The next export replaces the folder whole: days that left the view leave the export.
+    let second = posting_view(dir.path(), &[nov_24 + 10 * day]);
+    export::create_views(&conn, std::slice::from_ref(&second)).expect("create");
+    export::export(&conn, &[second], &exports, &[], options, &partitioned).expect("export");
+    assert_eq!(
+        read_partitioned(&conn, &exports.join("posted")),
+        [(1, "2025-12-04".to_string())]
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&exports)
+        .expect("exports")
+        .map(|e| e.expect("entry").file_name())
+        .filter(|n| n.to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn partitioning_a_view_without_a_posting_date_or_a_missing_view_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conn = duckdb::Connection::open_in_memory().expect("db");
+    let views = vec![export::View {
+        name: "v".into(),
+        path: dir.path().join("v.sql"),
+        sql: "SELECT 1 AS x".into(),
+    }];
+    export::create_views(&conn, &views).expect("create");
+    let options = CsvOptions::default();
+    let error = export::export(&conn, &views, dir.path(), &[], options, &["v".into()])
+        .expect_err("no published_at");
+    assert!(
+        error.to_string().contains("no `published_at` column"),
+        "{error}"
+    );
+    let error = export::export(&conn, &views, dir.path(), &[], options, &["w".into()])
+        .expect_err("no such view");
+    assert!(
+        error.to_string().contains("\"w\", which is not a view"),
+        "{error}"
+    );
 }

@@ -9,6 +9,10 @@
 //! (`2025-10-16T06:06:47Z`) and lists as `a; b; c`. Cells that a spreadsheet would run as a
 //! formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) get a leading `'` unless
 //! `export.csv_formula_guard = false`. Parquet keeps the types: TIMESTAMPTZ, DECIMAL, lists.
+//!
+//! Views named in `export.partitioned` are also written as hive-partitioned Parquet by posting
+//! date, `<view>/posted_date=YYYY-MM-DD/data_0.parquet` (the UTC date of `published_at`), into
+//! a temp folder that then replaces the old one.
 
 use crate::config::ExportFormat;
 use duckdb::Connection;
@@ -40,6 +44,22 @@ pub enum ExportError {
         path: PathBuf,
         /// DuckDB's error.
         source: duckdb::Error,
+    },
+    /// `export.partitioned` names a view that `queries/` does not define.
+    #[error("`export.partitioned` names {view:?}, which is not a view in the queries folder")]
+    UnknownPartitioned {
+        /// The name.
+        view: String,
+    },
+    /// A partitioned view has no `published_at` column to partition by.
+    #[error(
+        "view {view} ({path}) has no `published_at` column, so it cannot be partitioned by posting date"
+    )]
+    NotPartitionable {
+        /// The view.
+        view: String,
+        /// Its file.
+        path: PathBuf,
     },
     /// The export folder is not writable.
     #[error("cannot write to export folder {path}: {source}")]
@@ -102,10 +122,7 @@ pub fn read_views(dir: &Path) -> Result<Vec<View>, ExportError> {
             let name = path
                 .file_stem()
                 .and_then(|s| s.to_str())
-                .filter(|n| {
-                    n.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                        && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                })
+                .filter(|n| is_view_name(n))
                 .ok_or_else(|| ExportError::BadName { path: path.clone() })?
                 .to_string();
             let sql = std::fs::read_to_string(&path).map_err(|source| ExportError::Read {
@@ -116,6 +133,12 @@ pub fn read_views(dir: &Path) -> Result<Vec<View>, ExportError> {
             Ok(View { name, path, sql })
         })
         .collect()
+}
+
+/// Whether `name` can name a view: letters, digits and `_`, starting with a letter.
+pub fn is_view_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Writes `[profile]` into the `profile_skills` and `profile` tables the `fit_score` view reads.
@@ -154,14 +177,24 @@ pub fn create_views(conn: &Connection, views: &[View]) -> Result<(), ExportError
     Ok(())
 }
 
-/// Writes every view in every format; returns the files written.
+/// Writes every view in every format, and the `partitioned` views as hive-partitioned Parquet;
+/// returns the files and folders written.
 pub fn export(
     conn: &Connection,
     views: &[View],
     dir: &Path,
     formats: &[ExportFormat],
     csv: CsvOptions,
+    partitioned: &[String],
 ) -> Result<Vec<PathBuf>, ExportError> {
+    if let Some(unknown) = partitioned
+        .iter()
+        .find(|name| !views.iter().any(|v| &v.name == *name))
+    {
+        return Err(ExportError::UnknownPartitioned {
+            view: unknown.clone(),
+        });
+    }
     std::fs::create_dir_all(dir).map_err(|source| ExportError::Write {
         path: dir.to_path_buf(),
         source,
@@ -174,12 +207,17 @@ pub fn export(
             export_one(conn, view, &target, *format, csv)?;
             written.push(target);
         }
+        if partitioned.contains(&view.name) {
+            let target = dir.join(&view.name);
+            export_partitioned(conn, view, &target)?;
+            written.push(target);
+        }
     }
     Ok(written)
 }
 
-/// Temp files left by an export that was killed: the pipeline lock is held, so none of them is
-/// being written now.
+/// Temp files and folders left by an export that was killed: the pipeline lock is held, so
+/// none of them is being written now.
 fn remove_stale_temp_files(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -187,10 +225,64 @@ fn remove_stale_temp_files(dir: &Path) {
     for entry in entries.filter_map(|e| e.ok()) {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with('.') && name.contains(".tmp-") {
-            let _ = std::fs::remove_file(entry.path());
+        if name.starts_with('.') && (name.contains(".tmp-") || name.contains(".old-")) {
+            let path = entry.path();
+            let _ = std::fs::remove_file(&path).or_else(|_| std::fs::remove_dir_all(&path));
         }
     }
+}
+
+/// One view as hive-partitioned Parquet by the UTC date of `published_at`, written to a temp
+/// folder that then takes the place of the old one.
+fn export_partitioned(conn: &Connection, view: &View, target: &Path) -> Result<(), ExportError> {
+    let db_err = |source| ExportError::View {
+        view: view.name.clone(),
+        path: view.path.clone(),
+        source,
+    };
+    let columns = describe(conn, &view.name).map_err(db_err)?;
+    if !columns.iter().any(|(name, _)| name == "published_at") {
+        return Err(ExportError::NotPartitionable {
+            view: view.name.clone(),
+            path: view.path.clone(),
+        });
+    }
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let pid = std::process::id();
+    let tmp = dir.join(format!(".{}.tmp-{pid}", view.name));
+    let old = dir.join(format!(".{}.old-{pid}", view.name));
+    let write_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ExportError::Write { path, source }
+    };
+    let _ = std::fs::remove_dir_all(&tmp);
+    // `published_at::TIMESTAMP` is the UTC wall clock, so the date is the UTC date.
+    let copy = format!(
+        "COPY (SELECT *, CAST(published_at::TIMESTAMP AS DATE) AS posted_date FROM \"{}\")
+         TO '{}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (posted_date))",
+        view.name,
+        sql_string(&tmp)
+    );
+    if let Err(source) = conn.execute_batch(&copy) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(db_err(source));
+    }
+    // A view with no rows writes no folder; an empty one still replaces the old export.
+    std::fs::create_dir_all(&tmp).map_err(write_err(&tmp))?;
+    if target.exists() {
+        std::fs::rename(target, &old).map_err(write_err(target))?;
+    }
+    std::fs::rename(&tmp, target).map_err(|source| {
+        // Put the old export back rather than leave none.
+        let _ = std::fs::rename(&old, target);
+        let _ = std::fs::remove_dir_all(&tmp);
+        ExportError::Write {
+            path: target.to_path_buf(),
+            source,
+        }
+    })?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
 }
 
 fn export_one(
@@ -267,12 +359,7 @@ fn prepend_bom(path: &Path) -> std::io::Result<()> {
 /// A `SELECT` over the view that makes every column spreadsheet-safe: ISO timestamps in UTC,
 /// lists joined with `; `, and formula-looking text prefixed with `'`.
 fn csv_select(conn: &Connection, view: &str, options: CsvOptions) -> Result<String, duckdb::Error> {
-    let mut stmt = conn.prepare(&format!("DESCRIBE SELECT * FROM \"{view}\""))?;
-    let columns: Vec<(String, String)> = stmt
-        .query_map([], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })?
-        .collect::<Result<_, _>>()?;
+    let columns = describe(conn, view)?;
     let list: Vec<String> = columns
         .iter()
         .map(|(name, ty)| {
@@ -290,6 +377,15 @@ fn csv_select(conn: &Connection, view: &str, options: CsvOptions) -> Result<Stri
         })
         .collect();
     Ok(format!("SELECT {} FROM \"{view}\"", list.join(", ")))
+}
+
+/// A view's columns: name and DuckDB type.
+fn describe(conn: &Connection, view: &str) -> Result<Vec<(String, String)>, duckdb::Error> {
+    let mut stmt = conn.prepare(&format!("DESCRIBE SELECT * FROM \"{view}\""))?;
+    stmt.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+    })?
+    .collect()
 }
 
 fn guard(expr: &str, options: CsvOptions) -> String {

@@ -416,6 +416,7 @@ pub fn export_views(config: &Config, conn: &duckdb::Connection) -> Result<Vec<Pa
             delimiter: config.export.csv_delimiter.chars().next().unwrap_or(','),
             bom: config.export.csv_bom,
         },
+        &config.export.partitioned,
     )?;
     tracing::info!(stage = "export", files = files.len(), "exported");
     Ok(files)
