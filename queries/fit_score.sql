@@ -1,5 +1,6 @@
 -- Fit score: how well each stored posting fits you, from [profile] in pipeline.toml
--- (skills = [...], hourly_rate = N). fit_score is 0-100:
+-- (skills = [...], hourly_rate = N; a skill matches by its name, `api-integration`, or its label,
+-- `API Integration`, in any case). fit_score is 0-100:
 --   60 × the share of the posting's skills that are yours,
 -- + 25 for pay: hourly jobs whose top rate reaches your rate (scaled below it), fixed jobs whose
 --   budget is at least 20 hours at your rate (scaled below it); 12.5 when you set no rate,
@@ -10,7 +11,8 @@ rate AS (SELECT any_value(hourly_rate) AS hourly_rate FROM profile),
 matches AS (
     SELECT k.job_id, list(k.skill ORDER BY k.skill) AS matching_skills
     FROM job_skills k
-    JOIN mine m ON m.skill = lower(k.skill)
+    WHERE EXISTS (
+        SELECT 1 FROM mine m WHERE m.skill = lower(k.skill) OR m.skill = lower(k.pretty_name))
     GROUP BY k.job_id
 ),
 scored AS (

@@ -57,9 +57,9 @@ pub enum LogFormat {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Write a commented pipeline.toml.
+    /// Write a commented pipeline.toml; once signed in, add searches from your profile.
     #[command(
-        after_help = "Example:\n  upjobpilot init --client-id abc123 --keywords \"rust, tokio\""
+        after_help = "Examples:\n  upjobpilot init --client-id abc123 --keywords \"rust, tokio\"\n  upjobpilot init --from-profile    # after `upjobpilot auth login`"
     )]
     Init(InitArgs),
     /// Sign in to Upwork, show or forget the sign-in.
@@ -155,6 +155,13 @@ pub struct InitArgs {
     /// Overwrite an existing file.
     #[arg(long)]
     pub force: bool,
+    /// Once signed in: add a search for the skills on your Upwork profile to the existing
+    /// config, and make them the `[profile]` skills.
+    #[arg(long, conflicts_with_all = ["client_id", "keywords", "force"])]
+    pub from_profile: bool,
+    /// With --from-profile: write without asking.
+    #[arg(long, short, requires = "from_profile")]
+    pub yes: bool,
 }
 
 /// `completions` options.

@@ -26,6 +26,16 @@ fn upjobpilot(home: &Path) -> Command {
     cmd
 }
 
+/// The binary, signed in with the harness's tokens, on the harness's config.
+fn signed_in(h: &common::Harness, home: &Path, args: &[&str]) -> Command {
+    let mut cmd = upjobpilot(home);
+    cmd.env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .args(args)
+        .arg("--config")
+        .arg(h.dir.path().join("pipeline.toml"));
+    cmd
+}
+
 #[test]
 fn help_shows_examples_and_exit_statuses() {
     let home = tempfile::tempdir().expect("tempdir");
@@ -112,18 +122,12 @@ fn sync_without_sign_in_is_an_auth_error() {
 fn sync_through_the_binary_stores_and_exports() {
     let h = harness(22, SEARCHES);
     let home = tempfile::tempdir().expect("tempdir");
-    upjobpilot(home.path())
-        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
-        .args(["sync", "--config"])
-        .arg(h.dir.path().join("pipeline.toml"))
+    signed_in(&h, home.path(), &["sync"])
         .assert()
         .success()
         .stdout(predicate::str::contains("rust").and(predicate::str::contains("exported")));
     assert_eq!(h.hits("rust"), h.expected("rust"));
-    upjobpilot(home.path())
-        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
-        .args(["status", "--json", "--config"])
-        .arg(h.dir.path().join("pipeline.toml"))
+    signed_in(&h, home.path(), &["status", "--json"])
         .assert()
         .success()
         .stdout(predicate::str::contains("\"search\": \"rust\""));
@@ -134,10 +138,7 @@ fn a_second_sync_while_one_runs_exits_locked_naming_the_holder() {
     let h = harness(23, SEARCHES);
     let home = tempfile::tempdir().expect("tempdir");
     let _held = upjobpilot::pipeline::lock(&h.db_path(), std::time::Duration::ZERO).expect("lock");
-    upjobpilot(home.path())
-        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
-        .args(["sync", "--config"])
-        .arg(h.dir.path().join("pipeline.toml"))
+    signed_in(&h, home.path(), &["sync"])
         .assert()
         .code(6)
         .stderr(predicate::str::contains(format!(
@@ -153,23 +154,14 @@ fn a_reader_holding_the_database_keeps_pages_in_the_spool_until_the_next_sync() 
     let home = tempfile::tempdir().expect("tempdir");
     drop(upjobpilot::db::open(&h.db_path()).expect("create the database"));
     let reader = duckdb::Connection::open(h.db_path()).expect("reader opens the file");
-    let config = h.dir.path().join("pipeline.toml");
-    upjobpilot(home.path())
-        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
-        .args(["sync", "--config"])
-        .arg(&config)
+    signed_in(&h, home.path(), &["sync"])
         .assert()
         .code(7)
         .stderr(predicate::str::contains("spool"));
     let requests = h.graphql_requests();
     assert!(requests > 0);
     drop(reader);
-    upjobpilot(home.path())
-        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
-        .args(["sync", "--config"])
-        .arg(&config)
-        .assert()
-        .success();
+    signed_in(&h, home.path(), &["sync"]).assert().success();
     // The spooled pages were loaded and their watermark used: the second run was idle.
     assert_eq!(h.graphql_requests() - requests, 1);
     assert_eq!(h.hits("rust"), h.expected("rust"));
@@ -198,10 +190,7 @@ fn a_file_that_is_not_a_database_is_a_failure_and_stays_untouched() {
     let h = harness(25, SEARCHES);
     let home = tempfile::tempdir().expect("tempdir");
     std::fs::write(h.db_path(), "my notes, not a database").expect("write");
-    upjobpilot(home.path())
-        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
-        .args(["sync", "--config"])
-        .arg(h.dir.path().join("pipeline.toml"))
+    signed_in(&h, home.path(), &["sync"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("is not a DuckDB database"));
@@ -218,21 +207,12 @@ fn a_search_that_runs_out_of_retries_is_a_partial_sync() {
         config.faults.schedule = (2..=30).map(|n| (n, FaultKind::ServerError(503))).collect();
     });
     let home = tempfile::tempdir().expect("tempdir");
-    let config = h.dir.path().join("pipeline.toml");
-    upjobpilot(home.path())
-        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
-        .args(["sync", "--config"])
-        .arg(&config)
+    signed_in(&h, home.path(), &["sync"])
         .assert()
         .code(3)
         .stdout(predicate::str::contains("failed"));
     h.sandbox.set_faults(Default::default());
-    upjobpilot(home.path())
-        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
-        .args(["sync", "--config"])
-        .arg(&config)
-        .assert()
-        .success();
+    signed_in(&h, home.path(), &["sync"]).assert().success();
     assert_eq!(h.hits("rust"), h.expected("rust"));
 }
 
@@ -275,11 +255,80 @@ fn a_full_disk_is_a_clear_error_and_the_next_sync_recovers() {
     );
     assert!(stderr.contains("File too large"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    upjobpilot(home.path())
-        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
-        .args(["sync", "--config"])
-        .arg(&config)
-        .assert()
-        .success();
+    signed_in(&h, home.path(), &["sync"]).assert().success();
     assert_eq!(h.hits("rust"), h.expected("rust"));
+}
+
+#[test]
+fn init_from_profile_adds_a_search_for_the_signed_in_freelancers_skills() {
+    let mut h = harness(29, SEARCHES);
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = h.dir.path().join("pipeline.toml");
+    signed_in(&h, home.path(), &["init", "--from-profile"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("added search profile-skills"))
+        .stderr(predicate::str::contains(
+            "Rust, Python, PostgreSQL, API Integration, Docker",
+        ));
+    h.config = upjobpilot::config::Config::load(&config).expect("still a valid config");
+    let search = h
+        .config
+        .searches
+        .iter()
+        .find(|s| s.name == "profile-skills")
+        .expect("the proposed search");
+    assert_eq!(
+        search.filter["skillExpression_eq"],
+        "Rust,Python,PostgreSQL,API Integration,Docker"
+    );
+    assert_eq!(
+        h.config.profile.skills,
+        ["Rust", "Python", "PostgreSQL", "API Integration", "Docker"]
+    );
+    assert!(
+        h.config.searches.iter().any(|s| s.name == "rust"),
+        "the searches already there stay"
+    );
+
+    // The search finds what the sandbox says it must, and fit_score matches skills by label.
+    signed_in(&h, home.path(), &["sync"]).assert().success();
+    // Everything the sandbox says the search must return (the last page may reach past the
+    // 24-hour horizon, so the hits can hold a few older ones too).
+    let hits = h.hits("profile-skills");
+    let expected = h.expected("profile-skills");
+    assert!(!expected.is_empty());
+    assert!(
+        hits.is_superset(&expected),
+        "missing {:?}",
+        expected.difference(&hits)
+    );
+    assert!(
+        h.count(
+            "SELECT count(*) FROM fit_score WHERE list_contains(matching_skills, 'api-integration')"
+        ) > 0
+    );
+
+    // Proposing again would add a second search of the same name: refused, file unchanged.
+    let before = std::fs::read_to_string(&config).expect("read");
+    signed_in(&h, home.path(), &["init", "--from-profile"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains(
+            "already has a search named profile-skills",
+        ));
+    assert_eq!(std::fs::read_to_string(&config).expect("read"), before);
+}
+
+#[test]
+fn init_from_profile_needs_a_sign_in() {
+    let h = harness(30, SEARCHES);
+    let home = tempfile::tempdir().expect("tempdir");
+    upjobpilot(home.path())
+        .env("UPJOBPILOT_TOKEN_FILE", home.path().join("none.json"))
+        .args(["init", "--from-profile", "--config"])
+        .arg(h.dir.path().join("pipeline.toml"))
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("upjobpilot auth login"));
 }
