@@ -307,8 +307,15 @@ pub async fn sync(
         if let Some(UpworkError::Auth(e)) = &fetched.error {
             auth_error.get_or_insert_with(|| auth_message(e));
         }
+        // A failed search is an error even under --quiet (cron mails it, journald flags it);
+        // a truncated one (max_pages, the server's cap) is a warning.
         if let Some(note) = &fetched.outcome.note {
-            tracing::warn!(stage = "fetch", search = %fetched.outcome.search, note = %note, "search did not finish cleanly");
+            let search = &fetched.outcome.search;
+            if fetched.outcome.status == SearchStatus::Failed {
+                tracing::error!(stage = "fetch", search = %search, note = %note, "search failed; the next sync retries it");
+            } else {
+                tracing::warn!(stage = "fetch", search = %search, note = %note, "search did not finish cleanly");
+            }
         }
         searches.push(SearchSummary {
             name: fetched.outcome.search.clone(),
