@@ -190,6 +190,10 @@ pub struct Retention {
     /// Posting text and raw JSON older than this many hours are pruned after each sync.
     #[serde(default = "default_retention")]
     pub hours: u32,
+    /// Keep the typed rows of postings past `hours` (text and raw JSON are pruned either way).
+    /// `false` deletes them too, keeping only the daily aggregates in `daily_postings`.
+    #[serde(default = "yes")]
+    pub keep_postings: bool,
 }
 
 /// One `[[search]]` table as written in the file.

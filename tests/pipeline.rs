@@ -364,3 +364,123 @@ fn regex_lite_iso() -> impl Fn(&str) -> bool {
                 .all(|(i, c)| [4, 7, 10, 13, 16, 19].contains(&i) || c.is_ascii_digit())
     }
 }
+
+/// The daily aggregates as sorted text rows, for comparing snapshots.
+fn daily(h: &Harness, filter: &str) -> Vec<String> {
+    let conn = h.db();
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT concat_ws('|', day, dimension, value, postings, hourly, fixed,
+                              median_fixed_budget, median_hourly_rate)
+             FROM daily_postings WHERE {filter} ORDER BY ALL"
+        ))
+        .expect("prepare");
+    stmt.query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+/// Days and values where `daily_postings` disagrees with a count over the stored postings.
+fn daily_mismatches(h: &Harness, dimension: &str, counted: &str) -> i64 {
+    h.count(&format!(
+        "SELECT count(*) FROM ({counted}) t
+         FULL JOIN (SELECT day, value, postings FROM daily_postings WHERE dimension = '{dimension}') d
+         USING (day, value)
+         WHERE t.n IS DISTINCT FROM d.postings"
+    ))
+}
+
+#[test]
+fn daily_aggregates_follow_the_postings_and_outlive_them_under_strict_retention() {
+    let mut h = harness(17, SEARCHES);
+    h.sync();
+    let day = "published_at::TIMESTAMP::DATE";
+    for column in ["job_type", "category", "client_country"] {
+        let counted = format!(
+            "SELECT {day} AS day, coalesce({column}, 'unknown') AS value, count(*) AS n FROM jobs GROUP BY ALL"
+        );
+        assert_eq!(daily_mismatches(&h, column, &counted), 0, "{column}");
+    }
+    let skills = format!(
+        "SELECT {day} AS day, k.skill AS value, count(*) AS n FROM job_skills k JOIN jobs j ON j.id = k.job_id GROUP BY ALL"
+    );
+    assert_eq!(daily_mismatches(&h, "skill", &skills), 0);
+    let bands = format!("SELECT {day} AS day, count(*) AS n FROM jobs GROUP BY ALL");
+    assert_eq!(
+        h.count(&format!(
+            "SELECT count(*) FROM ({bands}) t FULL JOIN
+               (SELECT day, sum(postings) AS n FROM daily_postings WHERE dimension = 'budget_band' GROUP BY day) d
+             USING (day) WHERE t.n IS DISTINCT FROM d.n"
+        )),
+        0,
+        "every posting is in exactly one budget band"
+    );
+    assert_eq!(
+        h.count("SELECT count(*) FROM skill_demand_daily"),
+        h.count("SELECT count(*) FROM daily_postings WHERE dimension = 'skill'")
+    );
+
+    // Strict retention: the postings older than 24 hours go, with their skills, hits and
+    // changes; their days are closed and their aggregates stay as they were.
+    let before = daily(&h, "true");
+    let old = "SELECT count(*) FROM jobs WHERE published_at::TIMESTAMP < now()::TIMESTAMP - INTERVAL 25 HOUR";
+    assert!(
+        h.count(old) > 0,
+        "the sandbox's history reaches back three days"
+    );
+    let path = h.config.path.clone();
+    let mut text = std::fs::read_to_string(&path).expect("read");
+    text.push_str("\n[retention]\nkeep_postings = false\n");
+    std::fs::write(&path, text).expect("write");
+    h.config = upjobpilot::config::Config::load(&path).expect("valid");
+    h.sync();
+    assert_eq!(h.count(old), 0);
+    assert!(
+        h.count("SELECT count(*) FROM jobs") > 0,
+        "the last 24 hours stay"
+    );
+    for table in ["job_skills", "search_hits", "job_changes"] {
+        assert_eq!(
+            h.count(&format!(
+                "SELECT count(*) FROM {table} WHERE job_id NOT IN (SELECT id FROM jobs)"
+            )),
+            0,
+            "{table} keeps nothing of deleted postings"
+        );
+    }
+    assert_eq!(daily(&h, "true"), before);
+    assert!(h.count("SELECT count(*) FROM daily_closed") > 0);
+
+    // The market moves on: new postings count on their days; closed days do not change.
+    let closed = "day IN (SELECT day FROM daily_closed)";
+    let closed_before = daily(&h, closed);
+    let total = "SELECT sum(postings) FROM daily_postings WHERE dimension = 'job_type'";
+    let total_before = h.count(total);
+    h.sandbox.advance(Duration::from_secs(3 * 3600));
+    let report = h.sync();
+    assert_eq!(daily(&h, closed), closed_before);
+    assert_eq!(
+        h.count(total) - total_before,
+        report.load.expect("loaded").new_postings
+    );
+}
+
+#[test]
+fn a_version_1_database_gets_its_daily_aggregates_when_migrated() {
+    let h = harness(18, SEARCHES);
+    h.sync();
+    let after_sync = daily(&h, "true");
+    assert!(!after_sync.is_empty());
+    {
+        let conn = h.db();
+        conn.execute_batch(
+            "DROP TABLE daily_postings; DROP TABLE daily_closed;
+             DELETE FROM schema_version WHERE version = 2;",
+        )
+        .expect("back to version 1");
+    }
+    drop(upjobpilot::db::open(&h.db_path()).expect("migrates"));
+    assert_eq!(daily(&h, "true"), after_sync);
+    assert_eq!(h.count("SELECT max(version) FROM schema_version"), 2);
+}

@@ -76,6 +76,16 @@ SELECT
     count(*) FILTER (WHERE is_changed) AS changed_postings
 FROM stage_status;
 
+-- The days whose daily aggregates this load changes: where the staged postings are published
+-- and where their stored copies were (a date can move), except days already final.
+CREATE OR REPLACE TEMP TABLE daily_days AS
+SELECT published_at::TIMESTAMP::DATE AS day FROM stage_latest WHERE published_at IS NOT NULL
+UNION
+SELECT published_at::TIMESTAMP::DATE FROM jobs
+WHERE id IN (SELECT id FROM stage_latest) AND published_at IS NOT NULL
+EXCEPT
+SELECT day FROM daily_closed;
+
 -- The history of what moves.
 INSERT INTO job_changes
 SELECT s.id, s.last_seen_at, s.run_id, s.total_applicants, s.freelancers_to_hire, s.renewed_at,

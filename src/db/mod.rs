@@ -11,10 +11,22 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The migrations, in order; the number is the schema version each one brings.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("migrations/001_initial.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("migrations/001_initial.sql")),
+    (
+        2,
+        concat!(
+            include_str!("migrations/002_daily_postings.sql"),
+            include_str!("daily.sql")
+        ),
+    ),
+];
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
+
+/// Recomputes the daily aggregates of the days listed in the temp table `daily_days`.
+pub const DAILY: &str = include_str!("daily.sql");
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]

@@ -140,6 +140,7 @@ pub fn load(
         quarantine.flush()?;
     }
     tx.execute_batch(MERGE)?;
+    tx.execute_batch(crate::db::DAILY)?;
     let (new_postings, changed_postings): (i64, i64) = tx.query_row(
         "SELECT new_postings, changed_postings FROM stage_counts",
         [],

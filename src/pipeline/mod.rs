@@ -390,7 +390,7 @@ fn store(
     spool.remove(&pending)?;
     let watermarks = load::watermarks(&conn).map_err(load::LoadError::from)?;
     spool.save_state(&watermarks)?;
-    retention::prune(&conn, config.retention.hours).map_err(load::LoadError::from)?;
+    retention::prune(&conn, &config.retention).map_err(load::LoadError::from)?;
     tracing::info!(
         stage = "load",
         pages = report.pages,
@@ -476,19 +476,45 @@ pub mod retention {
     //! Retention: Upwork's terms allow keeping API responses for 24 hours.
     //!
     //! After each load, postings published longer ago than `retention.hours` lose their title,
-    //! description and raw JSON (the typed numbers, skills and dates stay, for aggregates).
+    //! description and raw JSON; the typed numbers, skills and dates stay. With
+    //! `retention.keep_postings = false` the postings themselves (and their skills, hits and
+    //! changes) are deleted instead, once their days are closed in `daily_closed`: the daily
+    //! aggregates in `daily_postings`, recomputed by every load, are all that is kept of them.
 
+    use crate::config::Retention;
     use duckdb::Connection;
 
-    /// Prunes posting text older than `hours`; returns how many postings were pruned.
-    pub fn prune(conn: &Connection, hours: u32) -> Result<usize, duckdb::Error> {
+    /// Applies the retention; returns how many postings were pruned or deleted.
+    pub fn prune(conn: &Connection, retention: &Retention) -> Result<usize, duckdb::Error> {
         // The cutoff is computed here: TIMESTAMPTZ arithmetic in SQL needs the ICU extension,
         // which the bundled DuckDB does not carry.
-        let cutoff = chrono::Utc::now() - chrono::Duration::hours(i64::from(hours));
-        conn.execute(
-            "UPDATE jobs SET title = NULL, description = NULL, raw = NULL, pruned_at = now()
-             WHERE pruned_at IS NULL AND published_at::TIMESTAMP < ?::TIMESTAMP",
+        let cutoff = chrono::Utc::now() - chrono::Duration::hours(i64::from(retention.hours));
+        let cutoff = cutoff.naive_utc();
+        if retention.keep_postings {
+            return conn.execute(
+                "UPDATE jobs SET title = NULL, description = NULL, raw = NULL, pruned_at = now()
+                 WHERE pruned_at IS NULL AND published_at::TIMESTAMP < ?",
+                duckdb::params![cutoff],
+            );
+        }
+        let tx = conn.unchecked_transaction()?;
+        tx.execute(
+            "CREATE OR REPLACE TEMP TABLE expired AS
+             SELECT id, published_at::TIMESTAMP::DATE AS day FROM jobs
+             WHERE published_at::TIMESTAMP < ?",
             duckdb::params![cutoff],
-        )
+        )?;
+        let expired: usize = tx.query_row("SELECT count(*) FROM expired", [], |r| r.get(0))?;
+        tx.execute_batch(
+            "INSERT INTO daily_closed SELECT DISTINCT day, now() FROM expired
+             ON CONFLICT (day) DO NOTHING;
+             DELETE FROM job_skills WHERE job_id IN (SELECT id FROM expired);
+             DELETE FROM search_hits WHERE job_id IN (SELECT id FROM expired);
+             DELETE FROM job_changes WHERE job_id IN (SELECT id FROM expired);
+             DELETE FROM jobs WHERE id IN (SELECT id FROM expired);
+             DROP TABLE expired;",
+        )?;
+        tx.commit()?;
+        Ok(expired)
     }
 }
