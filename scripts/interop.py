@@ -47,6 +47,24 @@ check(len(rows) == table.num_rows, "CSV has the same rows as Parquet")
 iso = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 check(all(iso.match(r["published_at"]) for r in rows), "CSV timestamps are ISO 8601 UTC")
 
+# Hive-partitioned Parquet, as Spark, Trino and the dataset readers see it.
+import pyarrow.dataset as ds
+hive = demo / "exports" / "fit_score"
+dataset = ds.dataset(hive, format="parquet", partitioning="hive")
+parted = dataset.to_table()
+flat = pq.read_table(demo / "exports" / "fit_score.parquet")
+check(parted.num_rows == flat.num_rows, f"pyarrow dataset: hive-partitioned fit_score has all {flat.num_rows} rows")
+check("posted_date" in parted.schema.names, f"pyarrow dataset: posted_date partition column ({parted.schema.field('posted_date').type})")
+dates = {p.name for p in hive.iterdir()}
+check(all(re.match(r"^posted_date=\d{4}-\d\d-\d\d$", d) for d in dates) and dates, f"partition folders are posted_date=YYYY-MM-DD ({len(dates)} days)")
+lazy = pl.scan_parquet(hive / "**" / "*.parquet", hive_partitioning=True).collect()
+check(lazy.height == flat.num_rows, "polars: scan_parquet with hive_partitioning reads every row")
+con.execute("SET TimeZone = 'UTC'")  # so published_at::TIMESTAMP is the UTC wall clock
+mismatched = con.execute(f"""
+    SELECT count(*) FROM read_parquet('{hive}/**/*.parquet', hive_partitioning = true)
+    WHERE posted_date <> published_at::TIMESTAMP::DATE""").fetchone()[0]
+check(mismatched == 0, "duckdb: each row sits in the folder of its UTC posting date")
+
 if failures:
     sys.exit(f"interop: {len(failures)} check(s) failed")
 print("interop: all checks passed")

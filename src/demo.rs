@@ -186,6 +186,7 @@ queries_dir = "queries"
 [export]
 dir = "exports"
 formats = ["csv", "parquet"]
+partitioned = ["fit_score"]
 
 [[search]]
 name = "rust"
