@@ -49,6 +49,12 @@ pub struct LoadArgs {
     /// Run only the reference (DuckDB read_json), for its own RSS.
     #[arg(long)]
     pub reference_only: bool,
+    /// Page bytes merged per batch (default: what the pipeline uses for the memory limit).
+    #[arg(long)]
+    pub batch_bytes: Option<usize>,
+    /// DuckDB's memory limit for the load (the pipeline's default unless given).
+    #[arg(long, default_value = "128MB")]
+    pub memory_limit: String,
 }
 
 /// `bench sync` options.
@@ -175,10 +181,16 @@ fn bench_load(args: &LoadArgs) -> anyhow::Result<serde_json::Value> {
     let database = dir.join("bench.duckdb");
     let _ = std::fs::remove_file(&database);
     let mut conn = crate::db::open(&database)?;
+    let limit = crate::config::parse_size(&args.memory_limit)
+        .ok_or_else(|| anyhow::anyhow!("--memory-limit: not a size"))?;
+    crate::db::set_memory_limit(&conn, limit)?;
     let spool = spool::Spool::new(spool_dir.clone());
     let start = Instant::now();
     let pending = spool.pending()?;
-    let report = load::load(&mut conn, &pending, None)?;
+    let batch_bytes = args
+        .batch_bytes
+        .unwrap_or_else(|| load::batch_bytes_for(limit));
+    let report = load::load_in_batches(&mut conn, &pending, None, batch_bytes.max(1))?;
     let load_secs = start.elapsed().as_secs_f64();
     let load_peak_rss_mb = peak_rss_mb();
     anyhow::ensure!(
@@ -194,6 +206,9 @@ fn bench_load(args: &LoadArgs) -> anyhow::Result<serde_json::Value> {
         "ratio": load_secs / reference_secs,
         "postings_per_sec": args.postings as f64 / load_secs,
         "load_peak_rss_mb": load_peak_rss_mb,
+        "timings": report.timings,
+        "batch_bytes": batch_bytes,
+        "memory_limit": args.memory_limit,
         "generated_in_process": generated,
     });
     if args.export {

@@ -121,6 +121,43 @@ pub struct Storage {
     /// The views exported by `sync` and `export` (`queries/*.sql`).
     #[serde(default = "default_queries")]
     pub queries_dir: PathBuf,
+    /// DuckDB's memory limit for loads and exports, e.g. `"128MB"` or `"1GB"`. Past it DuckDB
+    /// spills to a temp folder beside the database; a load that still runs out is retried with
+    /// twice the limit, up to eight times the setting.
+    #[serde(default = "default_memory_limit")]
+    pub memory_limit: String,
+}
+
+impl Storage {
+    /// `memory_limit` in bytes, if it parses.
+    pub fn memory_limit_bytes(&self) -> Option<u64> {
+        parse_size(&self.memory_limit)
+    }
+}
+
+/// `"128MB"`, `"1.5 GiB"`, `"512kb"`: a size in bytes (KB/MB/GB are powers of 1000, KiB/MiB/GiB
+/// of 1024, as DuckDB reads them).
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "b" | "" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    let bytes = number * factor;
+    (bytes.is_finite() && bytes >= 1.0).then_some(bytes as u64)
 }
 
 /// `[export]`: how views are written.
@@ -540,6 +577,9 @@ impl<'t> Parser<'t> {
         if let Some(upwork) = &upwork {
             self.check_upwork(upwork);
         }
+        if let Some(storage) = &storage {
+            self.check_storage(storage);
+        }
         if let Some(export) = &export {
             self.check_export(export);
         }
@@ -615,6 +655,19 @@ impl<'t> Parser<'t> {
         }
         if upwork.client_secret_env.is_empty() {
             self.whole("`upwork.client_secret_env` is empty");
+        }
+    }
+
+    fn check_storage(&mut self, storage: &Storage) {
+        match storage.memory_limit_bytes() {
+            None => self.whole(&format!(
+                "`storage.memory_limit` {:?} is not a size like \"128MB\" or \"1GB\"",
+                storage.memory_limit
+            )),
+            Some(bytes) if bytes < 32 * 1024 * 1024 => {
+                self.whole("`storage.memory_limit` must be at least 32MiB")
+            }
+            Some(_) => {}
         }
     }
 
@@ -930,6 +983,9 @@ fn default_spool() -> PathBuf {
 fn default_queries() -> PathBuf {
     "queries".into()
 }
+fn default_memory_limit() -> String {
+    "128MB".into()
+}
 fn default_export_dir() -> PathBuf {
     "exports".into()
 }
@@ -967,6 +1023,27 @@ mod tests {
         assert_eq!(
             config.database_path(),
             Path::new("/tmp/p/upjobpilot.duckdb")
+        );
+    }
+
+    #[test]
+    fn sizes_read_as_duckdb_reads_them_and_bad_memory_limits_are_refused() {
+        assert_eq!(parse_size("128MB"), Some(128_000_000));
+        assert_eq!(parse_size("1.5 GiB"), Some(1_610_612_736));
+        assert_eq!(parse_size("512kib"), Some(524_288));
+        assert_eq!(parse_size("100"), Some(100));
+        for bad in ["", "MB", "12 parsecs", "-5MB", "1.2.3GB"] {
+            assert_eq!(parse_size(bad), None, "{bad}");
+        }
+        let config = parse(MINIMAL).expect("valid");
+        assert_eq!(config.storage.memory_limit_bytes(), Some(128_000_000));
+        let problems =
+            parse(&format!("[storage]\nmemory_limit = \"lots\"\n{MINIMAL}")).unwrap_err();
+        assert!(problems[0].message.contains("not a size"), "{problems:?}");
+        let problems = parse(&format!("[storage]\nmemory_limit = \"8MB\"\n{MINIMAL}")).unwrap_err();
+        assert!(
+            problems[0].message.contains("at least 32MiB"),
+            "{problems:?}"
         );
     }
 

@@ -397,3 +397,70 @@ fn partitioning_a_view_without_a_posting_date_or_a_missing_view_is_a_clear_error
         "{error}"
     );
 }
+
+/// The rows of `table` in one database that the other lacks, both ways.
+fn differing_rows(a: &std::path::Path, b: &std::path::Path, table: &str) -> i64 {
+    let conn = duckdb::Connection::open_in_memory().expect("db");
+    conn.execute_batch(&format!(
+        "ATTACH '{}' AS a (READ_ONLY); ATTACH '{}' AS b (READ_ONLY);",
+        a.display(),
+        b.display()
+    ))
+    .expect("attach");
+    conn.query_row(
+        &format!(
+            "SELECT (SELECT count(*) FROM (SELECT * FROM a.{table} EXCEPT ALL SELECT * FROM b.{table}))
+                  + (SELECT count(*) FROM (SELECT * FROM b.{table} EXCEPT ALL SELECT * FROM a.{table}))"
+        ),
+        [],
+        |r| r.get(0),
+    )
+    .expect("compare")
+}
+
+#[test]
+fn the_result_of_a_load_does_not_depend_on_its_batch_size() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spool_dir = dir.path().join("spool");
+    // Two runs over the same market: every posting is seen twice, in two batches when the
+    // batches are small (a page is about 280 kB).
+    upjobpilot::bench::generate_spool(&spool_dir, 1_500, 100).expect("first run");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    upjobpilot::bench::generate_spool(&spool_dir, 1_500, 100).expect("second run");
+    let spool = Spool::new(spool_dir);
+    let pending = spool.pending().expect("pending");
+    assert_eq!(pending.len(), 2);
+    let mut databases = Vec::new();
+    let mut reports = Vec::new();
+    // One batch; a batch per page; a batch every few pages.
+    for batch in [usize::MAX, 1, 700_000] {
+        let path = dir.path().join(format!("batch-{batch}.duckdb"));
+        let mut conn = upjobpilot::db::open(&path).expect("db");
+        let report = load::load_in_batches(&mut conn, &pending, None, batch).expect("load");
+        reports.push((
+            report.postings,
+            report.new_postings,
+            report.changed_postings,
+        ));
+        databases.push(path);
+    }
+    assert_eq!(reports[0], (3_000, 1_500, 0));
+    assert!(reports.iter().all(|r| *r == reports[0]), "{reports:?}");
+    for other in &databases[1..] {
+        for table in [
+            "jobs",
+            "job_skills",
+            "search_hits",
+            "job_changes",
+            "daily_postings",
+            "quarantine",
+        ] {
+            assert_eq!(
+                differing_rows(&databases[0], other, table),
+                0,
+                "{table} in {}",
+                other.display()
+            );
+        }
+    }
+}

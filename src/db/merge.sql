@@ -1,10 +1,18 @@
--- Merge the staged pages of one load into the final tables. Runs inside the load transaction,
--- after the Appender has filled stage_jobs and stage_hits; stage_meta holds the load time.
+-- Merge one batch of staged pages into the final tables. Runs inside the load transaction,
+-- after the Appender has filled stage_jobs and stage_hits, once per batch in fetch order.
 
--- One row per posting: the most recently fetched copy, typed.
-CREATE OR REPLACE TEMP TABLE stage_latest AS
+-- Which staged row is each posting's most recent copy, and when it was first fetched: narrow,
+-- so the wide rows (description, raw JSON) are never sorted or copied.
+CREATE OR REPLACE TEMP TABLE stage_pick AS
+SELECT id, max(seq) AS seq, min(fetched_us) AS first_fetched_us
+FROM stage_jobs
+GROUP BY id;
+
+-- One row per posting: the most recently fetched copy, typed. A view, so each statement below
+-- computes only the columns it reads.
+CREATE OR REPLACE TEMP VIEW stage_latest AS
 SELECT
-    id,
+    s.id,
     ciphertext,
     'https://www.upwork.com/jobs/' || ciphertext AS url,
     record_number,
@@ -47,12 +55,12 @@ SELECT
         WHEN client_total_posted_jobs > 0
         THEN least(1.0, client_total_hires::DOUBLE / client_total_posted_jobs)
     END AS client_hire_rate,
-    make_timestamp(min(fetched_us) OVER (PARTITION BY id))::TIMESTAMPTZ AS first_seen_at,
+    make_timestamp(p.first_fetched_us)::TIMESTAMPTZ AS first_seen_at,
     make_timestamp(fetched_us)::TIMESTAMPTZ AS last_seen_at,
     CAST(raw AS JSON) AS raw,
     run_id
-FROM stage_jobs
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY seq DESC) = 1;
+FROM stage_jobs s
+JOIN stage_pick p ON p.seq = s.seq;
 
 -- Which staged postings are new and which changed what moves (applicants, hires wanted,
 -- renewal, budget): one join against `jobs`, before the merge, serving the counts and the history.
@@ -76,15 +84,13 @@ SELECT
     count(*) FILTER (WHERE is_changed) AS changed_postings
 FROM stage_status;
 
--- The days whose daily aggregates this load changes: where the staged postings are published
--- and where their stored copies were (a date can move), except days already final.
-CREATE OR REPLACE TEMP TABLE daily_days AS
-SELECT published_at::TIMESTAMP::DATE AS day FROM stage_latest WHERE published_at IS NOT NULL
+-- The days whose daily aggregates this batch changes: where the staged postings are published
+-- and where their stored copies were (a date can move). The load recomputes them at its end.
+INSERT INTO daily_touched
+SELECT published_at::TIMESTAMP::DATE FROM stage_latest WHERE published_at IS NOT NULL
 UNION
 SELECT published_at::TIMESTAMP::DATE FROM jobs
-WHERE id IN (SELECT id FROM stage_latest) AND published_at IS NOT NULL
-EXCEPT
-SELECT day FROM daily_closed;
+WHERE id IN (SELECT id FROM stage_latest) AND published_at IS NOT NULL;
 
 -- The history of what moves.
 INSERT INTO job_changes

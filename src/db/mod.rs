@@ -131,6 +131,18 @@ pub fn open(path: &Path) -> Result<Connection, DbError> {
     Ok(conn)
 }
 
+/// Caps DuckDB's memory for this connection's database; past it DuckDB spills to a temp folder
+/// beside the file.
+pub fn set_memory_limit(conn: &Connection, bytes: u64) -> duckdb::Result<()> {
+    let mib = (bytes / (1024 * 1024)).max(1);
+    conn.execute_batch(&format!("SET memory_limit = '{mib}MiB'"))
+}
+
+/// Whether DuckDB gave up for want of memory (within its limit).
+pub fn is_out_of_memory(error: &duckdb::Error) -> bool {
+    error.to_string().contains("Out of Memory Error")
+}
+
 /// The storage format written into a new file: the oldest that DuckDB 1.4 readers (the Python
 /// package and CLI still common on laptops) can open, and that has every feature we use.
 pub const STORAGE_COMPATIBILITY: &str = "v1.4.0";

@@ -35,6 +35,30 @@ CREATE OR REPLACE TEMP TABLE stage_hits (
     search VARCHAR, job_id VARCHAR, fetched_us BIGINT, run_id VARCHAR);
 ";
 
+/// The days whose aggregates the load's batches touched (merge.sql adds to it).
+const TOUCHED: &str = "CREATE OR REPLACE TEMP TABLE daily_touched (day DATE);";
+
+/// The touched days that are not closed, for daily.sql.
+const DAILY_DAYS: &str = "
+CREATE OR REPLACE TEMP TABLE daily_days AS
+SELECT DISTINCT day FROM daily_touched EXCEPT SELECT day FROM daily_closed;
+DROP TABLE daily_touched;
+";
+
+/// Page bytes staged before a merge, by default: a load's memory is bounded by this (DuckDB
+/// holds about three times the page bytes of a batch while merging it), not by how many postings
+/// are pending. Batches merge in fetch order, so the latest copy of a posting wins as in one big
+/// merge; a posting seen in two batches with different applicants or budget has that change
+/// recorded.
+pub const BATCH_BYTES: usize = 12 << 20;
+
+/// The batch size that suits a DuckDB memory limit: a tenth of it.
+pub fn batch_bytes_for(memory_limit: u64) -> usize {
+    usize::try_from(memory_limit / 10)
+        .unwrap_or(usize::MAX)
+        .max(1 << 20)
+}
+
 const MERGE: &str = include_str!("../db/merge.sql");
 
 /// The longest title and description accepted; longer ones are quarantined as implausible.
@@ -42,7 +66,7 @@ const MAX_TITLE_CHARS: usize = 1_000;
 const MAX_DESCRIPTION_BYTES: usize = 200_000;
 
 /// What a load did.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct LoadReport {
     /// Run folders loaded.
     pub runs: usize,
@@ -56,6 +80,22 @@ pub struct LoadReport {
     pub changed_postings: i64,
     /// Nodes or pages set aside as malformed.
     pub quarantined: usize,
+    /// Where the time went: reading, decoding and appending the pages; the merge; the daily
+    /// aggregates; the commit.
+    pub timings: LoadTimings,
+}
+
+/// Seconds spent in each step of a load (for `-v` logs and `upjobpilot bench load`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct LoadTimings {
+    /// Reading the pages, decoding them and appending the rows to the staging tables.
+    pub stage_secs: f64,
+    /// merge.sql: typing, dedup, upserts.
+    pub merge_secs: f64,
+    /// daily.sql: the aggregates of the touched days.
+    pub daily_secs: f64,
+    /// Run bookkeeping and the commit.
+    pub commit_secs: f64,
 }
 
 /// Why a load failed; nothing was written.
@@ -85,69 +125,135 @@ pub struct CurrentRun {
     pub errors: Option<String>,
 }
 
-/// Loads every pending run folder in one transaction.
+/// Loads every pending run folder in one transaction, merging every [`BATCH_BYTES`].
 pub fn load(
     conn: &mut Connection,
     runs: &[PendingRun],
     current: Option<&CurrentRun>,
 ) -> Result<LoadReport, LoadError> {
-    let now = Utc::now();
-    let tx = conn.transaction()?;
-    tx.execute_batch(STAGING)?;
-    let mut report = LoadReport {
-        runs: runs.len(),
-        ..LoadReport::default()
-    };
-    let mut per_run: Vec<(usize, usize, usize)> = Vec::with_capacity(runs.len());
-    {
-        let mut jobs = tx.appender("stage_jobs")?;
-        let mut hits = tx.appender("stage_hits")?;
-        let mut quarantine = tx.appender("quarantine")?;
-        let mut seq: i64 = 0;
-        for run in runs {
-            let run_id = run.run_id();
-            let fetched = run.record.as_ref().map_or(now, |r| r.started_at);
-            let (pages_before, postings_before, quarantined_before) =
-                (report.pages, report.postings, report.quarantined);
-            for page in &run.pages {
-                let body = std::fs::read(&page.path).map_err(|source| LoadError::Read {
-                    path: page.path.clone(),
-                    source,
-                })?;
-                report.pages += 1;
-                let mut sink = Sink {
-                    jobs: &mut jobs,
-                    hits: &mut hits,
-                    quarantine: &mut quarantine,
-                    run_id: &run_id,
-                    search: &page.search,
-                    page_file: &page.path,
-                    fetched_us: fetched.timestamp_micros(),
-                    now,
-                };
-                let (postings, quarantined) = sink.page(&body, &mut seq)?;
-                report.postings += postings;
-                report.quarantined += quarantined;
-            }
-            per_run.push((
-                report.pages - pages_before,
-                report.postings - postings_before,
-                report.quarantined - quarantined_before,
-            ));
-        }
-        jobs.flush()?;
-        hits.flush()?;
-        quarantine.flush()?;
+    load_in_batches(conn, runs, current, BATCH_BYTES)
+}
+
+/// The staging tables' appenders for one batch.
+struct Stage<'c> {
+    jobs: Appender<'c>,
+    hits: Appender<'c>,
+    quarantine: Appender<'c>,
+}
+
+impl<'c> Stage<'c> {
+    fn open(tx: &'c duckdb::Transaction<'_>) -> Result<Stage<'c>, duckdb::Error> {
+        tx.execute_batch(STAGING)?;
+        Ok(Stage {
+            jobs: tx.appender("stage_jobs")?,
+            hits: tx.appender("stage_hits")?,
+            quarantine: tx.appender("quarantine")?,
+        })
     }
+
+    fn close(mut self) -> Result<(), duckdb::Error> {
+        self.jobs.flush()?;
+        self.hits.flush()?;
+        self.quarantine.flush()
+    }
+}
+
+/// Merges the staged batch; adds its new and changed postings to the report.
+fn merge(tx: &duckdb::Transaction<'_>, report: &mut LoadReport) -> Result<(), duckdb::Error> {
+    let start = std::time::Instant::now();
     tx.execute_batch(MERGE)?;
-    tx.execute_batch(crate::db::DAILY)?;
     let (new_postings, changed_postings): (i64, i64) = tx.query_row(
         "SELECT new_postings, changed_postings FROM stage_counts",
         [],
         |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
-    report.new_postings = new_postings;
-    report.changed_postings = changed_postings;
+    report.new_postings += new_postings;
+    report.changed_postings += changed_postings;
+    report.timings.merge_secs += start.elapsed().as_secs_f64();
+    Ok(())
+}
+
+/// [`load`] merging every `batch_bytes` of pages (tests show the result does not depend on it).
+/// DuckDB runs the load on one thread: the work is a sequence of small merges, and each thread
+/// would hold its own buffers of the batch.
+pub fn load_in_batches(
+    conn: &mut Connection,
+    runs: &[PendingRun],
+    current: Option<&CurrentRun>,
+    batch_bytes: usize,
+) -> Result<LoadReport, LoadError> {
+    conn.execute_batch("SET threads = 1")?;
+    let result = load_batches(conn, runs, current, batch_bytes);
+    conn.execute_batch("RESET threads")?;
+    result
+}
+
+fn load_batches(
+    conn: &mut Connection,
+    runs: &[PendingRun],
+    current: Option<&CurrentRun>,
+    batch_bytes: usize,
+) -> Result<LoadReport, LoadError> {
+    let now = Utc::now();
+    let tx = conn.transaction()?;
+    tx.execute_batch(TOUCHED)?;
+    let mut report = LoadReport {
+        runs: runs.len(),
+        ..LoadReport::default()
+    };
+    let mut per_run: Vec<(usize, usize, usize)> = Vec::with_capacity(runs.len());
+    let mut stage = Stage::open(&tx)?;
+    let mut staged = 0;
+    let mut seq: i64 = 0;
+    let mut clock = std::time::Instant::now();
+    for run in runs {
+        let run_id = run.run_id();
+        let fetched = run.record.as_ref().map_or(now, |r| r.started_at);
+        let (pages_before, postings_before, quarantined_before) =
+            (report.pages, report.postings, report.quarantined);
+        for page in &run.pages {
+            let body = std::fs::read(&page.path).map_err(|source| LoadError::Read {
+                path: page.path.clone(),
+                source,
+            })?;
+            report.pages += 1;
+            let mut sink = Sink {
+                jobs: &mut stage.jobs,
+                hits: &mut stage.hits,
+                quarantine: &mut stage.quarantine,
+                run_id: &run_id,
+                search: &page.search,
+                page_file: &page.path,
+                fetched_us: fetched.timestamp_micros(),
+                now,
+            };
+            let (postings, quarantined) = sink.page(&body, &mut seq)?;
+            report.postings += postings;
+            report.quarantined += quarantined;
+            staged += body.len();
+            if staged >= batch_bytes {
+                stage.close()?;
+                report.timings.stage_secs += clock.elapsed().as_secs_f64();
+                merge(&tx, &mut report)?;
+                stage = Stage::open(&tx)?;
+                staged = 0;
+                clock = std::time::Instant::now();
+            }
+        }
+        per_run.push((
+            report.pages - pages_before,
+            report.postings - postings_before,
+            report.quarantined - quarantined_before,
+        ));
+    }
+    stage.close()?;
+    report.timings.stage_secs += clock.elapsed().as_secs_f64();
+    merge(&tx, &mut report)?;
+    let start = std::time::Instant::now();
+    tx.execute_batch(DAILY_DAYS)?;
+    tx.execute_batch(crate::db::DAILY)?;
+    report.timings.daily_secs = start.elapsed().as_secs_f64();
+    let start = std::time::Instant::now();
     for (run, (pages, postings, quarantined)) in runs.iter().zip(&per_run) {
         record_run(
             &tx,
@@ -182,8 +288,9 @@ pub fn load(
             )?;
         }
     }
-    tx.execute_batch("DROP TABLE stage_jobs; DROP TABLE stage_hits; DROP TABLE stage_latest; DROP TABLE stage_skills; DROP TABLE stage_counts; DROP TABLE stage_status;")?;
+    tx.execute_batch("DROP VIEW stage_latest; DROP TABLE stage_pick; DROP TABLE stage_jobs; DROP TABLE stage_hits; DROP TABLE stage_skills; DROP TABLE stage_counts; DROP TABLE stage_status;")?;
     tx.commit()?;
+    report.timings.commit_secs = start.elapsed().as_secs_f64();
     Ok(report)
 }
 

@@ -385,7 +385,7 @@ fn store(
 ) -> Result<(load::LoadReport, Vec<PathBuf>), SyncError> {
     let mut conn = db::open(&config.database_path())?;
     let pending = spool.pending()?;
-    let report = load::load(&mut conn, &pending, Some(current))?;
+    let report = load_within_memory(config, &mut conn, &pending, current)?;
     // Only after the commit: a crash before this line loads the same pages again, harmlessly.
     spool.remove(&pending)?;
     let watermarks = load::watermarks(&conn).map_err(load::LoadError::from)?;
@@ -408,8 +408,45 @@ fn store(
     Ok((report, exported))
 }
 
+/// Loads under `storage.memory_limit`; a load that runs out of memory anyway (it rolls back) is
+/// retried with twice the limit, up to eight times the setting.
+fn load_within_memory(
+    config: &Config,
+    conn: &mut duckdb::Connection,
+    pending: &[spool::PendingRun],
+    current: &load::CurrentRun,
+) -> Result<load::LoadReport, SyncError> {
+    let configured = memory_limit(config);
+    let mut limit = configured;
+    loop {
+        db::set_memory_limit(conn, limit).map_err(load::LoadError::from)?;
+        let batch = load::batch_bytes_for(configured);
+        match load::load_in_batches(conn, pending, Some(current), batch) {
+            Err(load::LoadError::Db(e)) if db::is_out_of_memory(&e) && limit < 8 * configured => {
+                limit *= 2;
+                tracing::warn!(stage = "load", memory_limit_mib = limit >> 20, error = %e, "out of memory; loading again with a higher limit (raise storage.memory_limit to avoid this)");
+            }
+            result => {
+                if limit != configured {
+                    db::set_memory_limit(conn, configured).map_err(load::LoadError::from)?;
+                }
+                return Ok(result?);
+            }
+        }
+    }
+}
+
+/// `storage.memory_limit` in bytes (validated when the config was loaded).
+pub fn memory_limit(config: &Config) -> u64 {
+    config
+        .storage
+        .memory_limit_bytes()
+        .unwrap_or(128 * 1024 * 1024)
+}
+
 /// Creates the views and writes the exports.
 pub fn export_views(config: &Config, conn: &duckdb::Connection) -> Result<Vec<PathBuf>, SyncError> {
+    db::set_memory_limit(conn, memory_limit(config)).map_err(load::LoadError::from)?;
     let views = export::read_views(&config.queries_dir())?;
     export::write_profile(conn, &config.profile).map_err(load::LoadError::from)?;
     export::create_views(conn, &views)?;
