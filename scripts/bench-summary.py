@@ -24,13 +24,20 @@ for r in rows:
     elif r["bench"] == "load-reference":
         refs[r["postings"]].append(r)
 
-print("| postings | load s | read_json s | ratio | postings/s | peak RSS MB | read_json RSS MB |")
+print("| postings | load s | read_json s | ratio | postings/s | load peak RSS MB | read_json RSS MB |")
 print("|---:|---:|---:|---:|---:|---:|---:|")
 for n in sorted(loads):
     rs = loads[n]
     print(f"| {n:,} | {med([r['load_secs'] for r in rs])} | {med([r['reference_secs'] for r in rs])} | "
           f"{med([r['ratio'] for r in rs])} | {med([r['postings_per_sec'] for r in rs])} | "
-          f"{med([r['peak_rss_mb'] for r in rs])} | {med([r['peak_rss_mb'] for r in refs[n]])} |")
+          f"{med([r.get('load_peak_rss_mb') for r in rs])} | {med([r['peak_rss_mb'] for r in refs[n]])} |")
+
+print()
+print("| postings | stage s | merge s | daily s | commit s |")
+print("|---:|---:|---:|---:|---:|")
+for n in sorted(loads):
+    ts = [r["timings"] for r in loads[n] if "timings" in r]
+    print(f"| {n:,} | " + " | ".join(med([t[k] for t in ts]) for k in ["stage_secs", "merge_secs", "daily_secs", "commit_secs"]) + " |")
 
 print()
 print("| postings | view | format | ours s | COPY s | ratio |")
@@ -53,6 +60,19 @@ if syncs:
     print(f"| {s['searches']} | {s['postings']} | {s['requests']} | {med([r['secs'] for r in syncs])} | "
           f"{med([r['bound_secs'] for r in syncs])} | {med([r['ratio'] for r in syncs])} | {s['idle_requests']} | "
           f"{med([r['idle_secs'] for r in syncs])} | {med([r['peak_rss_mb'] for r in syncs])} |")
+
+scans = defaultdict(list)
+for r in rows:
+    if r["bench"] == "sync-scan":
+        scans[r["market"]].append(r)
+if scans:
+    print()
+    print("| market | postings | requests | first sync s | sync peak RSS MB | idle requests | idle s |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for n in sorted(scans):
+        rs = scans[n]
+        print(f"| {n:,} | {rs[0]['postings']:,} | {rs[0]['requests']} | {med([r['secs'] for r in rs])} | "
+              f"{med([r['first_peak_rss_mb'] for r in rs])} | {rs[0]['idle_requests']} | {med([r['idle_secs'] for r in rs])} |")
 
 for r in rows:
     if r["bench"] == "startup":
