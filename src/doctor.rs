@@ -140,10 +140,16 @@ fn auth_checks(config: &Config) -> Vec<Check> {
 fn storage_checks(config: &Config) -> Vec<Check> {
     let mut checks = Vec::new();
     let database = config.database_path();
-    checks.push(match crate::db::open(&database) {
-        Ok(_) => pass(format!("database {}", database.display())),
-        Err(e) => fail(format!("{e}"), e.hint().unwrap_or_default()),
-    });
+    let conn = match crate::db::open(&database) {
+        Ok(conn) => {
+            checks.push(pass(format!("database {}", database.display())));
+            Some(conn)
+        }
+        Err(e) => {
+            checks.push(fail(format!("{e}"), e.hint().unwrap_or_default()));
+            None
+        }
+    };
     let export = config.export_dir();
     let probe = std::fs::create_dir_all(&export).and_then(|()| {
         let file = tempfile::Builder::new()
@@ -160,9 +166,41 @@ fn storage_checks(config: &Config) -> Vec<Check> {
         ),
     });
     let queries = config.queries_dir();
-    checks.push(match crate::pipeline::export::read_views(&queries) {
-        Ok(views) => pass(format!("{} views in {}", views.len(), queries.display())),
-        Err(e) => fail(e.to_string(), "create the folder and put .sql views in it"),
+    let views = match crate::pipeline::export::read_views(&queries) {
+        Ok(views) => views,
+        Err(e) => {
+            checks.push(fail(
+                e.to_string(),
+                "create the folder and put .sql views in it",
+            ));
+            return checks;
+        }
+    };
+    checks.push(match conn.map(|conn| try_views(config, &conn, &views)) {
+        None => pass(format!("{} views in {}", views.len(), queries.display())),
+        Some(Ok(())) => pass(format!(
+            "{} views in {} run against the database",
+            views.len(),
+            queries.display()
+        )),
+        Some(Err(e)) => fail(
+            e,
+            "fix the view's SQL (or `export.partitioned`); `upjobpilot export` shows the same error",
+        ),
     });
     checks
+}
+
+/// Creates the views as an export would, checks the partitioned ones, and rolls it all back.
+fn try_views(
+    config: &Config,
+    conn: &duckdb::Connection,
+    views: &[crate::pipeline::export::View],
+) -> Result<(), String> {
+    use crate::pipeline::export;
+    let tx = conn.unchecked_transaction().map_err(|e| e.to_string())?;
+    export::write_profile(&tx, &config.profile).map_err(|e| e.to_string())?;
+    export::create_views(&tx, views).map_err(|e| e.to_string())?;
+    export::check_partitioned(&tx, views, &config.export.partitioned).map_err(|e| e.to_string())
+    // Dropping the transaction rolls it back: the database is left as it was.
 }

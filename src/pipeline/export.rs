@@ -187,14 +187,7 @@ pub fn export(
     csv: CsvOptions,
     partitioned: &[String],
 ) -> Result<Vec<PathBuf>, ExportError> {
-    if let Some(unknown) = partitioned
-        .iter()
-        .find(|name| !views.iter().any(|v| &v.name == *name))
-    {
-        return Err(ExportError::UnknownPartitioned {
-            view: unknown.clone(),
-        });
-    }
+    check_partitioned(conn, views, partitioned)?;
     std::fs::create_dir_all(dir).map_err(|source| ExportError::Write {
         path: dir.to_path_buf(),
         source,
@@ -214,6 +207,33 @@ pub fn export(
         }
     }
     Ok(written)
+}
+
+/// Whether every view named in `export.partitioned` exists (created in `conn`) and has the
+/// `published_at` column to partition by; checked before anything is written.
+pub fn check_partitioned(
+    conn: &Connection,
+    views: &[View],
+    partitioned: &[String],
+) -> Result<(), ExportError> {
+    for name in partitioned {
+        let view = views
+            .iter()
+            .find(|v| &v.name == name)
+            .ok_or_else(|| ExportError::UnknownPartitioned { view: name.clone() })?;
+        let columns = describe(conn, &view.name).map_err(|source| ExportError::View {
+            view: view.name.clone(),
+            path: view.path.clone(),
+            source,
+        })?;
+        if !columns.iter().any(|(column, _)| column == "published_at") {
+            return Err(ExportError::NotPartitionable {
+                view: view.name.clone(),
+                path: view.path.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Temp files and folders left by an export that was killed: the pipeline lock is held, so
@@ -240,13 +260,6 @@ fn export_partitioned(conn: &Connection, view: &View, target: &Path) -> Result<(
         path: view.path.clone(),
         source,
     };
-    let columns = describe(conn, &view.name).map_err(db_err)?;
-    if !columns.iter().any(|(name, _)| name == "published_at") {
-        return Err(ExportError::NotPartitionable {
-            view: view.name.clone(),
-            path: view.path.clone(),
-        });
-    }
     let dir = target.parent().unwrap_or(Path::new("."));
     let pid = std::process::id();
     let tmp = dir.join(format!(".{}.tmp-{pid}", view.name));
