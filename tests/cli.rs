@@ -366,3 +366,26 @@ fn doctor_runs_the_views_against_the_database_and_changes_nothing() {
         0
     );
 }
+
+#[test]
+fn a_load_that_runs_out_of_memory_is_retried_with_a_higher_limit() {
+    // Every posting of the sandbox's market, about 8 MB of pages.
+    let h = harness(
+        32,
+        "[[search]]\nname = \"all\"\npage_size = 100\nmax_pages = 100\nmax_age_hours = 100\n",
+    );
+    let home = tempfile::tempdir().expect("tempdir");
+    let path = h.dir.path().join("pipeline.toml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    // The smallest limit the config accepts: too little for DuckDB to merge these pages.
+    std::fs::write(
+        &path,
+        format!("[storage]\nmemory_limit = \"32MiB\"\n{text}"),
+    )
+    .expect("write");
+    signed_in(&h, home.path(), &["sync"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("out of memory; loading again"));
+    assert_eq!(h.hits("all"), h.expected("all"));
+}
