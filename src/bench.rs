@@ -49,6 +49,9 @@ pub struct LoadArgs {
     /// Run only the reference (DuckDB read_json), for its own RSS.
     #[arg(long)]
     pub reference_only: bool,
+    /// Skip the reference (for profiling the load alone).
+    #[arg(long, conflicts_with = "reference_only")]
+    pub no_reference: bool,
     /// Page bytes merged per batch (default: what the pipeline uses for the memory limit).
     #[arg(long)]
     pub batch_bytes: Option<usize>,
@@ -199,7 +202,11 @@ fn bench_load(args: &LoadArgs) -> anyhow::Result<serde_json::Value> {
         report.postings,
         args.postings
     );
-    let reference_secs = reference_load(&dir, &spool_dir)?;
+    let reference_secs = if args.no_reference {
+        f64::NAN
+    } else {
+        reference_load(&dir, &spool_dir)?
+    };
     let mut result = json!({
         "bench": "load", "postings": args.postings, "pages": pages,
         "load_secs": load_secs, "reference_secs": reference_secs,

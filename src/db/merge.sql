@@ -99,6 +99,56 @@ SELECT s.id, s.last_seen_at, s.run_id, s.total_applicants, s.freelancers_to_hire
 FROM stage_latest s
 WHERE s.id IN (SELECT id FROM stage_status WHERE is_changed);
 
+-- Postings already stored: the latest copy replaces the stored one; first seen stays the
+-- earliest. (An UPDATE and a plain INSERT instead of INSERT ... ON CONFLICT DO UPDATE, which
+-- holds the whole batch's wide rows in memory and ran out under storage.memory_limit.)
+UPDATE jobs SET
+    ciphertext = s.ciphertext,
+    url = s.url,
+    record_number = s.record_number,
+    title = s.title,
+    description = s.description,
+    job_type = s.job_type,
+    currency = s.currency,
+    fixed_budget = s.fixed_budget,
+    hourly_min = s.hourly_min,
+    hourly_max = s.hourly_max,
+    weekly_budget = s.weekly_budget,
+    hourly_budget_type = s.hourly_budget_type,
+    experience_level = s.experience_level,
+    duration = s.duration,
+    duration_label = s.duration_label,
+    engagement = s.engagement,
+    category = s.category,
+    subcategory = s.subcategory,
+    occupation_category = s.occupation_category,
+    skills = s.skills,
+    freelancers_to_hire = s.freelancers_to_hire,
+    total_applicants = s.total_applicants,
+    premium = s.premium,
+    enterprise = s.enterprise,
+    created_at = s.created_at,
+    published_at = s.published_at,
+    renewed_at = s.renewed_at,
+    client_country = s.client_country,
+    client_city = s.client_city,
+    client_timezone = s.client_timezone,
+    client_total_hires = s.client_total_hires,
+    client_total_posted_jobs = s.client_total_posted_jobs,
+    client_total_spent = s.client_total_spent,
+    client_verification_status = s.client_verification_status,
+    client_payment_verified = s.client_payment_verified,
+    client_total_reviews = s.client_total_reviews,
+    client_total_feedback = s.client_total_feedback,
+    client_hire_rate = s.client_hire_rate,
+    first_seen_at = least(jobs.first_seen_at, s.first_seen_at),
+    last_seen_at = greatest(jobs.last_seen_at, s.last_seen_at),
+    pruned_at = NULL,
+    raw = s.raw
+FROM stage_latest s
+WHERE jobs.id = s.id AND s.id IN (SELECT id FROM stage_status WHERE NOT is_new);
+
+-- New postings.
 INSERT INTO jobs (
     id, ciphertext, url, record_number, title, description, job_type, currency, fixed_budget,
     hourly_min, hourly_max, weekly_budget, hourly_budget_type, experience_level, duration,
@@ -118,49 +168,7 @@ SELECT
     client_payment_verified, client_total_reviews, client_total_feedback, client_hire_rate,
     first_seen_at, last_seen_at, NULL, raw
 FROM stage_latest
-ON CONFLICT (id) DO UPDATE SET
-    ciphertext = excluded.ciphertext,
-    url = excluded.url,
-    record_number = excluded.record_number,
-    title = excluded.title,
-    description = excluded.description,
-    job_type = excluded.job_type,
-    currency = excluded.currency,
-    fixed_budget = excluded.fixed_budget,
-    hourly_min = excluded.hourly_min,
-    hourly_max = excluded.hourly_max,
-    weekly_budget = excluded.weekly_budget,
-    hourly_budget_type = excluded.hourly_budget_type,
-    experience_level = excluded.experience_level,
-    duration = excluded.duration,
-    duration_label = excluded.duration_label,
-    engagement = excluded.engagement,
-    category = excluded.category,
-    subcategory = excluded.subcategory,
-    occupation_category = excluded.occupation_category,
-    skills = excluded.skills,
-    freelancers_to_hire = excluded.freelancers_to_hire,
-    total_applicants = excluded.total_applicants,
-    premium = excluded.premium,
-    enterprise = excluded.enterprise,
-    created_at = excluded.created_at,
-    published_at = excluded.published_at,
-    renewed_at = excluded.renewed_at,
-    client_country = excluded.client_country,
-    client_city = excluded.client_city,
-    client_timezone = excluded.client_timezone,
-    client_total_hires = excluded.client_total_hires,
-    client_total_posted_jobs = excluded.client_total_posted_jobs,
-    client_total_spent = excluded.client_total_spent,
-    client_verification_status = excluded.client_verification_status,
-    client_payment_verified = excluded.client_payment_verified,
-    client_total_reviews = excluded.client_total_reviews,
-    client_total_feedback = excluded.client_total_feedback,
-    client_hire_rate = excluded.client_hire_rate,
-    first_seen_at = least(jobs.first_seen_at, excluded.first_seen_at),
-    last_seen_at = greatest(jobs.last_seen_at, excluded.last_seen_at),
-    pruned_at = NULL,
-    raw = excluded.raw;
+WHERE id IN (SELECT id FROM stage_status WHERE is_new);
 
 -- Skills as rows: add the new pairs, drop the pairs a posting no longer lists.
 CREATE OR REPLACE TEMP TABLE stage_skills AS
