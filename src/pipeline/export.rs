@@ -405,8 +405,9 @@ fn guard(expr: &str, options: CsvOptions) -> String {
     if !options.formula_guard {
         return expr.to_string();
     }
+    // A prefix test, not a regular expression: it runs on every text cell.
     format!(
-        "CASE WHEN regexp_matches({expr}, '^[=+\\-@\\t\\r]') THEN '''' || {expr} ELSE {expr} END"
+        "CASE WHEN left({expr}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {expr} ELSE {expr} END"
     )
 }
 

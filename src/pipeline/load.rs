@@ -52,6 +52,35 @@ DROP TABLE daily_touched;
 /// recorded.
 pub const BATCH_BYTES: usize = 12 << 20;
 
+/// Loads under a DuckDB memory limit, in batches of a tenth of it. DuckDB keeps what a
+/// transaction writes until it commits, so a big enough load runs out of any fixed limit: an
+/// out-of-memory load (rolled back) is retried with twice the limit up to eight times the
+/// setting, then once with no limit, rather than leave the pages in the spool for a sync that
+/// will never fit. Returns the report and the limit that sufficed (`None`: no limit).
+pub fn load_within(
+    conn: &mut Connection,
+    runs: &[PendingRun],
+    current: Option<&CurrentRun>,
+    memory_limit: u64,
+) -> Result<(LoadReport, Option<u64>), LoadError> {
+    let batch = batch_bytes_for(memory_limit);
+    let mut limit = Some(memory_limit);
+    loop {
+        match limit {
+            Some(bytes) => crate::db::set_memory_limit(conn, bytes)?,
+            None => conn.execute_batch("RESET memory_limit")?,
+        }
+        match load_in_batches(conn, runs, current, batch) {
+            Err(LoadError::Db(e)) if crate::db::is_out_of_memory(&e) && limit.is_some() => {
+                limit = limit.filter(|l| *l < 8 * memory_limit).map(|l| l * 2);
+                let next = limit.map_or("none".to_string(), |l| format!("{}MiB", l >> 20));
+                tracing::warn!(stage = "load", memory_limit = %next, error = %e, "out of memory; loading again with a higher limit (raise storage.memory_limit to avoid this)");
+            }
+            result => return result.map(|report| (report, limit)),
+        }
+    }
+}
+
 /// The batch size that suits a DuckDB memory limit: a tenth of it.
 pub fn batch_bytes_for(memory_limit: u64) -> usize {
     usize::try_from(memory_limit / 10)

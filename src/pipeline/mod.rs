@@ -408,8 +408,7 @@ fn store(
     Ok((report, exported))
 }
 
-/// Loads under `storage.memory_limit`; a load that runs out of memory anyway (it rolls back) is
-/// retried with twice the limit, up to eight times the setting.
+/// Loads under `storage.memory_limit` (see [`load::load_within`]).
 fn load_within_memory(
     config: &Config,
     conn: &mut duckdb::Connection,
@@ -417,23 +416,9 @@ fn load_within_memory(
     current: &load::CurrentRun,
 ) -> Result<load::LoadReport, SyncError> {
     let configured = memory_limit(config);
-    let mut limit = configured;
-    loop {
-        db::set_memory_limit(conn, limit).map_err(load::LoadError::from)?;
-        let batch = load::batch_bytes_for(configured);
-        match load::load_in_batches(conn, pending, Some(current), batch) {
-            Err(load::LoadError::Db(e)) if db::is_out_of_memory(&e) && limit < 8 * configured => {
-                limit *= 2;
-                tracing::warn!(stage = "load", memory_limit_mib = limit >> 20, error = %e, "out of memory; loading again with a higher limit (raise storage.memory_limit to avoid this)");
-            }
-            result => {
-                if limit != configured {
-                    db::set_memory_limit(conn, configured).map_err(load::LoadError::from)?;
-                }
-                return Ok(result?);
-            }
-        }
-    }
+    let (report, _) = load::load_within(conn, pending, Some(current), configured)?;
+    db::set_memory_limit(conn, configured).map_err(load::LoadError::from)?;
+    Ok(report)
 }
 
 /// `storage.memory_limit` in bytes (validated when the config was loaded).
