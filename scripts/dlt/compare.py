@@ -31,7 +31,7 @@ subprocess.run([args.bin, "bench", "load", "--postings", str(args.postings), "--
                check=True, capture_output=True)
 pages = sorted(glob.glob(os.path.join(work, "spool", "*", "*", "*.json")))
 ours = sorted(
-    json.loads(subprocess.run([args.bin, "bench", "load", "--postings", str(args.postings), "--dir", work],
+    json.loads(subprocess.run([args.bin, "bench", "load", "--postings", str(args.postings), "--dir", work, "--no-reference"],
                               check=True, capture_output=True, text=True).stdout)["load_secs"]
     for _ in range(args.runs))[args.runs // 2]
 
