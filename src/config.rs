@@ -123,7 +123,7 @@ pub struct Storage {
     pub queries_dir: PathBuf,
     /// DuckDB's memory limit for loads and exports, e.g. `"128MB"` or `"1GB"`. Past it DuckDB
     /// spills to a temp folder beside the database; a load that still runs out is retried with
-    /// twice the limit, up to eight times the setting.
+    /// twice the limit up to eight times the setting, then with no limit.
     #[serde(default = "default_memory_limit")]
     pub memory_limit: String,
 }
