@@ -407,10 +407,7 @@ fn bench_sync(args: &SyncArgs) -> anyhow::Result<serde_json::Value> {
     let sandbox = SandboxProcess::start(args)?;
     let dir = tempfile::tempdir()?;
     let base = &sandbox.base_url;
-    std::fs::create_dir_all(dir.path().join("queries"))?;
-    for (name, sql) in crate::demo::DEFAULT_VIEWS {
-        std::fs::write(dir.path().join("queries").join(name), sql)?;
-    }
+    crate::demo::write_default_views(&dir.path().join("queries"))?;
     let text = format!(
         r#"[upwork]
 client_id = "{}"

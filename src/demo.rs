@@ -16,7 +16,16 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The views shipped with the binary, written into the demo folder.
+/// Creates `dir` with the default views in it.
+pub fn write_default_views(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for (name, sql) in DEFAULT_VIEWS {
+        std::fs::write(dir.join(name), sql)?;
+    }
+    Ok(())
+}
+
+/// The views shipped with the binary (`queries/`), written by `init` and `demo`.
 pub const DEFAULT_VIEWS: &[(&str, &str)] = &[
     (
         "budget_stats.sql",
@@ -64,10 +73,7 @@ pub fn run(args: DemoArgs) -> Result<Exit, Failure> {
             chrono::Utc::now().format("%Y%m%d-%H%M%S")
         )),
     };
-    std::fs::create_dir_all(dir.join("queries")).map_err(fail)?;
-    for (name, sql) in DEFAULT_VIEWS {
-        std::fs::write(dir.join("queries").join(name), sql).map_err(fail)?;
-    }
+    write_default_views(&dir.join("queries")).map_err(fail)?;
     let callback_port = free_port().map_err(fail)?;
     let redirect_uri = format!("http://127.0.0.1:{callback_port}/callback");
     let secret = format!("demo-secret-{:016x}", rand::random::<u64>());

@@ -55,6 +55,24 @@ pub fn run(path: &Path, args: InitArgs) -> Result<Exit, Failure> {
         hint: None,
     })?;
     println!("wrote {}", path.display());
+    // The views sync exports, unless the folder is there already (it may hold the user's own).
+    let queries = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("queries");
+    if !queries.exists() {
+        crate::demo::write_default_views(&queries).map_err(|e| Failure {
+            exit: Exit::Failure,
+            error: anyhow::anyhow!("cannot write {}: {e}", queries.display()),
+            hint: None,
+        })?;
+        println!(
+            "wrote {} views in {} (one SELECT per file; add your own)",
+            crate::demo::DEFAULT_VIEWS.len(),
+            queries.display()
+        );
+    }
     println!("next: export UPWORK_CLIENT_SECRET=<secret>; upjobpilot auth login; upjobpilot sync");
     println!(
         "after signing in, `upjobpilot init --from-profile` adds a search for your profile's skills"

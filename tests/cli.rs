@@ -389,3 +389,51 @@ fn a_load_that_runs_out_of_memory_is_retried_with_a_higher_limit() {
         .stderr(predicate::str::contains("out of memory; loading again"));
     assert_eq!(h.hits("all"), h.expected("all"));
 }
+
+#[test]
+fn init_writes_a_valid_config_and_the_default_views_without_touching_existing_ones() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let dir = home.path().join("jobs");
+    std::fs::create_dir(&dir).expect("dir");
+    let config = dir.join("pipeline.toml");
+    upjobpilot(home.path())
+        .args([
+            "init",
+            "--client-id",
+            "abc123",
+            "--keywords",
+            "rust, tokio",
+            "--config",
+        ])
+        .arg(&config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("views in"));
+    let loaded = upjobpilot::config::Config::load(&config).expect("a valid config");
+    assert_eq!(loaded.upwork.client_id, "abc123");
+    let search = loaded
+        .searches
+        .iter()
+        .find(|s| s.name == "my-keywords")
+        .expect("the keyword search");
+    assert_eq!(search.filter["searchExpression_eq"], "rust OR tokio");
+    let views = upjobpilot::pipeline::export::read_views(&loaded.queries_dir()).expect("views");
+    assert_eq!(views.len(), upjobpilot::demo::DEFAULT_VIEWS.len());
+
+    // Again with --force: the config is rewritten, the user's views are left alone.
+    std::fs::write(dir.join("queries/mine.sql"), "SELECT 1 AS x").expect("own view");
+    upjobpilot(home.path())
+        .args(["init", "--force", "--client-id", "xyz", "--config"])
+        .arg(&config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("views in").not());
+    assert!(dir.join("queries/mine.sql").exists());
+    assert_eq!(
+        upjobpilot::config::Config::load(&config)
+            .expect("valid")
+            .upwork
+            .client_id,
+        "xyz"
+    );
+}

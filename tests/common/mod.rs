@@ -36,10 +36,7 @@ pub fn harness_with(seed: u64, searches: &str, tweak: impl FnOnce(&mut SandboxCo
     tweak(&mut config);
     let sandbox = Sandbox::start(config).expect("sandbox starts");
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join("queries")).expect("queries dir");
-    for (name, sql) in upjobpilot::demo::DEFAULT_VIEWS {
-        std::fs::write(dir.path().join("queries").join(name), sql).expect("view");
-    }
+    upjobpilot::demo::write_default_views(&dir.path().join("queries")).expect("views");
     let base = sandbox.base_url();
     let client = sandbox.client();
     let text = format!(
