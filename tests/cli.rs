@@ -9,12 +9,8 @@ use common::harness;
 use predicates::prelude::*;
 use std::path::Path;
 
-const SEARCHES: &str = r#"
-[[search]]
-name = "rust"
-expression = "rust"
-max_age_hours = 100
-"#;
+/// One search over the sandbox's whole history (three days).
+const SEARCHES: &str = common::RUST_SEARCH;
 
 /// The binary with nothing from the developer's environment but PATH.
 fn upjobpilot(home: &Path) -> Command {

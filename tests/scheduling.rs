@@ -10,12 +10,8 @@ use std::path::Path;
 use std::process::Command;
 use upjobpilot::exit::Exit;
 
-const SEARCHES: &str = r#"
-[[search]]
-name = "rust"
-expression = "rust"
-max_age_hours = 100
-"#;
+/// One search over the sandbox's whole history (three days).
+const SEARCHES: &str = common::RUST_SEARCH;
 
 fn contrib(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -148,25 +148,9 @@ UPDATE jobs SET
 FROM stage_latest s
 WHERE jobs.id = s.id AND s.id IN (SELECT id FROM stage_status WHERE NOT is_new);
 
--- New postings.
-INSERT INTO jobs (
-    id, ciphertext, url, record_number, title, description, job_type, currency, fixed_budget,
-    hourly_min, hourly_max, weekly_budget, hourly_budget_type, experience_level, duration,
-    duration_label, engagement, category, subcategory, occupation_category, skills,
-    freelancers_to_hire, total_applicants, premium, enterprise, created_at, published_at,
-    renewed_at, client_country, client_city, client_timezone, client_total_hires,
-    client_total_posted_jobs, client_total_spent, client_verification_status,
-    client_payment_verified, client_total_reviews, client_total_feedback, client_hire_rate,
-    first_seen_at, last_seen_at, pruned_at, raw)
-SELECT
-    id, ciphertext, url, record_number, title, description, job_type, currency, fixed_budget,
-    hourly_min, hourly_max, weekly_budget, hourly_budget_type, experience_level, duration,
-    duration_label, engagement, category, subcategory, occupation_category, skills,
-    freelancers_to_hire, total_applicants, premium, enterprise, created_at, published_at,
-    renewed_at, client_country, client_city, client_timezone, client_total_hires,
-    client_total_posted_jobs, client_total_spent, client_verification_status,
-    client_payment_verified, client_total_reviews, client_total_feedback, client_hire_rate,
-    first_seen_at, last_seen_at, NULL, raw
+-- New postings: every column of stage_latest that jobs has, matched by name.
+INSERT INTO jobs BY NAME
+SELECT * EXCLUDE (skill_labels, run_id), NULL::TIMESTAMPTZ AS pruned_at
 FROM stage_latest
 WHERE id IN (SELECT id FROM stage_status WHERE is_new);
 

@@ -12,6 +12,14 @@ use upjobpilot::pipeline::{self, SyncOptions, SyncReport};
 use upjobpilot::sandbox::{ClockMode, Sandbox, SandboxConfig};
 use upjobpilot::secret::Secret;
 
+/// One search, `rust`, reaching over the sandbox's whole history (three days).
+pub const RUST_SEARCH: &str = r#"
+[[search]]
+name = "rust"
+expression = "rust"
+max_age_hours = 100
+"#;
+
 pub struct Harness {
     pub sandbox: Sandbox,
     pub dir: tempfile::TempDir,
