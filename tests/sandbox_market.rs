@@ -3,7 +3,7 @@
 //! Every filter is checked by a predicate written here, over `open_postings()`, with its own
 //! tokenizer and its own ordering, never by calling the filter code; each expected set is non-empty
 //! and leaves something out. The nodes are checked against the job-search schema in
-//! `../shared/upwork/upwork-jobs.graphql`, read at run time, so a posting can never carry a field,
+//! `src/sandbox/schema/upwork-jobs.graphql` (vendored from `shared/upwork/`), read at run time, so a posting can never carry a field,
 //! a null or an enum value the real API would not send.
 
 use std::collections::{HashMap, HashSet};
@@ -838,9 +838,9 @@ impl Schema {
     fn load() -> Schema {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/upwork/upwork-jobs.graphql"
+            "/src/sandbox/schema/upwork-jobs.graphql"
         );
-        let text = std::fs::read_to_string(path).expect("the job-search schema beside the repo");
+        let text = std::fs::read_to_string(path).expect("the vendored job-search schema");
         let mut schema = Schema {
             types: HashMap::new(),
             enums: HashMap::new(),

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 fn schema() -> Valid<Schema> {
     Schema::parse_and_validate(
-        include_str!("../../shared/upwork/schema.graphql"),
+        include_str!("../src/sandbox/schema/schema.graphql"),
         "schema.graphql",
     )
     .expect("the documented schema is valid")
@@ -152,4 +152,25 @@ fn selecting_every_field_of_a_search_result_gives_no_errors() {
             .iter()
             .all(|e| e["node"]["job"]["id"] == e["node"]["id"])
     );
+}
+
+/// The schemas are vendored into the crate so a clone builds on its own; where the project's
+/// shared folder sits beside the repository, the copies must still be the documented ones.
+#[test]
+fn the_vendored_schemas_match_the_shared_documentation() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for name in ["schema.graphql", "upwork-jobs.graphql"] {
+        let shared = root.join("../shared/upwork").join(name);
+        let Ok(documented) = std::fs::read_to_string(&shared) else {
+            eprintln!("{} is not here: comparison skipped", shared.display());
+            continue;
+        };
+        let vendored = std::fs::read_to_string(root.join("src/sandbox/schema").join(name))
+            .expect("vendored schema");
+        assert!(
+            vendored == documented,
+            "src/sandbox/schema/{name} differs from {}: copy it again",
+            shared.display()
+        );
+    }
 }

@@ -100,7 +100,7 @@ fn a_verbose_sync_leaks_no_secret_anywhere() {
 fn the_client_sends_only_a_query_that_the_schema_accepts() {
     use apollo_compiler::executable::OperationType;
     let schema_text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/upwork/upwork-jobs.graphql"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sandbox/schema/upwork-jobs.graphql"),
     )
     .expect("schema");
     let schema = apollo_compiler::Schema::parse_and_validate(schema_text, "upwork-jobs.graphql")
