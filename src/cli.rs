@@ -1,18 +1,13 @@
-//! The command line: clap definitions and one thin function per command.
+//! The command line: the clap definitions and nothing else.
 //!
-//! Each command returns the [`Exit`] status it earned or a [`Failure`] that carries its status,
-//! the error and, where there is a next step, a hint; `main` prints it and exits.
+//! `main` parses these and hands them to [`crate::commands::run`], which dispatches to one file
+//! per command under `src/commands/`. Every `--help` text and example lives here, so the man page
+//! and the shell completions (`upjobpilot completions`) come from one place.
 
-use crate::auth::{self, LoginOptions, OAuthSettings, TokenSource, TokenStore, Tokens};
-use crate::config::{Config, ConfigError, GrantKind};
-use crate::exit::Exit;
-use crate::pipeline::{self, SyncOptions, SyncReport};
-use crate::secret::Secret;
+use crate::sandbox::FaultKind;
+use crate::sandbox::market::MarketConfig;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use std::path::PathBuf;
 
 /// upjobpilot: your own Upwork job data, in DuckDB, CSV and Parquet.
 #[derive(Debug, Parser)]
@@ -80,7 +75,7 @@ pub enum Command {
     #[command(after_help = "Example:\n  upjobpilot status --json | jq .searches")]
     Status(StatusArgs),
     /// Serve a local stand-in for Upwork's OAuth2 and GraphQL API.
-    Sandbox(crate::sandbox::cli::SandboxArgs),
+    Sandbox(SandboxArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) or the man page.
     #[command(
         after_help = "Examples:\n  upjobpilot completions bash > ~/.local/share/bash-completion/completions/upjobpilot\n  upjobpilot completions man > ~/.local/share/man/man1/upjobpilot.1"
@@ -91,7 +86,7 @@ pub enum Command {
         subcommand,
         after_help = "Example:\n  upjobpilot bench load --postings 100000 --export"
     )]
-    Bench(crate::bench::BenchCommand),
+    Bench(BenchCommand),
     /// Run the whole pipeline against the built-in sandbox, in a new folder.
     #[command(after_help = "Example:\n  upjobpilot demo --dir /tmp/upjobpilot-demo")]
     Demo(DemoArgs),
@@ -199,313 +194,203 @@ pub struct DemoArgs {
     pub seed: u64,
 }
 
-/// A command that failed: its exit status, the error, and the next step if there is one.
-#[derive(Debug)]
-pub struct Failure {
-    /// The exit status.
-    pub exit: Exit,
-    /// What failed.
-    pub error: anyhow::Error,
-    /// What to do about it.
-    pub hint: Option<String>,
+const SANDBOX_EXAMPLES: &str = "\
+Examples:
+  upjobpilot sandbox --port 8080
+  upjobpilot sandbox --seed 7 --latency-ms 150 --fault-rate 0.05 --faults 429,503,cut-body \\
+      --request-log sandbox.jsonl
+
+Output (stdout): the base URL, then the client id, then the client secret, one per line.
+Endpoints: BASE/ab/account-security/oauth2/authorize, BASE/api/v3/oauth2/token, BASE/graphql.
+Point pipeline.toml's base URLs at BASE and sign in with `upjobpilot auth login`.";
+
+/// Serve a local stand-in for Upwork's OAuth2 and GraphQL API until Ctrl-C.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = SANDBOX_EXAMPLES)]
+pub struct SandboxArgs {
+    /// Port to listen on at 127.0.0.1; 0 picks a free one (read it from the first output line).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+
+    /// Seed of the synthetic market and of random faults: the same seed gives the same market.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// Client id (API key) of the registered client.
+    #[arg(long, default_value = "sandbox-client")]
+    pub client_id: String,
+
+    /// Client secret of the registered client.
+    #[arg(long, default_value = "sandbox-secret")]
+    pub client_secret: String,
+
+    /// Callback URL registered for the client; authorize redirects nowhere else.
+    #[arg(long, default_value = "http://localhost:3000/callback", value_parser = parse_url)]
+    pub redirect_uri: String,
+
+    /// Mark the client as an enterprise key, which may use the client-credentials grant.
+    #[arg(long)]
+    pub enterprise: bool,
+
+    /// Milliseconds added before every answer.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency_ms: u64,
+
+    /// GraphQL requests allowed per client in any 60 seconds, then HTTP 429 (0 = unlimited).
+    #[arg(long, default_value_t = 300, value_name = "N")]
+    pub rate_limit: u32,
+
+    /// GraphQL requests allowed per client per day, then HTTP 429 (0 = unlimited).
+    #[arg(long, default_value_t = 40_000, value_name = "N")]
+    pub daily_limit: u32,
+
+    /// Send `Retry-After: SECS` with rate-limit 429s (Upwork documents no such header).
+    #[arg(long, value_name = "SECS")]
+    pub retry_after: Option<u64>,
+
+    /// Access token lifetime in seconds (`expires_in`).
+    #[arg(long, default_value_t = 86_400, value_name = "SECS")]
+    pub token_ttl_secs: u64,
+
+    /// Open postings when the sandbox starts.
+    #[arg(long, default_value_t = MarketConfig::default().initial_postings, value_name = "N")]
+    pub postings: usize,
+
+    /// New postings per hour, on average.
+    #[arg(long, default_value_t = MarketConfig::default().arrivals_per_hour, value_name = "N")]
+    pub arrivals_per_hour: f64,
+
+    /// Postings closing per hour, on average.
+    #[arg(long, default_value_t = MarketConfig::default().closes_per_hour, value_name = "N")]
+    pub closes_per_hour: f64,
+
+    /// Postings changing (applicants, renewal) per hour, on average.
+    #[arg(long, default_value_t = MarketConfig::default().changes_per_hour, value_name = "N")]
+    pub changes_per_hour: f64,
+
+    /// Probability (0 to 1) that a GraphQL request gets a random fault from --faults.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_probability, value_name = "P")]
+    pub fault_rate: f64,
+
+    /// Faults to draw from, comma-separated: 429[:SECS], 500, 502, 503, latency[:MS], cut-body,
+    /// drop-connection, graphql-error, graphql-partial, revoke-token, expire-token, arrive[:N],
+    /// close[:N]. Default: all of them.
+    #[arg(long, value_delimiter = ',', value_name = "KIND,..")]
+    pub faults: Vec<FaultKind>,
+
+    /// Append every request as a JSON line to FILE (never with secrets).
+    #[arg(long, value_name = "FILE")]
+    pub request_log: Option<PathBuf>,
+
+    /// Largest page a search returns (`pagination_eq.first` is capped to it).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub max_page_size: u32,
+
+    /// Deepest offset a search pages to.
+    #[arg(long, default_value_t = 5_000, value_name = "N")]
+    pub max_offset: u32,
+
+    /// Probability (0 to 1) that a search result has a non-null field null, as seen live: the
+    /// null reaches the nearest nullable parent (mostly the whole edge) and the answer gets a
+    /// graphql-java `NullValueInNonNullableField` error; the same postings break every time.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_probability, value_name = "P")]
+    pub null_rate: f64,
+
+    /// How often (0 to 1) nullable fields of search results are null: budgets, duration, client
+    /// location, spend and verification, occupations, skills. Non-null fields are never touched.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_probability, value_name = "P")]
+    pub sparse_rate: f64,
+
+    /// Sort RECENCY by the later of publishedDateTime and renewedDateTime, so a renewed posting
+    /// moves back to the top with its old publishedDateTime.
+    #[arg(long)]
+    pub renewals_to_top: bool,
+
+    /// How a search without `pagination_eq.after` fails: `500` (HTTP 500) or `errors` (HTTP 200
+    /// with an "Exception occurred" errors entry and the search null).
+    #[arg(long, default_value = "500", value_name = "500|errors")]
+    pub missing_after: crate::sandbox::MissingAfter,
+
+    /// How `Money.displayValue` is written: `plain` ("40.0", like rawValue), `currency`
+    /// ("$40.00") or `mixed` (one or the other per posting).
+    #[arg(long, default_value = "plain", value_name = "plain|currency|mixed")]
+    pub display_value: crate::sandbox::DisplayValue,
+
+    /// How `client.verificationStatus` is sent: `enum` (every status) or `verified-or-null`
+    /// ("VERIFIED", or null for any other status).
+    #[arg(long, default_value = "enum", value_name = "enum|verified-or-null")]
+    pub verification: crate::sandbox::VerificationForm,
 }
 
-impl Failure {
-    fn new(exit: Exit, error: impl Into<anyhow::Error>) -> Failure {
-        Failure {
-            exit,
-            error: error.into(),
-            hint: None,
-        }
-    }
-
-    fn hint(mut self, hint: impl Into<String>) -> Failure {
-        self.hint = Some(hint.into());
-        self
-    }
+fn parse_url(text: &str) -> Result<String, String> {
+    url::Url::parse(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| format!("not a URL: {e}"))
 }
 
-impl From<ConfigError> for Failure {
-    fn from(error: ConfigError) -> Failure {
-        let missing = matches!(&error, ConfigError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound);
-        let failure = Failure::new(Exit::Config, error);
-        if missing {
-            failure.hint("run `upjobpilot init` to write one, or pass --config")
-        } else {
-            failure
-        }
-    }
-}
-
-impl From<auth::AuthError> for Failure {
-    fn from(error: auth::AuthError) -> Failure {
-        let hint = error.hint().map(|h| h.to_string());
-        Failure {
-            exit: Exit::Auth,
-            error: error.into(),
-            hint,
-        }
-    }
-}
-
-impl From<pipeline::SyncError> for Failure {
-    fn from(error: pipeline::SyncError) -> Failure {
-        let exit = error.exit();
-        let hint = match &error {
-            pipeline::SyncError::Db(db) => db.hint(),
-            pipeline::SyncError::Auth(auth) => auth.hint().map(|h| h.to_string()),
-            pipeline::SyncError::Locked { .. } => {
-                Some("wait for it to finish, or pass --wait-secs to wait".into())
-            }
-            _ => None,
-        };
-        Failure {
-            exit,
-            error: error.into(),
-            hint,
-        }
-    }
-}
-
-/// Runs the parsed command line.
-pub fn run(cli: Cli) -> Result<Exit, Failure> {
-    match cli.command {
-        Command::Init(args) => crate::init::run(&cli.config, args),
-        Command::Auth(AuthCommand::Login(args)) => runtime()?.block_on(login(&cli.config, &args)),
-        Command::Auth(AuthCommand::Status) => auth_status(&cli.config),
-        Command::Auth(AuthCommand::Logout) => logout(&cli.config),
-        Command::Sync(args) => {
-            let config = Config::load(&cli.config)?;
-            let options = SyncOptions {
-                export: !args.no_export,
-                lock_wait: Duration::from_secs(args.wait_secs),
-                progress: !cli.quiet && std::io::stderr().is_terminal(),
-            };
-            let report = runtime()?.block_on(sync(&config, &options))?;
-            print_sync(&report, cli.quiet);
-            finish_sync(&report)
-        }
-        Command::Export => export(&cli.config),
-        Command::Doctor => crate::doctor::run(&cli.config),
-        Command::Status(args) => crate::status::run(&cli.config, args.json),
-        Command::Sandbox(args) => crate::sandbox::cli::run(args)
-            .map(|()| Exit::Ok)
-            .map_err(|e| Failure::new(Exit::Failure, e)),
-        Command::Demo(args) => crate::demo::run(args),
-        Command::Completions(args) => completions(args.shell),
-        Command::Bench(command) => crate::bench::run(command)
-            .map(|()| Exit::Ok)
-            .map_err(|e| Failure::new(Exit::Failure, e)),
-    }
-}
-
-fn completions(target: CompletionTarget) -> Result<Exit, Failure> {
-    use clap::CommandFactory;
-    use clap_complete::Shell;
-    let mut command = Cli::command();
-    let mut out = std::io::stdout();
-    let shell = match target {
-        CompletionTarget::Bash => Shell::Bash,
-        CompletionTarget::Zsh => Shell::Zsh,
-        CompletionTarget::Fish => Shell::Fish,
-        CompletionTarget::Elvish => Shell::Elvish,
-        CompletionTarget::Powershell => Shell::PowerShell,
-        CompletionTarget::Man => {
-            clap_mangen::Man::new(command)
-                .render(&mut out)
-                .map_err(|e| Failure::new(Exit::Failure, e))?;
-            return Ok(Exit::Ok);
-        }
-    };
-    clap_complete::generate(shell, &mut command, "upjobpilot", &mut out);
-    Ok(Exit::Ok)
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::new(Exit::Failure, e))
-}
-
-/// The OAuth settings of a config; the secret from the environment or the token store.
-pub fn oauth_settings(config: &Config, stored: Option<&Tokens>) -> Result<OAuthSettings, Failure> {
-    let env = &config.upwork.client_secret_env;
-    let secret = std::env::var(env)
-        .ok()
-        .filter(|s| !s.is_empty())
-        .map(Secret::new)
-        .or_else(|| stored.and_then(|t| t.client_secret.clone()))
-        .ok_or_else(|| {
-            Failure::new(
-                Exit::Auth,
-                anyhow::anyhow!("no client secret: the environment variable {env} is not set"),
-            )
-            .hint(format!(
-                "export {env}=<your key's secret> (it is kept in the token store after `upjobpilot auth login`)"
-            ))
-        })?;
-    Ok(OAuthSettings {
-        client_id: config.upwork.client_id.clone(),
-        client_secret: secret,
-        authorize_url: config.upwork.authorize_url.clone(),
-        token_url: config.upwork.token_url.clone(),
-        redirect_uri: config.upwork.redirect_uri.clone(),
-        user_agent: crate::upwork::USER_AGENT.to_string(),
-        timeout: Duration::from_secs(u64::from(config.upwork.timeout_secs)),
-    })
-}
-
-fn token_store(config: &Config) -> Result<TokenStore, Failure> {
-    Ok(TokenStore::for_client(
-        &config.upwork.client_id,
-        &config.upwork.token_url,
-    )?)
-}
-
-/// Signs in as the config says and stores the tokens.
-pub async fn login(config_path: &Path, args: &LoginArgs) -> Result<Exit, Failure> {
-    let config = Config::load(config_path)?;
-    let store = token_store(&config)?;
-    let settings = oauth_settings(&config, None)?;
-    let tokens = match config.upwork.grant {
-        GrantKind::ClientCredentials => auth::client_credentials(&settings).await?,
-        GrantKind::AuthorizationCode => {
-            let options = LoginOptions {
-                open_browser: !args.no_browser,
-                timeout: Duration::from_secs(args.timeout_secs),
-            };
-            auth::login(&settings, &options, |url| {
-                eprintln!("Open this URL to sign in to Upwork:\n\n  {url}\n");
-            })
-            .await?
-        }
-    };
-    store.save(&tokens)?;
-    println!("signed in; tokens saved to {}", store.path().display());
-    Ok(Exit::Ok)
-}
-
-/// Builds the token source a sync uses (client credentials are fetched on the spot).
-pub async fn token_source(config: &Config) -> Result<Arc<TokenSource>, Failure> {
-    let store = token_store(config)?;
-    let stored = store.load()?;
-    let tokens = match (stored, config.upwork.grant) {
-        (Some(tokens), _) => tokens,
-        (None, GrantKind::ClientCredentials) => {
-            let settings = oauth_settings(config, None)?;
-            let tokens = auth::client_credentials(&settings).await?;
-            store.save(&tokens)?;
-            tokens
-        }
-        (None, GrantKind::AuthorizationCode) => {
-            return Err(auth::AuthError::NotSignedIn {
-                path: store.path().to_path_buf(),
-            }
-            .into());
-        }
-    };
-    let settings = oauth_settings(config, Some(&tokens))?;
-    Ok(Arc::new(TokenSource::new(settings, store, tokens)))
-}
-
-/// Runs one sync with the stored sign-in.
-pub async fn sync(config: &Config, options: &SyncOptions) -> Result<SyncReport, Failure> {
-    let tokens = token_source(config).await?;
-    Ok(pipeline::sync(config, tokens, options).await?)
-}
-
-fn finish_sync(report: &SyncReport) -> Result<Exit, Failure> {
-    let exit = report.exit();
-    match (&report.auth_error, &report.spooled) {
-        (Some(message), _) => Err(Failure::new(exit, anyhow::anyhow!("{message}"))),
-        (None, Some(message)) => Err(Failure::new(
-            exit,
-            anyhow::anyhow!("{message}; the fetched pages stay in the spool"),
-        )
-        .hint("the next `upjobpilot sync` loads them")),
-        (None, None) => Ok(exit),
+fn parse_probability(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err("must be a number from 0 to 1".to_owned()),
     }
 }
 
-/// Prints a sync's summary on stdout.
-pub fn print_sync(report: &SyncReport, quiet: bool) {
-    if quiet {
-        return;
-    }
-    for search in &report.searches {
-        let status = match search.status {
-            pipeline::spool::SearchStatus::Complete => "ok",
-            pipeline::spool::SearchStatus::Truncated => "truncated",
-            pipeline::spool::SearchStatus::Failed => "failed",
-        };
-        println!(
-            "{:<24} {:>9} {:>4} pages {:>6} postings{}",
-            search.name,
-            status,
-            search.pages,
-            search.postings,
-            search
-                .note
-                .as_ref()
-                .map(|n| format!("  ({n})"))
-                .unwrap_or_default()
-        );
-    }
-    if let Some(load) = &report.load {
-        println!(
-            "loaded {} postings from {} pages: {} new, {} changed, {} quarantined; {} requests in {:.1}s",
-            load.postings,
-            load.pages,
-            load.new_postings,
-            load.changed_postings,
-            load.quarantined,
-            report.requests,
-            report.elapsed.as_secs_f64()
-        );
-    }
-    for file in &report.exported {
-        println!("exported {}", file.display());
-    }
+/// `bench` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Spool N postings and load them; compare with DuckDB's read_json.
+    Load(BenchLoadArgs),
+    /// Sync against a sandbox process with latency and a rate limit; compare with the bound.
+    Sync(BenchSyncArgs),
 }
 
-fn export(config_path: &Path) -> Result<Exit, Failure> {
-    let config = Config::load(config_path)?;
-    let database = config.database_path();
-    let _lock = pipeline::lock(&database, Duration::ZERO)?;
-    let conn = crate::db::open(&database).map_err(pipeline::SyncError::from)?;
-    let files = pipeline::export_views(&config, &conn)?;
-    for file in files {
-        println!("exported {}", file.display());
-    }
-    Ok(Exit::Ok)
+/// `bench load` options.
+#[derive(Debug, Args)]
+pub struct BenchLoadArgs {
+    /// Postings to generate.
+    #[arg(long, default_value_t = 100_000)]
+    pub postings: usize,
+    /// Postings per spooled page.
+    #[arg(long, default_value_t = 100)]
+    pub page_size: usize,
+    /// Working folder (default: a temp folder). A spool generated there by an earlier run with
+    /// the same sizes is reused, so the figure's peak RSS is the load's own.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Only generate the spool in `--dir` (for later runs to reuse).
+    #[arg(long, requires = "dir")]
+    pub generate_only: bool,
+    /// Also export every view and compare with COPY.
+    #[arg(long)]
+    pub export: bool,
+    /// Run only the reference (DuckDB read_json), for its own RSS.
+    #[arg(long)]
+    pub reference_only: bool,
+    /// Skip the reference (for profiling the load alone).
+    #[arg(long, conflicts_with = "reference_only")]
+    pub no_reference: bool,
+    /// Page bytes merged per batch (default: what the pipeline uses for the memory limit).
+    #[arg(long)]
+    pub batch_bytes: Option<usize>,
+    /// DuckDB's memory limit for the load (the pipeline's default unless given).
+    #[arg(long, default_value = "128MB")]
+    pub memory_limit: String,
 }
 
-fn auth_status(config_path: &Path) -> Result<Exit, Failure> {
-    let config = Config::load(config_path)?;
-    let store = token_store(&config)?;
-    match store.load()? {
-        Some(tokens) => {
-            println!("{}", auth::status(&tokens));
-            println!("token file: {}", store.path().display());
-            Ok(Exit::Ok)
-        }
-        None => Err(Failure::new(
-            Exit::Auth,
-            anyhow::anyhow!("not signed in (no tokens at {})", store.path().display()),
-        )
-        .hint("run `upjobpilot auth login`")),
-    }
-}
-
-fn logout(config_path: &Path) -> Result<Exit, Failure> {
-    let config = Config::load(config_path)?;
-    let store = token_store(&config)?;
-    if store.delete()? {
-        println!("signed out; deleted {}", store.path().display());
-    } else {
-        println!("not signed in; nothing to delete");
-    }
-    Ok(Exit::Ok)
+/// `bench sync` options.
+#[derive(Debug, Args)]
+pub struct BenchSyncArgs {
+    /// Latency the sandbox adds to every request.
+    #[arg(long, default_value_t = 100)]
+    pub latency_ms: u64,
+    /// Requests per minute (client and sandbox).
+    #[arg(long, default_value_t = 300)]
+    pub rate_limit: u32,
+    /// Postings in the sandbox market.
+    #[arg(long, default_value_t = 10_000)]
+    pub postings: usize,
+    /// One search that pages through the whole market (for peak RSS at N postings) instead of
+    /// four overlapping searches.
+    #[arg(long)]
+    pub scan: bool,
 }

@@ -1,21 +1,29 @@
 //! upjobpilot: a freelancer's own Upwork job pipeline.
 //!
-//! The binary (`src/main.rs`) is a thin shell over this library. The stages live in their own
-//! modules: `config` reads `pipeline.toml`, `auth` signs in, `upwork` talks GraphQL, `pipeline`
-//! fetches, spools, loads and exports, `db` owns the DuckDB schema, and `sandbox` is the local
-//! stand-in for Upwork that the tests and `upjobpilot demo` run against.
+//! The binary (`src/main.rs`) is a thin shell over this library. Dependencies run one way, from
+//! the top down:
+//!
+//! - [`cli`] (the clap definitions), [`commands`] (one file per command, and what they share)
+//!   and [`failure`] (every stage's error as an exit status and a hint)
+//! - [`pipeline`]: a sync's orchestration and its stages (lock, fetch, spool, load, retention,
+//!   export)
+//! - [`upwork`] (the only HTTP path to Upwork) and [`db`] (the DuckDB file; every SQL text)
+//! - [`auth`], [`config`], [`fs`] (one atomic-write rule), [`http`] (capped bodies),
+//!   [`secret`], [`exit`]
+//!
+//! [`sandbox`] is the local stand-in for Upwork that the tests and `upjobpilot demo` run against;
+//! it imports nothing of the product.
 
 pub mod auth;
-pub mod bench;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod db;
-pub mod demo;
-pub mod doctor;
 pub mod exit;
-pub mod init;
+pub mod failure;
+pub mod fs;
+pub mod http;
 pub mod pipeline;
 pub mod sandbox;
 pub mod secret;
-pub mod status;
 pub mod upwork;

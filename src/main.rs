@@ -1,10 +1,12 @@
-//! The `upjobpilot` binary: parse the command line, set up logging, run, exit with a status.
+//! The `upjobpilot` binary: parse the command line, set up logging, build the one tokio
+//! runtime, run the command, print its error chain and hint, exit with its status.
 
 use clap::Parser;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use upjobpilot::cli::{Cli, LogFormat};
 use upjobpilot::exit::Exit;
+use upjobpilot::failure::Failure;
 
 fn main() -> ExitCode {
     // `upjobpilot status | head` must end quietly like any Unix tool, not panic in println!:
@@ -26,7 +28,13 @@ fn main() -> ExitCode {
         }
     };
     init_tracing(&cli);
-    match upjobpilot::cli::run(cli) {
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(Failure::other)
+        .and_then(|runtime| upjobpilot::commands::run(cli, &runtime));
+    match result {
         Ok(exit) => exit.into(),
         Err(failure) => {
             if is_broken_pipe(&failure.error) {

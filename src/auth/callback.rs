@@ -1,12 +1,16 @@
 //! The one-shot local server that receives the browser's redirect after the user approves access.
 //!
-//! It listens on the redirect URI's port on the loopback address only (never on all interfaces:
-//! the callback carries an authorization code), is bound before the browser is sent anywhere (so
-//! a busy port fails fast, and the redirect cannot race the bind), and serves exactly one valid
-//! callback. A request for another path (a browser's `/favicon.ico`) gets a 404 and the server
-//! keeps waiting; a callback with a wrong or missing `state` gets a 400 and ends the login with
-//! [`AuthError::StateMismatch`], because it means a callback this login did not start, and
-//! failing loudly is safer than waiting on. Once it has answered, the server stops listening.
+//! It listens on the redirect URI's port on loopback addresses only (never on all interfaces:
+//! the callback carries an authorization code). For `localhost` it listens on both 127.0.0.1 and
+//! [::1], since a browser may try either first: a program of someone else's on the other one
+//! would otherwise receive the code. It is bound before the browser is sent anywhere (so a busy
+//! port, on either address, fails fast, and the redirect cannot race the bind), and serves exactly
+//! one valid callback. A request for another path (a browser's `/favicon.ico`) gets a 404 and the
+//! server keeps waiting; a callback with a wrong or missing `state` (another page's, or a forgery)
+//! gets a 400, is logged, and the login goes on waiting for its own callback, which only the
+//! browser that started it can produce; an `error=` callback ends the login only when it carries
+//! this login's `state`. If the wait times out, the error says what was turned away. Once it has
+//! answered, the server stops listening.
 //!
 //! tiny_http is blocking; [`CallbackServer::wait`] runs on a blocking thread.
 
@@ -14,7 +18,7 @@ use super::AuthError;
 use super::error::printable;
 use crate::secret::Secret;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use url::{Host, Url};
@@ -26,61 +30,83 @@ const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// A bound, not yet answered callback server.
 pub struct CallbackServer {
-    server: tiny_http::Server,
-    addr: SocketAddr,
+    /// One server per loopback address, the redirect URI's own first.
+    servers: Vec<(tiny_http::Server, SocketAddr)>,
     path: String,
 }
 
 impl std::fmt::Debug for CallbackServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CallbackServer")
-            .field("addr", &self.addr)
+            .field("addrs", &self.local_addrs())
             .field("path", &self.path)
             .finish()
     }
 }
 
+/// Binds one listener, telling a busy port from other failures.
+fn listen(addr: SocketAddr) -> Result<(tiny_http::Server, SocketAddr), AuthError> {
+    let busy_or = |source: io::Error| {
+        if source.kind() == io::ErrorKind::AddrInUse {
+            AuthError::CallbackPortBusy {
+                addr: addr.to_string(),
+            }
+        } else {
+            AuthError::CallbackBind {
+                addr: addr.to_string(),
+                source,
+            }
+        }
+    };
+    let listener = TcpListener::bind(addr).map_err(busy_or)?;
+    // Port 0 (tests) means "any": report the port actually bound.
+    let bound = listener.local_addr().map_err(busy_or)?;
+    let server =
+        tiny_http::Server::from_listener(listener, None).map_err(|e| AuthError::CallbackBind {
+            addr: bound.to_string(),
+            source: io::Error::other(e.to_string()),
+        })?;
+    Ok((server, bound))
+}
+
 impl CallbackServer {
-    /// Listens on the loopback address and port of `redirect_uri` (`localhost` means 127.0.0.1).
+    /// Listens on the loopback address and port of `redirect_uri`; `localhost` means both
+    /// 127.0.0.1 and [::1] (the second only where this machine has IPv6).
     pub fn bind(redirect_uri: &str) -> Result<CallbackServer, AuthError> {
         let url = Url::parse(redirect_uri).map_err(|e| invalid(redirect_uri, e.to_string()))?;
         let addr = loopback_addr(&url).map_err(|reason| invalid(redirect_uri, reason))?;
-        let listener = TcpListener::bind(addr).map_err(|source| {
-            if source.kind() == io::ErrorKind::AddrInUse {
-                AuthError::CallbackPortBusy {
-                    addr: addr.to_string(),
-                }
-            } else {
-                AuthError::CallbackBind {
-                    addr: addr.to_string(),
-                    source,
+        let first = listen(addr)?;
+        let mut servers = vec![first];
+        let is_localhost = matches!(url.host(), Some(Host::Domain(name)) if name.eq_ignore_ascii_case("localhost"));
+        if is_localhost {
+            // The same port on the IPv6 loopback (port 0 in tests: the one IPv4 got).
+            let v6 = SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), servers[0].1.port());
+            match listen(v6) {
+                Ok(server) => servers.push(server),
+                Err(busy @ AuthError::CallbackPortBusy { .. }) => return Err(busy),
+                // No IPv6 here: browsers cannot reach [::1] either, so nobody else can be there.
+                Err(other) => {
+                    tracing::debug!(stage = "auth", error = %other, "no IPv6 loopback callback")
                 }
             }
-        })?;
-        // Port 0 (tests) means "any": report the port actually bound.
-        let addr = listener
-            .local_addr()
-            .map_err(|source| AuthError::CallbackBind {
-                addr: addr.to_string(),
-                source,
-            })?;
-        let server = tiny_http::Server::from_listener(listener, None).map_err(|e| {
-            AuthError::CallbackBind {
-                addr: addr.to_string(),
-                source: io::Error::other(e.to_string()),
-            }
-        })?;
-        tracing::debug!(stage = "auth", %addr, "callback server listening");
+        }
+        for (_, addr) in &servers {
+            tracing::debug!(stage = "auth", %addr, "callback server listening");
+        }
         Ok(CallbackServer {
-            server,
-            addr,
+            servers,
             path: url.path().to_owned(),
         })
     }
 
-    /// The address the server listens on (always a loopback address).
+    /// The first address the server listens on (the redirect URI's own; a loopback address).
     pub fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.servers[0].1
+    }
+
+    /// Every address the server listens on.
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.servers.iter().map(|(_, addr)| *addr).collect()
     }
 
     /// Waits for the callback carrying `expected_state` and returns its authorization code.
@@ -93,23 +119,33 @@ impl CallbackServer {
         cancelled: &AtomicBool,
     ) -> Result<Secret, AuthError> {
         let deadline = Instant::now() + timeout;
-        let outcome = loop {
-            let now = Instant::now();
-            if now >= deadline || cancelled.load(Ordering::Relaxed) {
-                break Err(AuthError::CallbackTimeout { waited: timeout });
-            }
-            match self.server.recv_timeout((deadline - now).min(POLL)) {
-                Ok(Some(request)) => {
-                    if let Some(outcome) = self.answer(request, expected_state) {
-                        break outcome;
-                    }
-                }
-                Ok(None) => {}
-                Err(source) => {
-                    break Err(AuthError::CallbackBind {
-                        addr: self.addr.to_string(),
-                        source,
+        let mut turned_away: Vec<String> = Vec::new();
+        let slice = POLL / self.servers.len() as u32;
+        let outcome = 'wait: loop {
+            for (server, addr) in &self.servers {
+                let now = Instant::now();
+                if now >= deadline || cancelled.load(Ordering::Relaxed) {
+                    break 'wait Err(AuthError::CallbackTimeout {
+                        waited: timeout,
+                        turned_away: turned_away.clone(),
                     });
+                }
+                match server.recv_timeout((deadline - now).min(slice)) {
+                    Ok(Some(request)) => match self.answer(request, expected_state) {
+                        Answer::Done(outcome) => break 'wait outcome,
+                        Answer::TurnedAway(why) => {
+                            tracing::warn!(stage = "auth", reason = %why, "a callback that does not belong to this sign-in was turned away; still waiting");
+                            turned_away.push(why);
+                        }
+                        Answer::Other => {}
+                    },
+                    Ok(None) => {}
+                    Err(source) => {
+                        break 'wait Err(AuthError::CallbackBind {
+                            addr: addr.to_string(),
+                            source,
+                        });
+                    }
                 }
             }
         };
@@ -117,66 +153,90 @@ impl CallbackServer {
         outcome
     }
 
-    /// Answers one request; `None` means "not the callback, keep waiting".
-    fn answer(
-        &self,
-        request: tiny_http::Request,
-        expected_state: &str,
-    ) -> Option<Result<Secret, AuthError>> {
+    /// Answers one request.
+    fn answer(&self, request: tiny_http::Request, expected_state: &str) -> Answer {
         let target = request.url().to_owned();
         let (path, query) = target.split_once('?').unwrap_or((&target, ""));
         if path != self.path {
             respond(request, 404, PAGE_NOT_FOUND);
-            return None;
+            return Answer::Other;
         }
         if *request.method() != tiny_http::Method::Get {
             respond(request, 405, PAGE_NOT_FOUND);
-            return None;
+            return Answer::Other;
         }
         let params = CallbackParams::parse(query);
-        let outcome = match (&params.state, &params.error) {
-            (Some(state), _) if !same(state, expected_state) => Err(AuthError::StateMismatch),
-            // Servers may leave `state` out of an error redirect; an unverified error can only
-            // cancel this login, never sign anyone in, so it is believed.
-            (_, Some(error)) => Err(AuthError::Denied {
-                error: printable(error),
+        let ours = params
+            .state
+            .as_deref()
+            .is_some_and(|state| same(state, expected_state));
+        if !ours {
+            // Another page's callback, an old tab, or a forgery: only this login's browser knows
+            // the state, so the login stays open for it.
+            let why = match (&params.state, &params.error) {
+                (None, Some(error)) => {
+                    format!("an error callback ({}) without a state", printable(error))
+                }
+                (Some(_), Some(error)) => format!(
+                    "an error callback ({}) with another sign-in's state",
+                    printable(error)
+                ),
+                (None, None) => "a callback without a state".to_owned(),
+                (Some(_), None) => "a callback with another sign-in's state".to_owned(),
+            };
+            respond(request, 400, PAGE_BAD_CALLBACK);
+            return Answer::TurnedAway(why);
+        }
+        let outcome = match (params.error, params.code) {
+            (Some(error), _) => Err(AuthError::Denied {
+                error: printable(&error),
                 description: params.error_description.as_deref().map(printable),
             }),
-            (None, None) => Err(AuthError::StateMismatch),
-            (Some(_), None) => match params.code {
-                Some(code) if !code.is_empty() => Ok(Secret::new(code)),
-                _ => Err(AuthError::MissingCode),
-            },
+            (None, Some(code)) if !code.is_empty() => Ok(Secret::new(code)),
+            (None, _) => Err(AuthError::MissingCode),
         };
         match &outcome {
             Ok(_) => respond(request, 200, PAGE_SIGNED_IN),
             Err(AuthError::Denied { .. }) => respond(request, 200, PAGE_DENIED),
             Err(_) => respond(request, 400, PAGE_BAD_CALLBACK),
         }
-        Some(outcome)
+        Answer::Done(outcome)
     }
 
     /// Stops listening. tiny_http closes its listener on its own accept thread a moment after the
     /// server is dropped; this waits (briefly) until the port refuses connections, so callers can
     /// rely on "stopped" once [`CallbackServer::wait`] has returned.
     fn stop(self) {
-        let addr = self.addr;
-        // Requests already received (a browser's favicon fetch, a second click) get an answer
-        // instead of a connection that hangs until the browser gives up.
-        while let Ok(Some(request)) = self.server.try_recv() {
-            respond(request, 410, PAGE_FINISHED);
-        }
-        drop(self.server);
-        let deadline = Instant::now() + CLOSE_WAIT;
-        while Instant::now() < deadline {
-            if TcpStream::connect_timeout(&addr, POLL).is_err() {
-                tracing::debug!(stage = "auth", %addr, "callback server stopped");
-                return;
+        for (server, addr) in self.servers {
+            // Requests already received (a browser's favicon fetch, a second click) get an
+            // answer instead of a connection that hangs until the browser gives up.
+            while let Ok(Some(request)) = server.try_recv() {
+                respond(request, 410, PAGE_FINISHED);
             }
-            std::thread::sleep(Duration::from_millis(5));
+            drop(server);
+            let deadline = Instant::now() + CLOSE_WAIT;
+            let stopped = loop {
+                if TcpStream::connect_timeout(&addr, POLL).is_err() {
+                    break true;
+                }
+                if Instant::now() >= deadline {
+                    break false;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            };
+            tracing::debug!(stage = "auth", %addr, stopped, "callback server closed");
         }
-        tracing::debug!(stage = "auth", %addr, "callback port still accepts connections");
     }
+}
+
+/// What one request to the callback server came to.
+enum Answer {
+    /// The login's own callback: signed in, denied, or broken.
+    Done(Result<Secret, AuthError>),
+    /// A callback that belongs to no running login, and why; the login goes on.
+    TurnedAway(String),
+    /// Not a callback (another path or method).
+    Other,
 }
 
 /// The query parameters of a callback; the first of each wins.
@@ -216,7 +276,7 @@ fn loopback_addr(url: &Url) -> Result<SocketAddr, String> {
     }
     let ip = match url.host() {
         Some(Host::Domain(name)) if name.eq_ignore_ascii_case("localhost") => {
-            // Loopback only, and the IPv4 one: every browser falls back to it for `localhost`.
+            // The IPv4 loopback first; `bind` adds the IPv6 one.
             IpAddr::V4(Ipv4Addr::LOCALHOST)
         }
         Some(Host::Ipv4(ip)) if ip.is_loopback() => IpAddr::V4(ip),
@@ -295,7 +355,7 @@ mod tests {
     }
 
     #[test]
-    fn localhost_binds_ipv4_loopback_only() {
+    fn localhost_binds_the_ipv4_loopback_first() {
         assert_eq!(
             addr("http://localhost:3000/callback").unwrap(),
             "127.0.0.1:3000".parse().unwrap()
@@ -316,6 +376,29 @@ mod tests {
         assert!(addr("http://example.com:3000/callback").is_err());
         assert!(addr("http://192.168.1.2:3000/callback").is_err());
         assert!(addr("https://localhost:3000/callback").is_err());
+    }
+
+    #[test]
+    fn localhost_listens_on_both_loopbacks_and_a_busy_one_is_reported() {
+        let server = CallbackServer::bind("http://localhost:0/callback").expect("bind");
+        let addrs = server.local_addrs();
+        assert!(addrs[0].ip().is_loopback() && addrs[0].is_ipv4());
+        let Some(v6) = addrs.get(1) else {
+            // No IPv6 on this machine: nothing can listen on [::1] either.
+            return;
+        };
+        assert_eq!(v6.ip(), IpAddr::V6(Ipv6Addr::LOCALHOST));
+        assert_eq!(v6.port(), addrs[0].port());
+        drop(server);
+        // Someone else on [::1] at a port that is free on 127.0.0.1: the login refuses to
+        // start rather than let a browser that tries [::1] first hand them the code.
+        let squatter = TcpListener::bind("[::1]:0").expect("squat on ::1");
+        let port = squatter.local_addr().expect("addr").port();
+        let busy = CallbackServer::bind(&format!("http://localhost:{port}/callback"));
+        assert!(
+            matches!(busy, Err(AuthError::CallbackPortBusy { .. })),
+            "{busy:?}"
+        );
     }
 
     #[test]

@@ -60,10 +60,12 @@ pub enum AuthError {
     MissingCode,
 
     /// Nobody completed the sign-in in the browser in time.
-    #[error("no sign-in callback arrived within {} s", waited.as_secs())]
+    #[error("no sign-in callback arrived within {} s{}", waited.as_secs(), turned_away_note(turned_away))]
     CallbackTimeout {
         /// How long the callback server waited.
         waited: Duration,
+        /// Callbacks that came in but belonged to no running sign-in, and why.
+        turned_away: Vec<String>,
     },
 
     /// `client_credentials` was refused with `unauthorized_client`: an ordinary key.
@@ -179,6 +181,15 @@ fn detail(description: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
+/// `; turned away: …` for a timeout that saw callbacks of other sign-ins.
+fn turned_away_note(turned_away: &[String]) -> String {
+    if turned_away.is_empty() {
+        String::new()
+    } else {
+        format!("; turned away: {}", turned_away.join(", "))
+    }
+}
+
 const LOGIN_HINT: &str = "run `upjobpilot auth login`";
 
 impl AuthError {
@@ -190,8 +201,9 @@ impl AuthError {
                 "run `upjobpilot auth login` again and approve the access in the browser".to_owned()
             }
             AuthError::CallbackTimeout { .. } => {
-                "run `upjobpilot auth login` again; open the printed URL in a browser on this \
-                 machine"
+                "run `upjobpilot auth login` again and open the printed URL in a browser on this \
+                 machine; if Upwork's page said the redirect URI is invalid, the key's registered \
+                 callback URL must equal `upwork.redirect_uri` exactly (scheme, host, port, path)"
                     .to_owned()
             }
             AuthError::CallbackPortBusy { addr } => format!(
@@ -238,21 +250,7 @@ impl AuthError {
     }
 }
 
-/// Untrusted text (a callback's query, a server's `error_description`) made safe to print:
-/// control characters, which could rewrite the user's terminal, become `?`, and the length is
-/// capped.
-pub(crate) fn printable(text: &str) -> String {
-    const MAX_CHARS: usize = 200;
-    let mut out: String = text
-        .chars()
-        .take(MAX_CHARS)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    if text.chars().nth(MAX_CHARS).is_some() {
-        out.push('…');
-    }
-    out
-}
+pub(crate) use crate::http::printable;
 
 #[cfg(test)]
 mod tests {

@@ -92,7 +92,10 @@ pub async fn login(
             .await
             .map_err(|e| match e.try_into_panic() {
                 Ok(panic) => std::panic::resume_unwind(panic),
-                Err(_) => AuthError::CallbackTimeout { waited: timeout },
+                Err(_) => AuthError::CallbackTimeout {
+                    waited: timeout,
+                    turned_away: Vec::new(),
+                },
             })??;
     tracing::info!(
         stage = "auth",

@@ -49,24 +49,8 @@ pub struct OAuthSettings {
     pub timeout: Duration,
 }
 
-/// How a set of tokens was obtained, which decides how to renew them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Grant {
-    /// Browser sign-in; renewed with the refresh token.
-    AuthorizationCode,
-    /// Enterprise key; renewed by asking for a new token with the key itself.
-    ClientCredentials,
-}
-
-impl fmt::Display for Grant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Grant::AuthorizationCode => "authorization code",
-            Grant::ClientCredentials => "client credentials",
-        })
-    }
-}
+/// How a set of tokens was obtained, which decides how to renew them: the config's grant kind.
+pub use crate::config::GrantKind as Grant;
 
 /// A sign-in: what the token store keeps and the fetch tasks use.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -9,7 +9,7 @@
 use super::{AuthError, Tokens};
 use std::ffi::OsString;
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 /// Environment variable naming the exact token file (overrides everything else).
@@ -85,25 +85,11 @@ impl TokenStore {
             _ => Path::new("."),
         };
         self.prepare_dir(dir)?;
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".upjobpilot-tokens-").suffix(".tmp");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(fs::Permissions::from_mode(0o600));
-        }
-        let mut temp = builder
-            .tempfile_in(dir)
-            .map_err(|e| self.dir_error(dir, e))?;
-        let json =
+        let mut json =
             serde_json::to_vec_pretty(tokens).map_err(|e| self.io_error(io::Error::other(e)))?;
-        temp.write_all(&json)
-            .and_then(|()| temp.write_all(b"\n"))
-            .and_then(|()| temp.as_file().sync_all())
+        json.push(b'\n');
+        crate::fs::write_atomic_mode(&self.path, &json, Some(0o600))
             .map_err(|e| self.io_error(e))?;
-        temp.persist(&self.path)
-            .map_err(|e| self.io_error(e.error))?;
-        sync_dir(dir);
         tracing::debug!(stage = "auth", path = %self.path.display(), "saved tokens");
         Ok(())
     }
@@ -274,20 +260,6 @@ fn tighten_dir(_dir: &Path) -> io::Result<()> {
 
 /// Makes the rename durable. Best effort: some file systems refuse to sync a directory, and the
 /// file content itself is already synced.
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
-        tracing::debug!(
-            stage = "auth",
-            dir = %dir.display(),
-            error = %e,
-            "cannot sync token folder"
-        );
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

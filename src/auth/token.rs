@@ -5,9 +5,10 @@
 //! host), retries with backoff on network failures, 5xx and 429, a classification of OAuth errors
 //! into [`AuthError`] variants a person can act on, and the conversion into [`Tokens`].
 //!
-//! Client authentication differs per grant on purpose, following Upwork's official SDK: the code
-//! exchange sends HTTP Basic (the `oauth2` crate's default), refresh and client credentials send
-//! `client_id` and `client_secret` as form fields.
+//! Every grant authenticates the client with `client_id` and `client_secret` as form fields
+//! (RFC 6749 2.3.1 allows it): Upwork answers a refresh that sends them only in an HTTP Basic
+//! header with 400 "Missing parameters: client_id" (node-upwork-oauth2 issue 29), and its
+//! documentation lists them as form fields for every grant.
 
 use super::error::printable;
 use super::{AuthError, Grant, OAuthSettings, Tokens};
@@ -106,7 +107,8 @@ pub(crate) async fn exchange_code(
     let client = BasicClient::new(ClientId::new(settings.client_id.clone()))
         .set_client_secret(client_secret(&settings.client_secret))
         .set_token_uri(token_url(settings)?)
-        .set_redirect_uri(redirect);
+        .set_redirect_uri(redirect)
+        .set_auth_type(AuthType::RequestBody);
     let send = Http(http.clone());
     let issued_at = Utc::now();
     let response = client
@@ -231,6 +233,9 @@ pub(crate) enum Transport {
     /// A status that carries no OAuth error: 5xx, 429, or a 4xx with a non-OAuth body.
     #[error("HTTP {0}")]
     Status(reqwest::StatusCode),
+    /// A body past [`crate::http::MAX_TOKEN_BODY`]: not a token response.
+    #[error("{0}")]
+    TooLarge(String),
 }
 
 /// The HTTP client handed to the `oauth2` crate. A named type with a boxed `Send` future rather
@@ -254,14 +259,19 @@ async fn send(http: &reqwest::Client, request: HttpRequest) -> Result<HttpRespon
     let response = http.execute(request).await.map_err(Transport::Network)?;
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.bytes().await.map_err(Transport::Network)?;
+    let body = crate::http::read_body(response, crate::http::MAX_TOKEN_BODY)
+        .await
+        .map_err(|e| match e {
+            crate::http::BodyError::Read(e) => Transport::Network(e),
+            too_large => Transport::TooLarge(too_large.to_string()),
+        })?;
     if status.is_server_error()
         || status == reqwest::StatusCode::TOO_MANY_REQUESTS
         || (!status.is_success() && !is_oauth_error(&body))
     {
         return Err(Transport::Status(status));
     }
-    let mut converted = HttpResponse::new(body.to_vec());
+    let mut converted = HttpResponse::new(body);
     *converted.status_mut() = status;
     *converted.headers_mut() = headers;
     Ok(converted)
@@ -329,6 +339,9 @@ fn classify(
             } else {
                 Failure::Final(error)
             }
+        }
+        RequestTokenError::Request(Transport::TooLarge(reason)) => {
+            Failure::Final(AuthError::BadResponse { url, reason })
         }
         RequestTokenError::Request(Transport::Network(e)) => {
             // The URL is already in the message; reqwest would repeat it.

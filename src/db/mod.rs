@@ -1,10 +1,14 @@
 //! The DuckDB file: opening it, recognising what is not ours, and migrating the schema.
 //!
-//! The schema lives in numbered `.sql` files embedded in the binary. [`open`] applies the
+//! Every SQL text of the product lives in a file here: the schema in numbered
+//! `migrations/*.sql`, the statements the stages run in `sql/*.sql` ([`sql`]), both embedded in
+//! the binary. [`open`] applies the
 //! missing ones in one transaction, records each in `schema_version`, and refuses a database whose
 //! schema is newer than this binary knows. A file that is not a DuckDB database, or a DuckDB
 //! database that is not ours, is refused with a clear message and left untouched; a file held by
 //! another process is reported as [`DbError::Busy`] so sync can keep its pages in the spool.
+
+pub mod sql;
 
 use duckdb::Connection;
 use std::io::Read;
@@ -17,16 +21,14 @@ const MIGRATIONS: &[(i32, &str)] = &[
         2,
         concat!(
             include_str!("migrations/002_daily_postings.sql"),
-            include_str!("daily.sql")
+            include_str!("sql/daily.sql")
         ),
     ),
+    (3, include_str!("migrations/003_profile.sql")),
 ];
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: i32 = 2;
-
-/// Recomputes the daily aggregates of the days listed in the temp table `daily_days`.
-pub const DAILY: &str = include_str!("daily.sql");
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]

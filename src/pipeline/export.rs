@@ -2,8 +2,8 @@
 //!
 //! Each `.sql` file holds one `SELECT`; its file name (without `.sql`) is the view's name. The
 //! views are (re)created in the database, so people who open the DuckDB file see them too, and
-//! each is written by DuckDB's own `COPY` to a temp file in the export folder, then renamed over
-//! the old export: a spreadsheet never sees half a file.
+//! each is written by DuckDB's own `COPY` to a temp file in the export folder, then committed
+//! over the old export by [`crate::fs`]: a spreadsheet never sees half a file.
 //!
 //! CSV is RFC 4180, UTF-8, with a header. Timestamps are written as ISO 8601 in UTC
 //! (`2025-10-16T06:06:47Z`) and lists as `a; b; c`. Cells that a spreadsheet would run as a
@@ -14,6 +14,7 @@
 //! date, `<view>/posted_date=YYYY-MM-DD/data_0.parquet` (the UTC date of `published_at`), into
 //! a temp folder that then replaces the old one.
 
+use super::views::{View, ViewsError};
 use crate::config::ExportFormat;
 use duckdb::Connection;
 use std::path::{Path, PathBuf};
@@ -21,20 +22,9 @@ use std::path::{Path, PathBuf};
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    /// The queries folder or a view file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file or folder.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A view's name cannot be used.
-    #[error("view file {path}: the name must be letters, digits and `_`, starting with a letter")]
-    BadName {
-        /// The file.
-        path: PathBuf,
-    },
+    /// The views could not be read.
+    #[error(transparent)]
+    Views(#[from] ViewsError),
     /// DuckDB rejected a view or the copy.
     #[error("view {view} ({path}): {source}")]
     View {
@@ -76,8 +66,8 @@ pub enum ExportError {
 pub struct CsvOptions {
     /// Neutralize formula injection.
     pub formula_guard: bool,
-    /// The field separator.
-    pub delimiter: char,
+    /// The field separator: `,`, `;` or a tab.
+    pub delimiter: u8,
     /// Start with a UTF-8 byte order mark.
     pub bom: bool,
 }
@@ -86,59 +76,10 @@ impl Default for CsvOptions {
     fn default() -> Self {
         CsvOptions {
             formula_guard: true,
-            delimiter: ',',
+            delimiter: b',',
             bom: false,
         }
     }
-}
-
-/// One view definition.
-#[derive(Debug, Clone)]
-pub struct View {
-    /// Its name.
-    pub name: String,
-    /// Its file.
-    pub path: PathBuf,
-    /// Its `SELECT`.
-    pub sql: String,
-}
-
-/// Reads the view files of a folder, in name order.
-pub fn read_views(dir: &Path) -> Result<Vec<View>, ExportError> {
-    let read_err = |source| ExportError::Read {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(read_err)?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|path| {
-            let name = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .filter(|n| is_view_name(n))
-                .ok_or_else(|| ExportError::BadName { path: path.clone() })?
-                .to_string();
-            let sql = std::fs::read_to_string(&path).map_err(|source| ExportError::Read {
-                path: path.clone(),
-                source,
-            })?;
-            let sql = sql.trim().trim_end_matches(';').trim().to_string();
-            Ok(View { name, path, sql })
-        })
-        .collect()
-}
-
-/// Whether `name` can name a view: letters, digits and `_`, starting with a letter.
-pub fn is_view_name(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Writes `[profile]` into the `profile_skills` and `profile` tables the `fit_score` view reads.
@@ -146,10 +87,7 @@ pub fn write_profile(
     conn: &Connection,
     profile: &crate::config::Profile,
 ) -> Result<(), duckdb::Error> {
-    conn.execute_batch(
-        "CREATE OR REPLACE TABLE profile (hourly_rate DOUBLE);
-         CREATE OR REPLACE TABLE profile_skills (skill VARCHAR);",
-    )?;
+    conn.execute_batch("DELETE FROM profile; DELETE FROM profile_skills;")?;
     conn.execute(
         "INSERT INTO profile VALUES (?)",
         duckdb::params![profile.hourly_rate],
@@ -192,7 +130,8 @@ pub fn export(
         path: dir.to_path_buf(),
         source,
     })?;
-    remove_stale_temp_files(dir);
+    // The pipeline lock is held: temp files here are left by a killed export, not being written.
+    crate::fs::remove_stale_temps(dir);
     let mut written = Vec::new();
     for view in views {
         for format in formats {
@@ -236,66 +175,31 @@ pub fn check_partitioned(
     Ok(())
 }
 
-/// Temp files and folders left by an export that was killed: the pipeline lock is held, so
-/// none of them is being written now.
-fn remove_stale_temp_files(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.filter_map(|e| e.ok()) {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') && (name.contains(".tmp-") || name.contains(".old-")) {
-            let path = entry.path();
-            let _ = std::fs::remove_file(&path).or_else(|_| std::fs::remove_dir_all(&path));
-        }
-    }
-}
-
 /// One view as hive-partitioned Parquet by the UTC date of `published_at`, written to a temp
 /// folder that then takes the place of the old one.
 fn export_partitioned(conn: &Connection, view: &View, target: &Path) -> Result<(), ExportError> {
-    let db_err = |source| ExportError::View {
-        view: view.name.clone(),
-        path: view.path.clone(),
+    let write_err = |source| ExportError::Write {
+        path: target.to_path_buf(),
         source,
     };
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let pid = std::process::id();
-    let tmp = dir.join(format!(".{}.tmp-{pid}", view.name));
-    let old = dir.join(format!(".{}.old-{pid}", view.name));
-    let write_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ExportError::Write { path, source }
-    };
-    let _ = std::fs::remove_dir_all(&tmp);
+    let tmp = crate::fs::temp_path(target).map_err(write_err)?;
     // `published_at::TIMESTAMP` is the UTC wall clock, so the date is the UTC date.
     let copy = format!(
-        "COPY (SELECT *, CAST(published_at::TIMESTAMP AS DATE) AS posted_date FROM \"{}\")
-         TO '{}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (posted_date))",
+        "COPY (SELECT *, CAST(published_at::TIMESTAMP AS DATE) AS posted_date FROM \"{}\") TO '{}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (posted_date))",
         view.name,
         sql_string(&tmp)
     );
     if let Err(source) = conn.execute_batch(&copy) {
         let _ = std::fs::remove_dir_all(&tmp);
-        return Err(db_err(source));
+        return Err(ExportError::View {
+            view: view.name.clone(),
+            path: view.path.clone(),
+            source,
+        });
     }
     // A view with no rows writes no folder; an empty one still replaces the old export.
-    std::fs::create_dir_all(&tmp).map_err(write_err(&tmp))?;
-    if target.exists() {
-        std::fs::rename(target, &old).map_err(write_err(target))?;
-    }
-    std::fs::rename(&tmp, target).map_err(|source| {
-        // Put the old export back rather than leave none.
-        let _ = std::fs::rename(&old, target);
-        let _ = std::fs::remove_dir_all(&tmp);
-        ExportError::Write {
-            path: target.to_path_buf(),
-            source,
-        }
-    })?;
-    let _ = std::fs::remove_dir_all(&old);
-    Ok(())
+    std::fs::create_dir_all(&tmp).map_err(write_err)?;
+    crate::fs::commit_dir(&tmp, target).map_err(write_err)
 }
 
 fn export_one(
@@ -310,15 +214,11 @@ fn export_one(
         path: view.path.clone(),
         source,
     };
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        target
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("export"),
-        std::process::id()
-    ));
+    let write_err = |source| ExportError::Write {
+        path: target.to_path_buf(),
+        source,
+    };
+    let tmp = crate::fs::temp_path(target).map_err(write_err)?;
     let select = match format {
         ExportFormat::Parquet => format!("SELECT * FROM \"{}\"", view.name),
         ExportFormat::Csv => csv_select(conn, &view.name, csv).map_err(db_err)?,
@@ -327,11 +227,7 @@ fn export_one(
         ExportFormat::Parquet => "FORMAT parquet, COMPRESSION zstd".to_string(),
         ExportFormat::Csv => format!(
             "FORMAT csv, HEADER true, DELIMITER '{}', QUOTE '\"', ESCAPE '\"'",
-            if csv.delimiter == '\t' {
-                "\t".to_string()
-            } else {
-                csv.delimiter.to_string()
-            }
+            char::from(csv.delimiter)
         ),
     };
     let copy = format!("COPY ({select}) TO '{}' ({options})", sql_string(&tmp));
@@ -342,19 +238,10 @@ fn export_one(
     if format == ExportFormat::Csv && csv.bom {
         prepend_bom(&tmp).map_err(|source| {
             let _ = std::fs::remove_file(&tmp);
-            ExportError::Write {
-                path: target.to_path_buf(),
-                source,
-            }
+            write_err(source)
         })?;
     }
-    std::fs::rename(&tmp, target).map_err(|source| {
-        let _ = std::fs::remove_file(&tmp);
-        ExportError::Write {
-            path: target.to_path_buf(),
-            source,
-        }
-    })
+    crate::fs::commit_file(&tmp, target).map_err(write_err)
 }
 
 /// Rewrites a file with a UTF-8 byte order mark in front, streaming.

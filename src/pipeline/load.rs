@@ -2,48 +2,22 @@
 //!
 //! Each page is decoded in Rust (leniently: a node that breaks the schema's promises is
 //! quarantined and counted, never fatal), appended through the DuckDB Appender into staging
-//! tables, and merged by `db/merge.sql` into `jobs`, `job_skills`, `search_hits` and
+//! tables, and merged by `db/sql/merge.sql` into `jobs`, `job_skills`, `search_hits` and
 //! `job_changes`. The run records and the searches' watermarks are written in the same
 //! transaction, so a crash anywhere leaves either all of a load or none of it; the spool folders
 //! are deleted only after the commit, and loading the same pages twice changes nothing.
 
-use super::spool::{PendingRun, SearchStatus};
+use super::fetch::FUTURE_SKEW_SECS;
+use super::spool::PendingRun;
+use crate::db::sql;
 use crate::upwork::page::parse_timestamp;
+use crate::upwork::wire::{Envelope, Money, Node, SearchData, SearchResponse};
 use chrono::{DateTime, Utc};
 use duckdb::{Appender, Connection, params};
 use rust_decimal::Decimal;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-
-const STAGING: &str = "
-CREATE OR REPLACE TEMP TABLE stage_jobs (
-    id VARCHAR, ciphertext VARCHAR, record_number VARCHAR, title VARCHAR, description VARCHAR,
-    job_type VARCHAR, currency VARCHAR, fixed_budget VARCHAR, hourly_min VARCHAR,
-    hourly_max VARCHAR, weekly_budget VARCHAR, hourly_budget_type VARCHAR,
-    experience_level VARCHAR, duration VARCHAR, duration_label VARCHAR, engagement VARCHAR,
-    category VARCHAR, subcategory VARCHAR, occupation_category VARCHAR, skills VARCHAR,
-    skill_labels VARCHAR, freelancers_to_hire INTEGER, total_applicants INTEGER,
-    premium BOOLEAN, enterprise BOOLEAN, created_us BIGINT, published_us BIGINT,
-    renewed_us BIGINT, client_country VARCHAR, client_city VARCHAR, client_timezone VARCHAR,
-    client_total_hires INTEGER, client_total_posted_jobs INTEGER, client_total_spent VARCHAR,
-    client_verification_status VARCHAR, client_total_reviews INTEGER,
-    client_total_feedback DOUBLE, fetched_us BIGINT, seq BIGINT, raw VARCHAR, run_id VARCHAR);
-CREATE OR REPLACE TEMP TABLE stage_hits (
-    search VARCHAR, job_id VARCHAR, fetched_us BIGINT, run_id VARCHAR);
-";
-
-/// The days whose aggregates the load's batches touched (merge.sql adds to it).
-const TOUCHED: &str = "CREATE OR REPLACE TEMP TABLE daily_touched (day DATE);";
-
-/// The touched days that are not closed, for daily.sql.
-const DAILY_DAYS: &str = "
-CREATE OR REPLACE TEMP TABLE daily_days AS
-SELECT DISTINCT day FROM daily_touched EXCEPT SELECT day FROM daily_closed;
-DROP TABLE daily_touched;
-";
 
 /// Page bytes staged before a merge, by default: a load's memory is bounded by this (DuckDB
 /// holds about three times the page bytes of a batch while merging it), not by how many postings
@@ -88,11 +62,17 @@ pub fn batch_bytes_for(memory_limit: u64) -> usize {
         .max(1 << 20)
 }
 
-const MERGE: &str = include_str!("../db/merge.sql");
-
 /// The longest title and description accepted; longer ones are quarantined as implausible.
 const MAX_TITLE_CHARS: usize = 1_000;
 const MAX_DESCRIPTION_BYTES: usize = 200_000;
+
+/// The largest amount accepted per money field, in the posting's currency. Each is far above
+/// anything real and below what its column holds (`DECIMAL(10,2)` for rates, `(14,2)` for
+/// budgets, `(16,2)` for client spend), so one absurd number is quarantined with its posting
+/// instead of failing the cast in the merge, and with it every later load of the same pages.
+const MAX_HOURLY_RATE: i64 = 100_000;
+const MAX_BUDGET: i64 = 1_000_000_000;
+const MAX_CLIENT_SPENT: i64 = 100_000_000_000;
 
 /// What a load did.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -172,7 +152,7 @@ struct Stage<'c> {
 
 impl<'c> Stage<'c> {
     fn open(tx: &'c duckdb::Transaction<'_>) -> Result<Stage<'c>, duckdb::Error> {
-        tx.execute_batch(STAGING)?;
+        tx.execute_batch(sql::STAGING)?;
         Ok(Stage {
             jobs: tx.appender("stage_jobs")?,
             hits: tx.appender("stage_hits")?,
@@ -190,7 +170,7 @@ impl<'c> Stage<'c> {
 /// Merges the staged batch; adds its new and changed postings to the report.
 fn merge(tx: &duckdb::Transaction<'_>, report: &mut LoadReport) -> Result<(), duckdb::Error> {
     let start = std::time::Instant::now();
-    tx.execute_batch(MERGE)?;
+    tx.execute_batch(sql::MERGE)?;
     let (new_postings, changed_postings): (i64, i64) = tx.query_row(
         "SELECT new_postings, changed_postings FROM stage_counts",
         [],
@@ -225,7 +205,7 @@ fn load_batches(
 ) -> Result<LoadReport, LoadError> {
     let now = Utc::now();
     let tx = conn.transaction()?;
-    tx.execute_batch(TOUCHED)?;
+    tx.execute_batch(sql::DAILY_TOUCHED)?;
     let mut report = LoadReport {
         runs: runs.len(),
         ..LoadReport::default()
@@ -237,7 +217,7 @@ fn load_batches(
     let mut clock = std::time::Instant::now();
     for run in runs {
         let run_id = run.run_id();
-        let fetched = run.record.as_ref().map_or(now, |r| r.started_at);
+        let started = run.record.as_ref().map_or(now, |r| r.started_at);
         let (pages_before, postings_before, quarantined_before) =
             (report.pages, report.postings, report.quarantined);
         for page in &run.pages {
@@ -246,6 +226,20 @@ fn load_batches(
                 source,
             })?;
             report.pages += 1;
+            // When the page was fetched: its file was written right after the answer came.
+            let fetched = std::fs::metadata(&page.path)
+                .and_then(|m| m.modified())
+                .map(DateTime::<Utc>::from)
+                .map_or(started, |t| t.min(now));
+            // The latest a posting of this page can be dated: the fetch's clock, or the
+            // server's when the search's outcome says it was later.
+            let server = run
+                .outcomes
+                .iter()
+                .find(|o| o.search == page.search)
+                .and_then(|o| o.server_time);
+            let latest = server.map_or(fetched, |s| s.max(fetched))
+                + chrono::Duration::seconds(FUTURE_SKEW_SECS);
             let mut sink = Sink {
                 jobs: &mut stage.jobs,
                 hits: &mut stage.hits,
@@ -253,6 +247,7 @@ fn load_batches(
                 run_id: &run_id,
                 search: &page.search,
                 page_file: &page.path,
+                latest,
                 fetched_us: fetched.timestamp_micros(),
                 now,
             };
@@ -279,8 +274,8 @@ fn load_batches(
     report.timings.stage_secs += clock.elapsed().as_secs_f64();
     merge(&tx, &mut report)?;
     let start = std::time::Instant::now();
-    tx.execute_batch(DAILY_DAYS)?;
-    tx.execute_batch(crate::db::DAILY)?;
+    tx.execute_batch(sql::DAILY_DAYS)?;
+    tx.execute_batch(sql::DAILY)?;
     report.timings.daily_secs = start.elapsed().as_secs_f64();
     let start = std::time::Instant::now();
     for (run, (pages, postings, quarantined)) in runs.iter().zip(&per_run) {
@@ -293,23 +288,18 @@ fn load_batches(
             now,
         )?;
         for outcome in &run.outcomes {
-            let complete = outcome.status == SearchStatus::Complete;
+            let complete = outcome.status.reached_end();
             tx.execute(
-                "INSERT INTO search_state VALUES (?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (search) DO UPDATE SET
-                    watermark = CASE WHEN ? THEN greatest(search_state.watermark, excluded.watermark)
-                                     ELSE search_state.watermark END,
-                    last_run_id = excluded.last_run_id,
-                    last_status = excluded.last_status,
-                    last_synced_at = excluded.last_synced_at,
-                    last_total_count = coalesce(excluded.last_total_count, search_state.last_total_count),
-                    last_note = excluded.last_note",
+                sql::UPSERT_SEARCH_STATE,
                 params![
                     outcome.search,
                     if complete { outcome.watermark } else { None },
                     run.run_id(),
-                    status_name(outcome.status),
-                    run.finished.as_ref().and_then(|f| f.finished_at).unwrap_or(now),
+                    outcome.status.as_str(),
+                    run.finished
+                        .as_ref()
+                        .and_then(|f| f.finished_at)
+                        .unwrap_or(now),
                     outcome.total_count,
                     outcome.note,
                     complete,
@@ -317,7 +307,7 @@ fn load_batches(
             )?;
         }
     }
-    tx.execute_batch("DROP VIEW stage_latest; DROP TABLE stage_pick; DROP TABLE stage_jobs; DROP TABLE stage_hits; DROP TABLE stage_skills; DROP TABLE stage_counts; DROP TABLE stage_status;")?;
+    tx.execute_batch(sql::DROP_STAGING)?;
     tx.commit()?;
     report.timings.commit_secs = start.elapsed().as_secs_f64();
     Ok(report)
@@ -333,14 +323,6 @@ pub fn watermarks(conn: &Connection) -> Result<BTreeMap<String, DateTime<Utc>>, 
     rows.collect()
 }
 
-fn status_name(status: SearchStatus) -> &'static str {
-    match status {
-        SearchStatus::Complete => "ok",
-        SearchStatus::Truncated => "truncated",
-        SearchStatus::Failed => "failed",
-    }
-}
-
 fn record_run(
     tx: &duckdb::Transaction<'_>,
     run: &PendingRun,
@@ -351,12 +333,16 @@ fn record_run(
 ) -> Result<(), duckdb::Error> {
     let run_id = run.run_id();
     let is_current = current.is_some_and(|c| c.run_id == run_id);
-    let (status, errors) = match current.filter(|_| is_current) {
-        Some(c) => (c.status.clone(), c.errors.clone()),
+    let (status, errors) = match (current.filter(|_| is_current), &run.finished) {
+        (Some(c), _) => (c.status.clone(), c.errors.clone()),
         // A run folder left by another process: if it finished fetching, it stopped before
-        // its load (the database was busy); otherwise it died.
-        None if run.finished.is_some() => ("ok".to_string(), None),
-        None => (
+        // its load (the database was busy, or it died loading) and its verdict is in the spool;
+        // otherwise it died fetching.
+        (None, Some(finished)) => (
+            finished.status.clone().unwrap_or_else(|| "ok".to_string()),
+            finished.errors.clone(),
+        ),
+        (None, None) => (
             "crashed".to_string(),
             Some("the run stopped before it finished (killed or crashed); its pages were loaded by a later run".to_string()),
         ),
@@ -370,12 +356,7 @@ fn record_run(
     let finished = run.finished.as_ref().and_then(|f| f.finished_at);
     let requests = run.finished.as_ref().map_or(0, |f| f.requests);
     tx.execute(
-        "INSERT INTO sync_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (run_id) DO UPDATE SET
-            finished_at = excluded.finished_at, loaded_at = excluded.loaded_at,
-            status = excluded.status, pages = excluded.pages,
-            postings_seen = excluded.postings_seen, quarantined = excluded.quarantined,
-            requests = excluded.requests, errors = excluded.errors",
+        sql::UPSERT_SYNC_RUN,
         params![
             run_id,
             started,
@@ -402,117 +383,19 @@ struct Sink<'a, 'c> {
     run_id: &'a str,
     search: &'a str,
     page_file: &'a Path,
+    /// The latest a posting's dates may be: the fetch time plus the skew.
+    latest: DateTime<Utc>,
     fetched_us: i64,
     now: DateTime<Utc>,
-}
-
-#[derive(Deserialize)]
-struct Body<'a> {
-    #[serde(borrow)]
-    data: Option<Data<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Data<'a> {
-    #[serde(rename = "marketplaceJobPostingsSearch", borrow)]
-    search: Option<SearchConnection<'a>>,
-}
-
-#[derive(Deserialize)]
-struct SearchConnection<'a> {
-    #[serde(borrow)]
-    edges: Option<Vec<Option<Edge<'a>>>>,
-}
-
-#[derive(Deserialize)]
-struct Edge<'a> {
-    #[serde(borrow)]
-    node: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Node {
-    id: Option<String>,
-    ciphertext: Option<String>,
-    record_number: Option<String>,
-    title: Option<String>,
-    description: Option<String>,
-    created_date_time: Option<String>,
-    published_date_time: Option<String>,
-    renewed_date_time: Option<String>,
-    duration: Option<String>,
-    duration_label: Option<String>,
-    engagement: Option<String>,
-    amount: Option<Money>,
-    hourly_budget_type: Option<String>,
-    hourly_budget_min: Option<Money>,
-    hourly_budget_max: Option<Money>,
-    weekly_budget: Option<Money>,
-    experience_level: Option<String>,
-    category: Option<String>,
-    subcategory: Option<String>,
-    occupations: Option<Occupations>,
-    skills: Option<Vec<Option<Skill>>>,
-    freelancers_to_hire: Option<i64>,
-    total_applicants: Option<i64>,
-    premium: Option<bool>,
-    enterprise: Option<bool>,
-    client: Option<Client>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Money {
-    raw_value: Option<String>,
-    currency: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Occupations {
-    category: Option<Occupation>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Occupation {
-    pref_label: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Skill {
-    name: Option<String>,
-    pretty_name: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Client {
-    total_hires: Option<i64>,
-    total_posted_jobs: Option<i64>,
-    total_spent: Option<Money>,
-    verification_status: Option<String>,
-    location: Option<Location>,
-    total_reviews: Option<i64>,
-    total_feedback: Option<f64>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Location {
-    city: Option<String>,
-    country: Option<String>,
-    timezone: Option<String>,
 }
 
 impl Sink<'_, '_> {
     /// Stages one page; returns (postings staged, nodes quarantined).
     fn page(&mut self, body: &[u8], seq: &mut i64) -> Result<(usize, usize), duckdb::Error> {
-        let edges = match serde_json::from_slice::<Body<'_>>(body) {
-            Ok(Body {
-                data: Some(Data { search: Some(c) }),
+        let edges = match serde_json::from_slice::<SearchResponse<'_>>(body) {
+            Ok(Envelope {
+                data: Some(SearchData { search: Some(c) }),
+                ..
             }) => c.edges.unwrap_or_default(),
             Ok(_) => {
                 self.quarantine(
@@ -598,16 +481,38 @@ impl Sink<'_, '_> {
             .ok_or_else(|| reject("missing or unreadable publishedDateTime"))?;
         let created = optional_time(node.created_date_time.as_deref(), "createdDateTime")?;
         let renewed = optional_time(node.renewed_date_time.as_deref(), "renewedDateTime")?;
+        // A date past the fetch would raise the search's watermark for good (fetch.rs leaves
+        // such a posting out of its decisions); it is a broken posting.
+        for (field, time) in [
+            ("publishedDateTime", Some(published)),
+            ("renewedDateTime", renewed),
+        ] {
+            if let Some(time) = time.filter(|t| *t > self.latest) {
+                return Err(Reject(format!(
+                    "{field} {} is in the future (fetched before {})",
+                    time.format("%Y-%m-%dT%H:%M:%SZ"),
+                    self.latest.format("%Y-%m-%dT%H:%M:%SZ")
+                )));
+            }
+        }
         let amount = node
             .amount
             .as_ref()
             .ok_or_else(|| reject("missing amount"))?;
-        let fixed = money(Some(amount), "amount")?.unwrap_or_default();
+        let fixed = money(Some(amount), "amount", MAX_BUDGET)?.unwrap_or_default();
         // No contract type on the node: a positive amount means fixed price (API.md).
         let is_fixed = fixed > Decimal::ZERO;
-        let hourly_min = money(node.hourly_budget_min.as_ref(), "hourlyBudgetMin")?;
-        let hourly_max = money(node.hourly_budget_max.as_ref(), "hourlyBudgetMax")?;
-        let weekly = money(node.weekly_budget.as_ref(), "weeklyBudget")?;
+        let hourly_min = money(
+            node.hourly_budget_min.as_ref(),
+            "hourlyBudgetMin",
+            MAX_HOURLY_RATE,
+        )?;
+        let hourly_max = money(
+            node.hourly_budget_max.as_ref(),
+            "hourlyBudgetMax",
+            MAX_HOURLY_RATE,
+        )?;
+        let weekly = money(node.weekly_budget.as_ref(), "weeklyBudget", MAX_BUDGET)?;
         let currency = amount.currency.clone().or_else(|| {
             node.hourly_budget_min
                 .as_ref()
@@ -617,6 +522,7 @@ impl Sink<'_, '_> {
         let spent = money(
             client.and_then(|c| c.total_spent.as_ref()),
             "client.totalSpent",
+            MAX_CLIENT_SPENT,
         )?;
         let feedback = client.and_then(|c| c.total_feedback);
         if feedback.is_some_and(|f| !(0.0..=5.0).contains(&f)) {
@@ -749,14 +655,16 @@ fn optional_time(text: Option<&str>, field: &str) -> Result<Option<DateTime<Utc>
     }
 }
 
-fn money(value: Option<&Money>, field: &str) -> Result<Option<Decimal>, StageError> {
+fn money(value: Option<&Money>, field: &str, max: i64) -> Result<Option<Decimal>, StageError> {
     let Some(raw) = value.and_then(|m| m.raw_value.as_deref()) else {
         return Ok(None);
     };
     let amount = Decimal::from_str(raw.trim())
         .map_err(|_| Reject(format!("{field}.rawValue is not a number")))?;
-    if amount.is_sign_negative() || amount > Decimal::from(1_000_000_000_000i64) {
-        return Err(Reject(format!("{field}.rawValue is out of range")));
+    if amount.is_sign_negative() || amount > Decimal::from(max) {
+        return Err(Reject(format!(
+            "{field}.rawValue {raw} is out of range (0 to {max})"
+        )));
     }
     Ok(Some(amount.round_dp(2)))
 }

@@ -1,5 +1,10 @@
 //! The pipeline: fetch → spool → load → export, and the lock that keeps runs from overlapping.
 //!
+//! This module is the sync's orchestration only; each stage is its own file: [`lock`],
+//! [`fetch`] (paging, through the one Upwork client it is given), [`spool`], [`load`],
+//! [`retention`], [`export`] with the [`views`], and [`progress`]. It sits between the commands
+//! above and the Upwork client and the database below.
+//!
 //! [`sync`] is what `upjobpilot sync` runs. It takes the pipeline lock (a second sync waits a
 //! bounded time, then exits with the "locked" status naming the holder), reads the watermarks
 //! (from the database, or from the spool's copy when another program holds the database), fetches
@@ -11,20 +16,23 @@
 pub mod export;
 pub mod fetch;
 pub mod load;
+pub mod lock;
 pub mod progress;
+pub mod retention;
 pub mod spool;
+pub mod views;
 
-use crate::auth::{AuthError, TokenSource};
+pub use lock::{PipelineLock, lock};
+
+use crate::auth::AuthError;
 use crate::config::Config;
 use crate::db::{self, DbError};
 use crate::exit::Exit;
-use crate::upwork::{RetryPolicy, UpworkClient, UpworkError};
+use crate::upwork::{UpworkClient, UpworkError};
 use chrono::{DateTime, Utc};
 use fetch::Progress;
 use spool::{RunRecord, SearchStatus, Spool};
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -152,66 +160,6 @@ impl SyncError {
     }
 }
 
-/// The pipeline lock: held for the whole of a sync.
-pub struct PipelineLock {
-    _file: File,
-}
-
-/// Takes the pipeline lock beside the database, waiting up to `wait` for another sync.
-pub fn lock(database: &Path, wait: Duration) -> Result<PipelineLock, SyncError> {
-    let path = lock_path(database);
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|source| SyncError::Io {
-            path: parent.to_path_buf(),
-            source,
-        })?;
-    }
-    let io = |source| SyncError::Io {
-        path: path.clone(),
-        source,
-    };
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(io)?;
-    let deadline = Instant::now() + wait;
-    loop {
-        match file.try_lock() {
-            Ok(()) => break,
-            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                return Err(SyncError::Locked {
-                    path,
-                    holder: holder.trim().to_string(),
-                });
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
-        }
-    }
-    let note = format!(
-        "pid {} since {}",
-        std::process::id(),
-        Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
-    );
-    file.set_len(0).map_err(io)?;
-    file.rewind().map_err(io)?;
-    file.write_all(note.as_bytes()).map_err(io)?;
-    Ok(PipelineLock { _file: file })
-}
-
-fn lock_path(database: &Path) -> PathBuf {
-    let mut name = database.file_name().unwrap_or_default().to_os_string();
-    name.push(".lock");
-    database.with_file_name(name)
-}
-
 /// A new run id: sortable by start time, unique per process.
 pub fn new_run_id(now: DateTime<Utc>) -> String {
     format!(
@@ -221,10 +169,10 @@ pub fn new_run_id(now: DateTime<Utc>) -> String {
     )
 }
 
-/// Runs one sync.
+/// Runs one sync, asking Upwork through `client`.
 pub async fn sync(
     config: &Config,
-    tokens: Arc<TokenSource>,
+    client: Arc<UpworkClient>,
     options: &SyncOptions,
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
@@ -240,24 +188,15 @@ pub async fn sync(
         blocking(move || current_watermarks(&database, &spool)).await??
     };
 
-    let client = Arc::new(UpworkClient::new(
-        config.upwork.graphql_url.clone(),
-        config.upwork.tenant_id.clone(),
-        tokens,
-        config.upwork.requests_per_minute,
-        Duration::from_secs(u64::from(config.upwork.timeout_secs)),
-        RetryPolicy {
-            max_retries: config.upwork.max_retries,
-            base: Duration::from_millis(u64::from(config.upwork.retry_base_ms)),
-            cap: Duration::from_secs(30),
-        },
-    )?);
+    let requests_before = client.requests();
     let record = RunRecord {
         run_id: run_id.clone(),
         started_at: now,
         finished_at: None,
         pid: std::process::id(),
         requests: 0,
+        status: None,
+        errors: None,
     };
     let run_spool = spool.begin(&record)?;
     let progress: Arc<dyn Progress> = if options.progress {
@@ -326,13 +265,8 @@ pub async fn sync(
             note: fetched.outcome.note.clone(),
         });
     }
-    let requests = client.requests();
-    run_spool.finish(&RunRecord {
-        finished_at: Some(Utc::now()),
-        requests,
-        ..record
-    })?;
-
+    // Every attempt counts, as Upwork counts them; a client shared across syncs counts them all.
+    let requests = client.requests() - requests_before;
     let status = if searches.iter().all(|s| s.status == SearchStatus::Complete) {
         "ok"
     } else if searches.iter().all(|s| s.status == SearchStatus::Failed) {
@@ -344,10 +278,20 @@ pub async fn sync(
         .iter()
         .filter_map(|s| s.note.as_ref().map(|n| format!("{}: {n}", s.name)))
         .collect();
+    let errors = (!errors.is_empty()).then(|| errors.join("\n"));
+    // The verdict goes into the spool with the pages, so a later load (the database was busy,
+    // or this process died before its load) records it as it was.
+    run_spool.finish(&RunRecord {
+        finished_at: Some(Utc::now()),
+        requests,
+        status: Some(status.to_string()),
+        errors: errors.clone(),
+        ..record
+    })?;
     let current = load::CurrentRun {
         run_id: run_id.clone(),
         status: status.to_string(),
-        errors: (!errors.is_empty()).then(|| errors.join("\n")),
+        errors,
     };
     let config_for_load = config.clone();
     let export = options.export;
@@ -415,24 +359,16 @@ fn load_within_memory(
     pending: &[spool::PendingRun],
     current: &load::CurrentRun,
 ) -> Result<load::LoadReport, SyncError> {
-    let configured = memory_limit(config);
+    let configured = config.storage.memory_limit;
     let (report, _) = load::load_within(conn, pending, Some(current), configured)?;
     db::set_memory_limit(conn, configured).map_err(load::LoadError::from)?;
     Ok(report)
 }
 
-/// `storage.memory_limit` in bytes (validated when the config was loaded).
-pub fn memory_limit(config: &Config) -> u64 {
-    config
-        .storage
-        .memory_limit_bytes()
-        .unwrap_or(128 * 1024 * 1024)
-}
-
 /// Creates the views and writes the exports.
 pub fn export_views(config: &Config, conn: &duckdb::Connection) -> Result<Vec<PathBuf>, SyncError> {
-    db::set_memory_limit(conn, memory_limit(config)).map_err(load::LoadError::from)?;
-    let views = export::read_views(&config.queries_dir())?;
+    db::set_memory_limit(conn, config.storage.memory_limit).map_err(load::LoadError::from)?;
+    let views = views::read_views(&config.queries_dir()).map_err(export::ExportError::from)?;
     export::write_profile(conn, &config.profile).map_err(load::LoadError::from)?;
     export::create_views(conn, &views)?;
     let files = export::export(
@@ -442,7 +378,7 @@ pub fn export_views(config: &Config, conn: &duckdb::Connection) -> Result<Vec<Pa
         &config.export.formats,
         export::CsvOptions {
             formula_guard: config.export.csv_formula_guard,
-            delimiter: config.export.csv_delimiter.chars().next().unwrap_or(','),
+            delimiter: config.export.csv_delimiter,
             bom: config.export.csv_bom,
         },
         &config.export.partitioned,
@@ -465,11 +401,7 @@ fn current_watermarks(
     };
     // Pages fetched but not loaded yet count as known.
     for run in spool.pending()? {
-        for outcome in run
-            .outcomes
-            .iter()
-            .filter(|o| o.status == SearchStatus::Complete)
-        {
+        for outcome in run.outcomes.iter().filter(|o| o.status.reached_end()) {
             if let Some(w) = outcome.watermark {
                 let entry = marks.entry(outcome.search.clone()).or_insert(w);
                 *entry = (*entry).max(w);
@@ -492,51 +424,4 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| SyncError::Internal(e.to_string()))
-}
-
-pub mod retention {
-    //! Retention: Upwork's terms allow keeping API responses for 24 hours.
-    //!
-    //! After each load, postings published longer ago than `retention.hours` lose their title,
-    //! description and raw JSON; the typed numbers, skills and dates stay. With
-    //! `retention.keep_postings = false` the postings themselves (and their skills, hits and
-    //! changes) are deleted instead, once their days are closed in `daily_closed`: the daily
-    //! aggregates in `daily_postings`, recomputed by every load, are all that is kept of them.
-
-    use crate::config::Retention;
-    use duckdb::Connection;
-
-    /// Applies the retention; returns how many postings were pruned or deleted.
-    pub fn prune(conn: &Connection, retention: &Retention) -> Result<usize, duckdb::Error> {
-        // The cutoff is computed here: TIMESTAMPTZ arithmetic in SQL needs the ICU extension,
-        // which the bundled DuckDB does not carry.
-        let cutoff = chrono::Utc::now() - chrono::Duration::hours(i64::from(retention.hours));
-        let cutoff = cutoff.naive_utc();
-        if retention.keep_postings {
-            return conn.execute(
-                "UPDATE jobs SET title = NULL, description = NULL, raw = NULL, pruned_at = now()
-                 WHERE pruned_at IS NULL AND published_at::TIMESTAMP < ?",
-                duckdb::params![cutoff],
-            );
-        }
-        let tx = conn.unchecked_transaction()?;
-        tx.execute(
-            "CREATE OR REPLACE TEMP TABLE expired AS
-             SELECT id, published_at::TIMESTAMP::DATE AS day FROM jobs
-             WHERE published_at::TIMESTAMP < ?",
-            duckdb::params![cutoff],
-        )?;
-        let expired: usize = tx.query_row("SELECT count(*) FROM expired", [], |r| r.get(0))?;
-        tx.execute_batch(
-            "INSERT INTO daily_closed SELECT DISTINCT day, now() FROM expired
-             ON CONFLICT (day) DO NOTHING;
-             DELETE FROM job_skills WHERE job_id IN (SELECT id FROM expired);
-             DELETE FROM search_hits WHERE job_id IN (SELECT id FROM expired);
-             DELETE FROM job_changes WHERE job_id IN (SELECT id FROM expired);
-             DELETE FROM jobs WHERE id IN (SELECT id FROM expired);
-             DROP TABLE expired;",
-        )?;
-        tx.commit()?;
-        Ok(expired)
-    }
 }

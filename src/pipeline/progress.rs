@@ -1,7 +1,7 @@
 //! Progress of a sync: one bar per search on a terminal, log events otherwise.
 
 use super::fetch::Progress;
-use super::spool::{Outcome, SearchStatus};
+use super::spool::Outcome;
 use crate::config::Search;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
@@ -47,13 +47,8 @@ impl Progress for Bars {
 
     fn done(&self, search: &str, outcome: &Outcome) {
         if let Some(bar) = self.bars.get(search) {
-            let message = match outcome.status {
-                SearchStatus::Complete => "done",
-                SearchStatus::Truncated => "truncated",
-                SearchStatus::Failed => "failed",
-            };
             bar.set_length(bar.position());
-            bar.finish_with_message(message);
+            bar.finish_with_message(outcome.status.as_str());
         }
     }
 }
@@ -70,7 +65,7 @@ impl Progress for Logs {
         tracing::info!(
             stage = "fetch",
             search,
-            status = ?outcome.status,
+            status = %outcome.status,
             pages = outcome.pages,
             "search fetched"
         );

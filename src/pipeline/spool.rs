@@ -1,7 +1,8 @@
 //! The spool: fetched pages on disk, waiting to be loaded.
 //!
-//! Every page is written whole (temp file + rename) before the next one is asked for, so a crash
-//! loses at most the request in flight. Layout:
+//! Every page is written whole and durably ([`crate::fs::write_atomic`]: temp file, fsync,
+//! rename, fsync of the folder) before the next one is asked for, so a crash or a power cut loses
+//! at most the request in flight. Layout:
 //!
 //! ```text
 //! spool/
@@ -18,7 +19,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// How a search's fetch ended.
@@ -31,6 +31,33 @@ pub enum SearchStatus {
     Truncated,
     /// An error ended it; the watermark stays.
     Failed,
+    /// Paging reached its end, but Upwork withheld some postings with GraphQL errors (a partial
+    /// answer); the rest is stored and the watermark moves, since asking again meets the same
+    /// broken postings.
+    Lost,
+}
+
+impl SearchStatus {
+    /// The word `sync_runs`, `search_state`, the sync summary and the progress bars use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchStatus::Complete => "ok",
+            SearchStatus::Truncated => "truncated",
+            SearchStatus::Failed => "failed",
+            SearchStatus::Lost => "lost",
+        }
+    }
+
+    /// Whether paging got where the watermark may move to what it saw.
+    pub fn reached_end(self) -> bool {
+        matches!(self, SearchStatus::Complete | SearchStatus::Lost)
+    }
+}
+
+impl std::fmt::Display for SearchStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// `outcome.json`: how one search's fetch ended.
@@ -48,6 +75,10 @@ pub struct Outcome {
     pub total_count: Option<i64>,
     /// What a person should know (truncation, the error).
     pub note: Option<String>,
+    /// The latest clock of the fetch: ours or the server's `Date`, whichever was later. A
+    /// posting dated after it (plus a little skew) is broken, and the load quarantines it.
+    #[serde(default)]
+    pub server_time: Option<DateTime<Utc>>,
 }
 
 /// `run.json` and `finished.json`.
@@ -63,6 +94,13 @@ pub struct RunRecord {
     pub pid: u32,
     /// Requests sent (only in `finished.json`).
     pub requests: u64,
+    /// The run's status as its own process judged it: ok, partial or failed (only in
+    /// `finished.json`). A later load records it as it was, not as "ok".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The run's errors, one line per search (only in `finished.json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<String>,
 }
 
 /// A spooled page.
@@ -149,10 +187,19 @@ impl Spool {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(runs),
             Err(e) => return Err(err(&self.root)(e)),
         };
+        // Only what is ours: a folder named like a run id that holds `run.json`. Anything else
+        // in the folder (a misconfigured `spool_dir` pointing at a folder of the user's) is
+        // never read, and so never deleted after a load.
         let mut dirs: Vec<PathBuf> = entries
             .filter_map(|e| e.ok())
             .map(|e| e.path())
-            .filter(|p| p.is_dir() && !is_hidden(p))
+            .filter(|p| {
+                p.is_dir()
+                    && p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(is_run_id)
+                    && p.join("run.json").is_file()
+            })
             .collect();
         dirs.sort();
         for dir in dirs {
@@ -250,13 +297,14 @@ fn read_run(dir: &Path) -> Result<PendingRun, SpoolError> {
             })
             .collect();
         files.sort();
+        if let Some(mut outcome) = read_json::<Outcome>(&search_dir.join("outcome.json")) {
+            check_pages(&mut outcome, &files);
+            outcomes.push(outcome);
+        }
         pages.extend(files.into_iter().map(|path| PageFile {
             search: search.clone(),
             path,
         }));
-        if let Some(outcome) = read_json::<Outcome>(&search_dir.join("outcome.json")) {
-            outcomes.push(outcome);
-        }
     }
     Ok(PendingRun {
         dir: dir.to_path_buf(),
@@ -265,6 +313,33 @@ fn read_run(dir: &Path) -> Result<PendingRun, SpoolError> {
         pages,
         outcomes,
     })
+}
+
+/// An outcome whose pages are not all there and whole (a power cut before they reached the
+/// disk) must not move the watermark: the pages that are there are loaded, the search is
+/// recorded as failed with a note, and the next sync fetches the gap again. (Refusing the whole
+/// folder instead would refuse it again on every later sync.)
+fn check_pages(outcome: &mut Outcome, files: &[PathBuf]) {
+    let whole = files
+        .iter()
+        .filter(|f| std::fs::metadata(f).is_ok_and(|m| m.len() > 0))
+        .count();
+    let expected = outcome.pages as usize;
+    if whole == expected && files.len() == expected {
+        return;
+    }
+    tracing::warn!(
+        stage = "load",
+        search = %outcome.search,
+        expected,
+        found = whole,
+        "spooled pages do not match their outcome; the watermark stays"
+    );
+    outcome.status = SearchStatus::Failed;
+    outcome.watermark = None;
+    outcome.note = Some(format!(
+        "{whole} of {expected} spooled pages were whole after a crash; the next sync fetches the rest again"
+    ));
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
@@ -278,24 +353,114 @@ fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec_pretty(value).unwrap_or_default()
 }
 
-fn is_hidden(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with('.'))
+/// Whether `name` has the form of [`super::new_run_id`]: `20251016T060647.123Z-1234`.
+pub fn is_run_id(name: &str) -> bool {
+    let Some((time, pid)) = name.split_once('-') else {
+        return false;
+    };
+    let b = time.as_bytes();
+    b.len() == 20
+        && b[..8].iter().all(u8::is_ascii_digit)
+        && b[8] == b'T'
+        && b[9..15].iter().all(u8::is_ascii_digit)
+        && b[15] == b'.'
+        && b[16..19].iter().all(u8::is_ascii_digit)
+        && b[19] == b'Z'
+        && !pid.is_empty()
+        && pid.bytes().all(|c| c.is_ascii_digit())
 }
 
-/// Writes `bytes` to `path` through a temp file in the same folder and a rename, so readers see
-/// the old file or the new one, never half of one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SpoolError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .map_err(err(dir))?;
-    tmp.write_all(bytes).map_err(err(path))?;
-    tmp.persist(path).map_err(|e| SpoolError {
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
-    Ok(())
+/// Writes a spool file durably (see [`crate::fs`]): a crash leaves the old file or the new one.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SpoolError> {
+    crate::fs::write_atomic(path, bytes).map_err(err(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(run_id: &str) -> RunRecord {
+        RunRecord {
+            run_id: run_id.into(),
+            started_at: Utc::now(),
+            finished_at: None,
+            pid: 1,
+            requests: 0,
+            status: None,
+            errors: None,
+        }
+    }
+
+    #[test]
+    fn run_ids_have_one_form() {
+        assert!(is_run_id(&super::super::new_run_id(Utc::now())));
+        assert!(is_run_id("20251016T060647.123Z-1234"));
+        for other in [
+            "",
+            "photos",
+            "20251016T060647Z-1",
+            "20251016T060647.123Z-",
+            "20251016T060647.123Z-12a",
+            ".tmp-x",
+        ] {
+            assert!(!is_run_id(other), "{other}");
+        }
+    }
+
+    /// A `spool_dir` that points at a folder of the user's: only run folders are taken, so a
+    /// load never deletes anything else.
+    #[test]
+    fn only_run_folders_are_pending() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let spool = Spool::new(dir.path().to_path_buf());
+        std::fs::create_dir_all(dir.path().join("photos/2025")).expect("user folder");
+        std::fs::create_dir_all(dir.path().join("20251016T060647.123Z-9")).expect("no run.json");
+        let run = spool.begin(&record("20251016T060000.000Z-1")).expect("run");
+        run.write_page("rust", 1, b"{}").expect("page");
+        let pending = spool.pending().expect("pending");
+        assert_eq!(pending.len(), 1);
+        spool.remove(&pending).expect("remove");
+        assert!(
+            dir.path().join("photos/2025").is_dir(),
+            "the user's folder stays"
+        );
+    }
+
+    /// A power cut left an outcome whose pages are not all whole: the outcome no longer moves
+    /// the watermark, and the whole pages are still loaded.
+    #[test]
+    fn an_outcome_with_missing_or_empty_pages_moves_no_watermark() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let spool = Spool::new(dir.path().to_path_buf());
+        let run = spool.begin(&record("20251016T060000.000Z-1")).expect("run");
+        run.write_page("rust", 1, b"{\"data\":null}")
+            .expect("page 1");
+        run.write_page("rust", 2, b"").expect("page 2, empty");
+        run.write_outcome(&Outcome {
+            search: "rust".into(),
+            status: SearchStatus::Complete,
+            watermark: Some(Utc::now()),
+            pages: 3,
+            total_count: None,
+            note: None,
+            server_time: None,
+        })
+        .expect("outcome");
+        let pending = spool.pending().expect("pending");
+        let outcome = &pending[0].outcomes[0];
+        assert_eq!(outcome.status, SearchStatus::Failed);
+        assert_eq!(outcome.watermark, None);
+        assert!(
+            outcome
+                .note
+                .as_deref()
+                .is_some_and(|n| n.contains("1 of 3")),
+            "{outcome:?}"
+        );
+        assert_eq!(
+            pending[0].pages.len(),
+            2,
+            "the pages there are still loaded"
+        );
+    }
 }

@@ -12,8 +12,8 @@
 mod resolvers;
 mod validation;
 
-use super::Scope;
 use super::market::Market;
+use super::{Realism, Scope};
 use apollo_compiler::executable::{self, Operation, Selection, SelectionSet};
 use apollo_compiler::parser::SourceSpan;
 use apollo_compiler::resolvers::Execution;
@@ -93,15 +93,25 @@ pub(crate) struct Context<'a> {
     pub(crate) scopes: &'a [Scope],
     pub(crate) max_page_size: usize,
     pub(crate) max_offset: usize,
+    /// How the answers imitate live Upwork's quirks.
+    pub(crate) realism: &'a Realism,
 }
 
 /// The result of running a request.
 pub(crate) enum Outcome {
     /// HTTP 200 with this body.
     Response(Response),
-    /// The GraphQL layer itself failed (as a search without `after` does live): HTTP 500.
+    /// The GraphQL layer itself failed (as a search without `after` does live, in the
+    /// [`MissingAfter::Http500`](super::MissingAfter::Http500) form): HTTP 500.
     InternalError,
 }
+
+/// The message of the `errors` entry a search without `after` gets in the
+/// [`MissingAfter::ErrorsEntry`](super::MissingAfter::ErrorsEntry) form (API.md: "an `errors`
+/// entry "Exception occurred""). Only the message is reported; the entry's `locations`, `path`
+/// and `DataFetchingException` classification are graphql-java's usual ones for a failed data
+/// fetcher (guess).
+pub(crate) const EXCEPTION_OCCURRED: &str = "Exception occurred";
 
 /// A GraphQL response body, serialized in graphql-java's order: `errors` first, then `data`.
 #[derive(Debug, Serialize)]
@@ -280,7 +290,11 @@ fn run_operation(
     let first_root = first_root_field(document, operation);
     match executed {
         Ok(response) => Outcome::Response(Response {
-            errors: response.errors.into_iter().map(execution_error).collect(),
+            errors: response
+                .errors
+                .into_iter()
+                .map(|error| execution_error(document, operation, error))
+                .collect(),
             data: Some(response.data),
             first_root,
         }),
@@ -540,33 +554,54 @@ fn locations(document: &ExecutableDocument, span: Option<SourceSpan>) -> Vec<Loc
         .collect()
 }
 
-/// An execution (field) error in graphql-java's words.
-fn execution_error(error: GraphQLError) -> GqlError {
+/// An execution (field) error in graphql-java's words. A null in a non-null field reads like
+/// graphql-java's `NonNullableFieldWasNullError`: its path printed as `ResultPath` does
+/// (`/search/edges[3]/node/totalApplicants`), the field's type without `!`, the parent type, and
+/// no `locations`.
+fn execution_error(
+    document: &ExecutableDocument,
+    operation: &Operation,
+    error: GraphQLError,
+) -> GqlError {
     let path: Vec<serde_json::Value> = error
         .path
         .iter()
         .map(|segment| serde_json::to_value(segment).unwrap_or_default())
         .collect();
-    let slash_path: String = path
+    let result_path: String = path
         .iter()
         .map(|segment| match segment {
             serde_json::Value::String(s) => format!("/{s}"),
-            other => format!("/{other}"),
+            other => format!("[{other}]"),
+        })
+        .collect();
+    let mut locations: Vec<Location> = error
+        .locations
+        .iter()
+        .map(|lc| Location {
+            line: lc.line,
+            column: lc.column,
         })
         .collect();
     let (message, classification) = if let Some(reason) =
         error.message.strip_prefix("resolver error: ")
     {
-        (
-            format!("Exception while fetching data ({slash_path}) : {reason}"),
-            "DataFetchingException",
-        )
+        let message = if reason == EXCEPTION_OCCURRED {
+            reason.to_owned()
+        } else {
+            format!("Exception while fetching data ({result_path}) : {reason}")
+        };
+        (message, "DataFetchingException")
     } else if let Some(rest) = error.message.strip_prefix("non-null type ") {
         let ty = rest.trim_end_matches(" resolved to null");
+        let ty = ty.strip_suffix('!').unwrap_or(ty);
+        let parent = parent_type(document, operation, &path)
+            .map(|parent| format!(" within parent type '{parent}'"))
+            .unwrap_or_default();
+        locations.clear();
         (
             format!(
-                "The field at path '{slash_path}' was declared as a non null type, but the code involved in retrieving data has wrongly returned a null value.  The graphql specification requires that the parent field be set to null, or if that is non nullable that it bubble up null to its parent and so on. The non-nullable type is '{}'",
-                ty.trim_end_matches('!')
+                "The field at path '{result_path}' was declared as a non null type, but the code involved in retrieving data has wrongly returned a null value.  The graphql specification requires that the parent field be set to null, or if that is non nullable that it bubble up null to its parent and so on. The non-nullable type is '{ty}'{parent}"
             ),
             "NullValueInNonNullableField",
         )
@@ -575,19 +610,44 @@ fn execution_error(error: GraphQLError) -> GqlError {
     };
     GqlError {
         message,
-        locations: error
-            .locations
-            .iter()
-            .map(|lc| Location {
-                line: lc.line,
-                column: lc.column,
-            })
-            .collect(),
+        locations,
         path: (!path.is_empty()).then_some(path),
         extensions: Some(Extensions {
             classification: classification.to_owned(),
         }),
     }
+}
+
+/// The type that holds the field at the end of a response `path` (response keys and list
+/// indices), found by following the path's response keys through the operation's selections.
+fn parent_type(
+    document: &ExecutableDocument,
+    operation: &Operation,
+    path: &[serde_json::Value],
+) -> Option<String> {
+    let keys: Vec<&str> = path.iter().filter_map(serde_json::Value::as_str).collect();
+    let (last, above) = keys.split_last()?;
+    let mut sets = vec![&operation.selection_set];
+    for key in above {
+        let mut next = Vec::new();
+        for set in sets {
+            collect_fields(document, set, &mut |_, field| {
+                if field.response_key() == *key {
+                    next.push(&field.selection_set);
+                }
+            });
+        }
+        sets = next;
+    }
+    let mut parent = None;
+    for set in sets {
+        collect_fields(document, set, &mut |ty, field| {
+            if parent.is_none() && field.response_key() == *last {
+                parent = Some(ty.to_owned());
+            }
+        });
+    }
+    parent
 }
 
 #[cfg(test)]

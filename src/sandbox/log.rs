@@ -39,6 +39,15 @@ pub struct RequestRecord {
     pub variables: Option<serde_json::Value>,
     /// The client the request authenticated as, when known.
     pub client_id: Option<String>,
+    /// The `X-Upwork-API-TenantId` header (the organization acted for), when sent.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    /// The `User-Agent` header, when sent.
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    /// How a token request authenticated the client: `basic`, `form` or `basic+form`.
+    #[serde(default)]
+    pub client_auth: Option<String>,
     /// HTTP status sent; `None` when the connection was dropped without a response.
     pub status: Option<u16>,
     /// The injected fault, in `--faults` syntax, or `rate_limit`/`daily_limit` for a real 429.

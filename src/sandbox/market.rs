@@ -11,11 +11,17 @@
 //!
 //! Postings are kept in publication order (ids grow with publication time), which gives
 //! [`search`](super::search) its `RECENCY` order for free and makes a lookup by id a binary search.
-//! [`node`](super::node) renders a posting in Upwork's wire format; the vocabulary the generator
-//! draws from (categories, skills, title and description templates, client locations) lives in
-//! `market/words.rs`.
+//! With [`Market::set_renewals_to_top`] (the sandbox's `renewals_to_top` realism switch),
+//! `RECENCY` orders by [`Posting::listed_at`] instead, and search sorts its hits.
+//! [`node`](super::node) renders a posting in Upwork's wire format. Inside this module, `generate`
+//! turns a random stream into one posting or one client, drawing from the vocabulary in `tables`
+//! (categories, skills, title and description templates, client locations); `index` is the word
+//! index search keeps here between pages. It knows nothing of search, so search depends on the
+//! market and never the other way round.
 
-mod words;
+mod generate;
+pub(super) mod index;
+mod tables;
 
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
@@ -25,7 +31,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 
-use super::search::WordIndex;
+use index::WordIndex;
 
 /// How the synthetic market starts and how fast it moves.
 #[derive(Debug, Clone)]
@@ -469,6 +475,12 @@ impl Posting {
     pub fn engagement(&self) -> Option<&'static str> {
         self.workload.map(Workload::engagement_label)
     }
+
+    /// When the posting was last put on top: its renewal, or its publication if never renewed.
+    pub fn listed_at(&self) -> DateTime<Utc> {
+        self.renewed
+            .map_or(self.published, |renewed| renewed.max(self.published))
+    }
 }
 
 /// What one [`Market::advance_to`] did, in event order.
@@ -502,6 +514,8 @@ pub struct Market {
     changes: Process,
     /// Which words each posting contains, built by the first text search.
     word_index: Mutex<WordIndex>,
+    /// Whether `RECENCY` orders by [`Posting::listed_at`] rather than by publication.
+    renewals_to_top: bool,
 }
 
 impl fmt::Debug for Market {
@@ -589,6 +603,7 @@ impl Market {
             closes: Process::new(seed, SALT_CLOSE, config.closes_per_hour),
             changes: Process::new(seed, SALT_CHANGE, config.changes_per_hour),
             word_index: Mutex::new(WordIndex::default()),
+            renewals_to_top: false,
         };
         let span = config.history.num_seconds().max(0);
         let mut rng = SmallRng::seed_from_u64(mix(seed, SALT_INITIAL));
@@ -607,6 +622,22 @@ impl Market {
     /// The market's clock: `start`, or the latest time it was advanced to.
     pub fn now(&self) -> DateTime<Utc> {
         self.now
+    }
+
+    /// The seed everything in the market derives from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Makes `RECENCY` order by [`Posting::listed_at`] (the later of publication and renewal),
+    /// so a renewed posting moves to the top; off, it orders by publication.
+    pub fn set_renewals_to_top(&mut self, on: bool) {
+        self.renewals_to_top = on;
+    }
+
+    /// Whether `RECENCY` orders by [`Posting::listed_at`]; see [`Market::set_renewals_to_top`].
+    pub fn renewals_to_top(&self) -> bool {
+        self.renewals_to_top
     }
 
     /// Moves the clock forward to `t`, generating the arrivals, closes and changes that fall in
@@ -766,7 +797,7 @@ impl Market {
         self.next_record += 1 + mix(self.seed ^ SALT_POSTING, !key) % 3;
         let mut rng = SmallRng::seed_from_u64(mix(self.seed ^ SALT_POSTING, key));
         let client = client_for(self.seed, index as u64, &mut rng);
-        let posting = words::generate(&mut rng, self.next_id, self.next_record, at, client);
+        let posting = generate::posting(&mut rng, self.next_id, self.next_record, at, client);
         self.postings.push(posting);
         self.open_pos.push(self.open.len() as u32);
         self.open.push(index as u32);
@@ -855,7 +886,7 @@ fn client_for(seed: u64, index: u64, rng: &mut SmallRng) -> Client {
         1_000_000 + index
     };
     let mut client_rng = SmallRng::seed_from_u64(mix(seed ^ SALT_CLIENT, client_key));
-    words::client(&mut client_rng, client_key)
+    generate::client(&mut client_rng, client_key)
 }
 
 /// SplitMix64 of `a` combined with `b`: a cheap, well-mixed key for seeding per-item streams.

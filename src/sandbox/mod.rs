@@ -9,10 +9,12 @@
 //! How the parts connect: [`market`] generates and moves the postings, [`search`] filters and
 //! sorts them, [`node`] renders them in the live wire format. `oauth` holds codes and tokens,
 //! `graphql` validates documents against the documented schema and executes them, `ratelimit`
-//! and `faults` decide what to refuse or break, `server` runs the HTTP worker pool behind the
-//! `relay` (which owns the client sockets so faults can cut them), `log` records every request,
-//! `clock` says what time it is, and [`cli`] is the `upjobpilot sandbox` command. Tests use
-//! [`Sandbox`] directly:
+//! and `faults` decide what to refuse or break, [`Realism`] which of live Upwork's reported
+//! quirks to imitate (nulls, renewal order, error and value forms), `server` runs the HTTP
+//! worker pool behind the `relay` (which owns the client sockets so faults can cut them), `log`
+//! records every request, and `clock` says what time it is. The `upjobpilot sandbox` command (`commands/sandbox.rs`)
+//! serves it from the command line; it imports nothing of the product. Tests use [`Sandbox`]
+//! directly:
 //!
 //! ```no_run
 //! use upjobpilot::sandbox::{Sandbox, SandboxConfig};
@@ -23,7 +25,6 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-pub mod cli;
 mod clock;
 mod faults;
 mod graphql;
@@ -32,6 +33,7 @@ pub mod market;
 pub mod node;
 mod oauth;
 mod ratelimit;
+mod realism;
 mod relay;
 pub mod search;
 mod server;
@@ -39,6 +41,7 @@ mod server;
 pub use clock::ClockMode;
 pub use faults::{FaultConfig, FaultKind, ParseFaultError};
 pub use log::{MEMORY_RECORDS, RequestRecord, Stats};
+pub use realism::{DisplayValue, MissingAfter, ParseFormError, Realism, VerificationForm};
 pub use server::{AUTHORIZE_PATH, GRAPHQL_PATH, TOKEN_PATH};
 
 use chrono::{DateTime, Utc};
@@ -134,6 +137,8 @@ pub struct SandboxConfig {
     pub max_offset: u32,
     /// Injected faults.
     pub faults: FaultConfig,
+    /// Which of live Upwork's reported quirks to imitate; all off by default.
+    pub realism: Realism,
     /// Append every request as a JSON line to this file.
     pub request_log: Option<PathBuf>,
     /// HTTP worker threads.
@@ -158,6 +163,7 @@ impl Default for SandboxConfig {
             max_page_size: 100,
             max_offset: 5_000,
             faults: FaultConfig::none(),
+            realism: Realism::none(),
             request_log: None,
             threads: 8,
         }
@@ -265,8 +271,10 @@ impl Sandbox {
                 code: config.code_ttl,
             },
         );
+        let mut market = Market::new(config.market.clone());
+        market.set_renewals_to_top(config.realism.renewals_to_top);
         let shared = Arc::new(Shared {
-            market: Mutex::new(Market::new(config.market.clone())),
+            market: Mutex::new(market),
             oauth: Mutex::new(oauth),
             faults: Mutex::new(FaultState {
                 config: config.faults.clone(),

@@ -246,6 +246,12 @@ impl OAuth {
                 let Some(old_text) = field("refresh_token") else {
                     return error(400, "invalid_request", "Missing parameters: refresh_token");
                 };
+                // Upwork answers a refresh that names the client only in an HTTP Basic header as
+                // if it were not named at all (node-upwork-oauth2 issue 29); its code exchange
+                // takes Basic.
+                if used_basic && field("client_id").is_none() {
+                    return error(400, "invalid_request", "Missing parameters: client_id");
+                }
                 let grace_end = add(now, self.lifetimes.refresh_grace);
                 let Some(old) = self.refresh.get_mut(old_text) else {
                     return error(400, "invalid_grant", REFRESH_DEAD);

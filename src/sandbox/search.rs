@@ -22,10 +22,10 @@
 //! exactly; phrases are only scanned for in postings that have all their words.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use super::market::index::{Places, WordIndex};
 use super::market::{ExperienceLevel, JobType, Market, Posting, VerificationStatus, Workload};
 
 /// A parsed `MarketplaceJobPostingsSearchFilter`; `None`/`false`/empty means "no constraint".
@@ -366,7 +366,8 @@ fn title_terms(text: &str) -> Vec<Term> {
 /// A `MarketplaceJobPostingSearchSortField`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortField {
-    /// Newest `publishedDateTime` first, then higher id first.
+    /// Newest `publishedDateTime` first, then higher id first; with the market's
+    /// `renewals_to_top`, newest of `publishedDateTime` and `renewedDateTime` first.
     Recency,
     /// Best match of the query terms first (title over skills over description), then recency.
     Relevance,
@@ -782,40 +783,18 @@ impl SortKeys {
     }
 }
 
-fn recency(a: &Posting, b: &Posting) -> Ordering {
+/// `RECENCY` order: by publication, or by the later of publication and renewal.
+fn recency(a: &Posting, b: &Posting, renewals_to_top: bool) -> Ordering {
+    let listed = if renewals_to_top {
+        b.listed_at().cmp(&a.listed_at())
+    } else {
+        b.published.cmp(&a.published)
+    };
     // Ids all have 19 digits, so text order is numeric order.
-    b.published.cmp(&a.published).then_with(|| b.id.cmp(&a.id))
-}
-
-/// How many words [`WordIndex`] remembers before it starts over (3 bits per posting each).
-const MAX_INDEXED_WORDS: usize = 128;
-
-/// For each word searched for so far, which postings contain it in their title, skills or
-/// description, so that paging through the same query does not scan every posting again. A
-/// word's postings are found once with the same scan [`Term`] uses, and extended as postings
-/// arrive (their text never changes).
-#[derive(Debug, Default)]
-pub(crate) struct WordIndex {
-    words: HashMap<String, WordPostings>,
-}
-
-/// Bits by posting position, per field; the first `covered` postings have been looked at.
-#[derive(Debug, Default)]
-struct WordPostings {
-    title: Vec<u64>,
-    skills: Vec<u64>,
-    description: Vec<u64>,
-    covered: usize,
-}
-
-fn bit(bits: &[u64], index: usize) -> bool {
-    bits.get(index / 64)
-        .is_some_and(|w| w & (1 << (index % 64)) != 0)
+    listed.then_with(|| b.id.cmp(&a.id))
 }
 
 /// Where a term occurs in a posting: title, skills, description.
-type Places = [bool; 3];
-
 fn scan_fields(term: &Term, p: &Posting) -> Places {
     [
         term.occurs_in(&p.title),
@@ -824,76 +803,33 @@ fn scan_fields(term: &Term, p: &Posting) -> Places {
     ]
 }
 
-impl WordIndex {
-    /// Makes sure every word of `terms` is indexed over all of `postings`.
-    fn prepare(&mut self, terms: &[&Term], postings: &[Posting]) {
-        let mut wanted: Vec<&str> = terms
-            .iter()
-            .flat_map(|t| t.0.iter().map(String::as_str))
-            .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        if self.words.len() + wanted.len() > MAX_INDEXED_WORDS {
-            self.words
-                .retain(|word, _| wanted.binary_search(&word.as_str()).is_ok());
-        }
-        for word in wanted {
-            let entry = self.words.entry(word.to_owned()).or_default();
-            if entry.covered == postings.len() {
-                continue;
-            }
-            let term = Term(vec![word.to_owned()]);
-            let len = postings.len().div_ceil(64);
-            for bits in [&mut entry.title, &mut entry.skills, &mut entry.description] {
-                bits.resize(len, 0);
-            }
-            for (i, p) in postings.iter().enumerate().skip(entry.covered) {
-                let [title, skills, description] = scan_fields(&term, p);
-                let (word, mask) = (i / 64, 1 << (i % 64));
-                for (bits, set) in [
-                    (&mut entry.title, title),
-                    (&mut entry.skills, skills),
-                    (&mut entry.description, description),
-                ] {
-                    if set {
-                        bits[word] |= mask;
-                    }
-                }
-            }
-            entry.covered = postings.len();
-        }
-    }
+/// Makes sure every word of `terms` is indexed over all of `postings`.
+fn prepare_index(index: &mut WordIndex, terms: &[&Term], postings: &[Posting]) {
+    let words = terms.iter().flat_map(|t| t.0.iter().map(String::as_str));
+    index.prepare(words, postings, |word| {
+        let term = Term(vec![word.to_owned()]);
+        move |p: &Posting| scan_fields(&term, p)
+    });
+}
 
-    /// Where `term` occurs in the posting at `index`: exact from the bits for one word; for a
-    /// phrase, a scan of only the fields that have all its words.
-    fn fields(&self, term: &Term, index: usize, posting: &Posting) -> Places {
-        let mut candidates = [true; 3];
-        for word in &term.0 {
-            match self.words.get(word) {
-                Some(w) if w.covered > index => {
-                    candidates[0] &= bit(&w.title, index);
-                    candidates[1] &= bit(&w.skills, index);
-                    candidates[2] &= bit(&w.description, index);
-                }
-                _ => return scan_fields(term, posting),
-            }
-        }
-        if term.0.len() > 1 {
-            candidates[0] &= term.occurs_in(&posting.title);
-            candidates[1] &= term.occurs_in_skills(posting);
-            candidates[2] &= term.occurs_in(&posting.description);
-        }
-        candidates
+/// Where `term` occurs in the posting at `i`: exact from the index's bits for one word; for a
+/// phrase, the bits narrow the fields and a scan checks that the words stand together.
+fn indexed_fields(index: &WordIndex, term: &Term, i: usize, posting: &Posting) -> Places {
+    let Some(mut candidates) = index.places(&term.0, i) else {
+        return scan_fields(term, posting);
+    };
+    if term.0.len() > 1 {
+        candidates[0] &= term.occurs_in(&posting.title);
+        candidates[1] &= term.occurs_in_skills(posting);
+        candidates[2] &= term.occurs_in(&posting.description);
     }
-
-    fn occurs(&self, term: &Term, index: usize, posting: &Posting) -> bool {
-        self.fields(term, index, posting).contains(&true)
-    }
+    candidates
 }
 
 impl Market {
     /// Every open posting matching `filter`, in the order of `sort` (each field breaking the ties
-    /// of the one before, recency breaking the rest; no fields means `RECENCY`).
+    /// of the one before, recency breaking the rest; no fields means `RECENCY`). Recency is by
+    /// publication, or by [`Posting::listed_at`] when the market has `renewals_to_top`.
     pub fn search(&self, filter: &Filter, sort: &[SortField]) -> Vec<&Posting> {
         let postings = self.postings();
         let score_needed = sort.contains(&SortField::Relevance);
@@ -905,23 +841,28 @@ impl Market {
         let mut index = self.word_index();
         let mut indexed = filter.text_terms();
         indexed.extend(&relevance_terms);
-        index.prepare(&indexed, postings);
+        prepare_index(&mut index, &indexed, postings);
         // Postings are stored oldest first, so walking backwards gives recency order.
         let hits = postings.iter().enumerate().rev().filter_map(|(i, p)| {
             let hit = p.open
                 && filter.matches_fields(p)
-                && filter.matches_text_by(p, |t| index.occurs(t, i, p));
+                && filter.matches_text_by(p, |t| indexed_fields(&index, t, i, p).contains(&true));
             hit.then_some((i, p))
         });
         let hits: Vec<(usize, &Posting)> = hits.collect();
+        let renewals_to_top = self.renewals_to_top();
         if sort.iter().all(|s| *s == SortField::Recency) {
-            return hits.into_iter().map(|(_, p)| p).collect();
+            let mut hits: Vec<&Posting> = hits.into_iter().map(|(_, p)| p).collect();
+            if renewals_to_top {
+                hits.sort_by(|a, b| recency(a, b, true));
+            }
+            return hits;
         }
         let mut keyed: Vec<(SortKeys, &Posting)> = hits
             .into_iter()
             .map(|(i, p)| {
                 let score = if score_needed {
-                    let fields = |t: &Term| index.fields(t, i, p);
+                    let fields = |t: &Term| indexed_fields(&index, t, i, p);
                     relevance(p, fields, &relevance_terms, &filter.skill_expression)
                 } else {
                     0
@@ -930,17 +871,24 @@ impl Market {
             })
             .collect();
         drop(index);
-        // A stable sort keeps recency order among equal keys.
+        // A stable sort keeps publication order among equal keys; renewals need the explicit
+        // tie-break.
         keyed.sort_by(|(a, pa), (b, pb)| {
             sort.iter()
                 .map(|field| match field {
-                    SortField::Recency => recency(pa, pb),
+                    SortField::Recency => recency(pa, pb, renewals_to_top),
                     SortField::Relevance => b.score.cmp(&a.score),
                     SortField::ClientTotalCharge => b.spent_cents.cmp(&a.spent_cents),
                     SortField::ClientRating => b.feedback.total_cmp(&a.feedback),
                 })
                 .find(|o| o.is_ne())
-                .unwrap_or(Ordering::Equal)
+                .unwrap_or_else(|| {
+                    if renewals_to_top {
+                        recency(pa, pb, true)
+                    } else {
+                        Ordering::Equal
+                    }
+                })
         });
         keyed.into_iter().map(|(_, p)| p).collect()
     }
@@ -949,6 +897,7 @@ impl Market {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sandbox::market::index::MAX_INDEXED_WORDS;
     use serde_json::json;
 
     fn term(text: &str) -> Term {
@@ -1188,14 +1137,14 @@ mod tests {
             .map(|n| term(&format!("w{n}")))
             .collect();
         let filler: Vec<&Term> = filler.iter().collect();
-        market.word_index().prepare(&filler, market.postings());
-        assert_eq!(market.word_index().words.len(), MAX_INDEXED_WORDS);
+        prepare_index(&mut market.word_index(), &filler, market.postings());
+        assert_eq!(market.word_index().len(), MAX_INDEXED_WORDS);
         let filter = Filter::from_json(&json!({ "searchExpression_eq": "developer" }));
         let Ok(filter) = filter else {
             panic!("developer should parse");
         };
         assert_eq!(indexed(&market, &filter), scan(&market, &filter));
-        assert_eq!(market.word_index().words.len(), 1);
+        assert_eq!(market.word_index().len(), 1);
         let by_relevance = market.search(&filter, &[SortField::Relevance]);
         assert_eq!(by_relevance.len(), scan(&market, &filter).len());
     }

@@ -169,6 +169,9 @@ fn handle(shared: &Shared, breaker: &Breaker, stop: &AtomicBool, mut request: ti
         query: None,
         variables: None,
         client_id: None,
+        tenant_id: header(&request, "X-Upwork-API-TenantId").map(str::to_owned),
+        user_agent: header(&request, "User-Agent").map(str::to_owned),
+        client_auth: None,
         status: None,
         fault: None,
     };
@@ -188,6 +191,14 @@ fn handle(shared: &Shared, breaker: &Breaker, stop: &AtomicBool, mut request: ti
             Endpoint::Other,
             Reply::Full(Response::json(404, r#"{"message":"Not Found"}"#)),
         ),
+    };
+    // The server's clock in every answer, as any HTTP server sends it: clients that judge
+    // "later than now" by it agree with the market's times on a manual or shifted clock.
+    let date = record.time.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let reply = match reply {
+        Reply::Full(response) => Reply::Full(response.header("Date", date)),
+        Reply::Cut(response) => Reply::Cut(response.header("Date", date)),
+        Reply::Drop => Reply::Drop,
     };
     // Logged before the answer goes out, so a client that has its answer can count on the
     // request being in the log and the counters.
@@ -325,6 +336,15 @@ fn token(shared: &Shared, request: &mut tiny_http::Request, record: &mut Request
         .find(|(k, _)| k == "grant_type")
         .map(|(_, v)| v.clone());
     let basic = basic_credentials(request);
+    let in_form = form
+        .iter()
+        .any(|(k, v)| k == "client_secret" && !v.is_empty());
+    record.client_auth = match (basic.is_some(), in_form) {
+        (true, true) => Some("basic+form".to_owned()),
+        (true, false) => Some("basic".to_owned()),
+        (false, true) => Some("form".to_owned()),
+        (false, false) => None,
+    };
     let reply = shared.oauth().token(basic, &form, shared.clock.now());
     record.client_id = reply.client_id.filter(|id| shared.is_client(id));
     let mut response = Response::json(reply.status, reply.body)
@@ -421,6 +441,7 @@ fn graphql(
             scopes: &granted.scopes,
             max_page_size: shared.config.max_page_size as usize,
             max_offset: shared.config.max_offset as usize,
+            realism: &shared.config.realism,
         };
         graphql::execute(&parsed, &ctx)
     };

@@ -1,17 +1,26 @@
-//! The GraphQL client: one query document, one rate limiter, and the one place where HTTP and
-//! GraphQL outcomes are classified.
+//! The only HTTP path to Upwork's GraphQL API: one client, one rate limiter, and the one place
+//! where HTTP and GraphQL outcomes are classified.
 //!
 //! 401 → refresh the token (through [`TokenSource`]) and ask again; 429 → pause every request
 //! (honouring `Retry-After`) and ask again; 5xx, timeouts, dropped connections, cut-off or
 //! non-JSON bodies and transient GraphQL errors → back off exponentially with jitter and ask
-//! again; other 4xx and GraphQL validation or permission errors → a clear, permanent error. The
-//! client only ever sends the query in `search.graphql`: it has no way to send a mutation.
+//! again; other 4xx and GraphQL validation or permission errors → a clear, permanent error. Every
+//! request carries the `User-Agent` and, when configured, `X-Upwork-API-TenantId`.
+//!
+//! The client sends only the three query documents in this folder (`search.graphql`,
+//! `profile.graphql`, `ping.graphql`), each through its own method: it has no way to send a
+//! mutation. [`filter`] turns a configured search into the search's variables, [`wire`] is the
+//! response format, [`page`] decodes it. Tokens come from `auth`; nothing here knows about the
+//! database or the spool.
 
+pub mod filter;
 pub mod page;
 pub mod ratelimit;
+pub mod wire;
 
 use crate::auth::{AuthError, TokenSource};
-use crate::config::Sort;
+use crate::config::{Search, Upwork};
+use crate::http::printable;
 use page::{DecodeError, PageSummary};
 use ratelimit::RateLimiter;
 use serde_json::{Value, json};
@@ -19,8 +28,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// The query document the client sends, and the only one.
+/// The search document: a page of `marketplaceJobPostingsSearch`, newest first.
 pub const SEARCH_QUERY: &str = include_str!("search.graphql");
+/// The profile document: the signed-in freelancer's skills.
+pub const PROFILE_QUERY: &str = include_str!("profile.graphql");
+/// The probe document `doctor` sends.
+pub const PING_QUERY: &str = include_str!("ping.graphql");
+
+/// The header that picks the organization to act for.
+pub const TENANT_HEADER: &str = "X-Upwork-API-TenantId";
 
 /// The `User-Agent` sent with every request (Cloudflare fronts Upwork and wants a normal one).
 pub const USER_AGENT: &str = concat!("upjobpilot/", env!("CARGO_PKG_VERSION"));
@@ -43,6 +59,8 @@ pub struct Fetched {
     pub body: Vec<u8>,
     /// The decoded paging information.
     pub page: PageSummary,
+    /// The server's clock when it answered (its `Date` header), if it sent one.
+    pub server_time: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Why a page could not be had.
@@ -75,8 +93,14 @@ pub struct UpworkClient {
     requests: AtomicU64,
 }
 
-enum Attempt {
-    Done(Fetched),
+/// A successful HTTP answer, before decoding.
+struct Answer {
+    body: Vec<u8>,
+    server_time: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+enum Attempt<T> {
+    Done(T),
     Retry {
         reason: String,
         wait: Option<Duration>,
@@ -86,15 +110,9 @@ enum Attempt {
 }
 
 impl UpworkClient {
-    /// A client for `graphql_url`, sharing one rate limiter across all its requests.
-    pub fn new(
-        graphql_url: String,
-        tenant_id: Option<String>,
-        tokens: Arc<TokenSource>,
-        requests_per_minute: u32,
-        timeout: Duration,
-        retry: RetryPolicy,
-    ) -> Result<UpworkClient, UpworkError> {
+    /// A client for the configured endpoint, sharing one rate limiter across all its requests.
+    pub fn new(upwork: &Upwork, tokens: Arc<TokenSource>) -> Result<UpworkClient, UpworkError> {
+        let timeout = Duration::from_secs(u64::from(upwork.timeout_secs));
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .timeout(timeout)
@@ -104,13 +122,28 @@ impl UpworkClient {
             .map_err(|e| UpworkError::Rejected(format!("cannot build the HTTP client: {e}")))?;
         Ok(UpworkClient {
             http,
-            graphql_url,
-            tenant_id,
+            graphql_url: upwork.graphql_url.clone(),
+            tenant_id: upwork.tenant_id.clone(),
             tokens,
-            limiter: RateLimiter::per_minute(requests_per_minute),
-            retry,
+            limiter: RateLimiter::per_minute(upwork.requests_per_minute),
+            retry: RetryPolicy {
+                max_retries: upwork.max_retries,
+                base: Duration::from_millis(u64::from(upwork.retry_base_ms)),
+                cap: Duration::from_secs(30),
+            },
             requests: AtomicU64::new(0),
         })
+    }
+
+    /// The same client with another retry policy (a health check should not wait minutes).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> UpworkClient {
+        self.retry = retry;
+        self
+    }
+
+    /// The token source the client signs its requests with.
+    pub fn tokens(&self) -> &TokenSource {
+        &self.tokens
     }
 
     /// Requests sent so far (every attempt counts).
@@ -118,27 +151,55 @@ impl UpworkClient {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Fetches one page of a search: `first` postings from offset `after`.
-    pub async fn search_page(
-        &self,
-        filter: &serde_json::Map<String, Value>,
-        sort: Sort,
-        after: u64,
-        first: u32,
-    ) -> Result<Fetched, UpworkError> {
-        let mut filter = filter.clone();
-        filter.insert(
+    /// Fetches one page of a search: `search.page_size` postings from offset `after`.
+    pub async fn search_page(&self, search: &Search, after: u64) -> Result<Fetched, UpworkError> {
+        let mut variables = filter::search_filter(&search.criteria);
+        variables.insert(
             "pagination_eq".into(),
-            json!({ "after": after.to_string(), "first": first }),
+            json!({ "after": after.to_string(), "first": search.page_size }),
         );
         let body = json!({
             "query": SEARCH_QUERY,
             "operationName": "JobSearch",
-            "variables": { "filter": filter, "sort": [{ "field": sort.graphql() }] },
+            "variables": { "filter": variables, "sort": [{ "field": filter::sort_field(search.sort) }] },
         });
+        self.send(&body, after, |answer: &Answer| {
+            page::decode(&answer.body).map(|page| Fetched {
+                body: answer.body.clone(),
+                page,
+                server_time: answer.server_time,
+            })
+        })
+        .await
+    }
+
+    /// The skill labels on the signed-in freelancer's profile (the `user` query).
+    pub async fn profile_skills(&self) -> Result<Vec<String>, UpworkError> {
+        let body = json!({ "query": PROFILE_QUERY, "operationName": "ProfileSkills" });
+        self.send(&body, 0, |answer: &Answer| {
+            page::decode_profile_skills(&answer.body)
+        })
+        .await
+    }
+
+    /// Asks the cheapest question there is: proves the endpoint answers and takes the token.
+    pub async fn ping(&self) -> Result<(), UpworkError> {
+        let body = json!({ "query": PING_QUERY, "operationName": "Ping" });
+        self.send(&body, 0, |answer: &Answer| page::decode_ping(&answer.body))
+            .await
+    }
+
+    /// Sends `body` until it is answered, refused or the retries run out; `decode` reads the
+    /// answer (its transient errors are retried like a 5xx).
+    async fn send<T>(
+        &self,
+        body: &Value,
+        offset: u64,
+        decode: impl Fn(&Answer) -> Result<T, DecodeError>,
+    ) -> Result<T, UpworkError> {
         let mut last = String::new();
         for attempt in 0..=self.retry.max_retries {
-            match self.attempt(&body).await {
+            match self.attempt(body, &decode).await {
                 Attempt::Done(fetched) => return Ok(fetched),
                 Attempt::Fatal(error) => return Err(error),
                 Attempt::Unauthorized(rejected) => {
@@ -150,7 +211,7 @@ impl UpworkClient {
                     let wait = wait.unwrap_or_else(|| self.backoff(attempt));
                     tracing::warn!(
                         stage = "fetch",
-                        offset = after,
+                        offset,
                         attempt,
                         wait_ms = wait.as_millis() as u64,
                         reason = %reason,
@@ -169,7 +230,11 @@ impl UpworkClient {
         })
     }
 
-    async fn attempt(&self, body: &Value) -> Attempt {
+    async fn attempt<T>(
+        &self,
+        body: &Value,
+        decode: &impl Fn(&Answer) -> Result<T, DecodeError>,
+    ) -> Attempt<T> {
         self.limiter.acquire().await;
         let token = match self.tokens.access_token().await {
             Ok(token) => token,
@@ -181,7 +246,7 @@ impl UpworkClient {
             .bearer_auth(token.expose())
             .json(body);
         if let Some(tenant) = &self.tenant_id {
-            request = request.header("X-Upwork-API-TenantId", tenant);
+            request = request.header(TENANT_HEADER, tenant);
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
         let response = match request.send().await {
@@ -194,6 +259,12 @@ impl UpworkClient {
             }
         };
         let status = response.status();
+        let server_time = response
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|d| d.to_str().ok())
+            .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+            .map(|d| d.with_timezone(&chrono::Utc));
         if status == reqwest::StatusCode::UNAUTHORIZED {
             return Attempt::Unauthorized(token);
         }
@@ -214,32 +285,41 @@ impl UpworkClient {
             };
         }
         if !status.is_success() {
-            let text = response.text().await.unwrap_or_default();
+            let text = crate::http::read_body(response, 4096)
+                .await
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
             return Attempt::Fatal(UpworkError::Rejected(format!(
                 "HTTP {status}: {}",
-                truncate(&text, 300)
+                printable(&truncate(&text, 300))
             )));
         }
-        let bytes = match response.bytes().await {
+        let bytes = match crate::http::read_body(response, crate::http::MAX_GRAPHQL_BODY).await {
             Ok(bytes) => bytes,
-            Err(error) => {
+            Err(crate::http::BodyError::Read(error)) => {
                 return Attempt::Retry {
                     reason: describe(&error),
                     wait: None,
                 };
             }
+            Err(too_large) => {
+                return Attempt::Fatal(UpworkError::Rejected(format!(
+                    "{}: {too_large}",
+                    self.graphql_url
+                )));
+            }
         };
-        match page::decode(&bytes) {
-            Ok(page) => Attempt::Done(Fetched {
-                body: bytes.to_vec(),
-                page,
-            }),
+        match decode(&Answer {
+            body: bytes,
+            server_time,
+        }) {
+            Ok(value) => Attempt::Done(value),
             Err(DecodeError::GraphQl {
                 messages,
                 permanent: true,
-            }) => Attempt::Fatal(UpworkError::Rejected(messages)),
+            }) => Attempt::Fatal(UpworkError::Rejected(printable(&messages))),
             Err(error) => Attempt::Retry {
-                reason: truncate(&error.to_string(), 300),
+                reason: printable(&truncate(&error.to_string(), 300)),
                 wait: None,
             },
         }

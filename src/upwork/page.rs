@@ -5,10 +5,16 @@
 //! paging decisions here and quarantined later by the load stage, which reads the full node.
 //! What must be right for paging (the connection, `pageInfo`) makes the whole body unusable when
 //! it is wrong, and the fetch stage then asks again.
+//!
+//! Upwork's server is graphql-java: a null in a field the schema marks non-null nulls the nearest
+//! nullable parent (for a posting, its edge) and adds an `errors` entry with the `path`, while the
+//! rest of `data` still comes (API.md, "partial success"). Such a page is usable: its good
+//! postings are kept, and [`PageSummary::errors`] says what was lost where. Only `errors` with no
+//! search result at all fail the page.
 
+use super::wire::{Envelope, GraphQlError, ProfileData, SearchResponse};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 /// What paging needs from one response.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +27,15 @@ pub struct PageSummary {
     pub end_cursor: Option<String>,
     /// Whether Upwork says another page follows.
     pub has_next_page: bool,
+    /// GraphQL errors of a partial answer (`message at path`); empty for a clean page.
+    pub errors: Vec<String>,
+}
+
+impl PageSummary {
+    /// Edges that came as null: postings this page should have had but Upwork withheld.
+    pub fn lost(&self) -> usize {
+        self.edges.iter().filter(|e| e.null).count()
+    }
 }
 
 /// One posting as paging sees it.
@@ -30,6 +45,21 @@ pub struct EdgeSummary {
     pub id: Option<String>,
     /// `publishedDateTime`, if readable.
     pub published: Option<DateTime<Utc>>,
+    /// `renewedDateTime`, if set and readable.
+    pub renewed: Option<DateTime<Utc>>,
+    /// The edge itself was null (an error nulled it).
+    pub null: bool,
+}
+
+impl EdgeSummary {
+    /// Where the posting sorts under `RECENCY` if Upwork sorts by the latest of publication and
+    /// renewal (nothing public says which; see API.md): the later of the two.
+    pub fn recency(&self) -> Option<DateTime<Utc>> {
+        match (self.published, self.renewed) {
+            (Some(p), Some(r)) => Some(p.max(r)),
+            (p, r) => p.or(r),
+        }
+    }
 }
 
 /// Why a body is unusable.
@@ -53,75 +83,29 @@ pub enum DecodeError {
 }
 
 #[derive(Deserialize)]
-struct Body<'a> {
-    #[serde(borrow)]
-    data: Option<Data<'a>>,
-    errors: Option<Vec<GraphQlError>>,
-}
-
-#[derive(Deserialize)]
-struct GraphQlError {
-    message: Option<String>,
-    extensions: Option<serde_json::Value>,
-}
-
-#[derive(Deserialize)]
-struct Data<'a> {
-    #[serde(rename = "marketplaceJobPostingsSearch", borrow)]
-    search: Option<Connection<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Connection<'a> {
-    #[serde(rename = "totalCount")]
-    total_count: Option<i64>,
-    #[serde(borrow)]
-    edges: Option<Vec<Option<Edge<'a>>>>,
-    #[serde(rename = "pageInfo")]
-    page_info: Option<PageInfo>,
-}
-
-#[derive(Deserialize)]
-struct Edge<'a> {
-    #[serde(borrow)]
-    node: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct PageInfo {
-    #[serde(rename = "endCursor")]
-    end_cursor: Option<String>,
-    #[serde(rename = "hasNextPage")]
-    has_next_page: Option<bool>,
-}
-
-#[derive(Deserialize)]
 struct NodeKeys {
     id: Option<serde_json::Value>,
     #[serde(rename = "publishedDateTime")]
     published: Option<String>,
+    #[serde(rename = "renewedDateTime")]
+    renewed: Option<String>,
 }
 
 /// Decodes a response body into what paging needs.
 pub fn decode(body: &[u8]) -> Result<PageSummary, DecodeError> {
-    let body: Body<'_> =
+    let body: SearchResponse<'_> =
         serde_json::from_slice(body).map_err(|e| DecodeError::NotJson(e.to_string()))?;
-    if let Some(errors) = body.errors.filter(|e| !e.is_empty()) {
-        let permanent = errors.iter().any(is_permanent);
-        let messages = errors
-            .iter()
-            .map(|e| e.message.as_deref().unwrap_or("(no message)"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Err(DecodeError::GraphQl {
-            messages,
-            permanent,
-        });
-    }
-    let connection = body
-        .data
-        .and_then(|d| d.search)
-        .ok_or_else(|| DecodeError::Shape("`marketplaceJobPostingsSearch` is null".into()))?;
+    let errors = body.errors.unwrap_or_default();
+    let connection = match body.data.and_then(|d| d.search) {
+        Some(connection) if !errors.iter().any(is_permanent) => connection,
+        // No search result (or the document itself was refused): the page failed.
+        _ => {
+            check_errors(Some(&errors))?;
+            return Err(DecodeError::Shape(
+                "`marketplaceJobPostingsSearch` is null".into(),
+            ));
+        }
+    };
     let page_info = connection
         .page_info
         .ok_or_else(|| DecodeError::Shape("`pageInfo` is missing".into()))?;
@@ -130,6 +114,7 @@ pub fn decode(body: &[u8]) -> Result<PageSummary, DecodeError> {
         .unwrap_or_default()
         .into_iter()
         .map(|edge| {
+            let null = edge.as_ref().is_none_or(|e| e.node.is_none());
             let keys = edge
                 .and_then(|e| e.node)
                 .and_then(|raw| serde_json::from_str::<NodeKeys>(raw.get()).ok());
@@ -140,10 +125,14 @@ pub fn decode(body: &[u8]) -> Result<PageSummary, DecodeError> {
                         _ => None,
                     }),
                     published: keys.published.as_deref().and_then(parse_timestamp),
+                    renewed: keys.renewed.as_deref().and_then(parse_timestamp),
+                    null,
                 },
                 None => EdgeSummary {
                     id: None,
                     published: None,
+                    renewed: None,
+                    null,
                 },
             }
         })
@@ -153,7 +142,88 @@ pub fn decode(body: &[u8]) -> Result<PageSummary, DecodeError> {
         edges,
         end_cursor: page_info.end_cursor,
         has_next_page: page_info.has_next_page.unwrap_or(false),
+        errors: errors.iter().map(describe_error).collect(),
     })
+}
+
+/// `at a/b/0/c: message`, for logs and notes (the path first: messages run long).
+pub fn describe_error(error: &GraphQlError) -> String {
+    let message = error.message.as_deref().unwrap_or("(no message)");
+    match &error.path {
+        Some(path) if !path.is_empty() => {
+            let path: Vec<String> = path
+                .iter()
+                .map(|p| match p {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect();
+            crate::http::printable(&format!("at {}: {message}", path.join("/")))
+        }
+        _ => crate::http::printable(message),
+    }
+}
+
+/// Fails on a GraphQL `errors` array: the operation failed.
+fn check_errors(errors: Option<&[GraphQlError]>) -> Result<(), DecodeError> {
+    let Some(errors) = errors.filter(|e| !e.is_empty()) else {
+        return Ok(());
+    };
+    let permanent = errors.iter().any(is_permanent);
+    let messages = errors
+        .iter()
+        .map(|e| e.message.as_deref().unwrap_or("(no message)"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(DecodeError::GraphQl {
+        messages,
+        permanent,
+    })
+}
+
+/// Decodes a `ping.graphql` answer: any `data` without errors.
+pub fn decode_ping(body: &[u8]) -> Result<(), DecodeError> {
+    let body: Envelope<serde_json::Value> =
+        serde_json::from_slice(body).map_err(|e| DecodeError::NotJson(e.to_string()))?;
+    check_errors(body.errors.as_deref())?;
+    body.data
+        .map(|_| ())
+        .ok_or_else(|| DecodeError::Shape("`data` is null".into()))
+}
+
+/// Decodes a `profile.graphql` answer into the profile's skill labels, once each (ignoring
+/// case), in profile order. Labels with a comma are left out: a search's skill list is
+/// comma-separated.
+pub fn decode_profile_skills(body: &[u8]) -> Result<Vec<String>, DecodeError> {
+    let body: Envelope<ProfileData> =
+        serde_json::from_slice(body).map_err(|e| DecodeError::NotJson(e.to_string()))?;
+    check_errors(body.errors.as_deref())?;
+    let edges = body
+        .data
+        .and_then(|d| d.user)
+        .and_then(|u| u.freelancer_profile)
+        .and_then(|p| p.skills)
+        .and_then(|s| s.edges)
+        .ok_or_else(|| {
+            DecodeError::Shape(
+                "the answer has no profile skills (data.user.freelancerProfile.skills)".into(),
+            )
+        })?;
+    let mut skills: Vec<String> = Vec::new();
+    for node in edges.into_iter().flatten().filter_map(|e| e.node) {
+        let label = node
+            .pretty_name
+            .as_deref()
+            .or(node.preferred_label.as_deref())
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.contains(','));
+        if let Some(label) = label
+            && !skills.iter().any(|s| s.eq_ignore_ascii_case(label))
+        {
+            skills.push(label.to_string());
+        }
+    }
+    Ok(skills)
 }
 
 fn is_permanent(error: &GraphQlError) -> bool {
@@ -219,6 +289,62 @@ mod tests {
             })
         ));
         let body = br#"{"errors":[{"message":"Internal error"}],"data":{"marketplaceJobPostingsSearch":null}}"#;
+        assert!(matches!(
+            decode(body),
+            Err(DecodeError::GraphQl {
+                permanent: false,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn profile_skills_come_once_each_and_scope_errors_are_permanent() {
+        let body = br#"{"data": {"user": {"freelancerProfile": {"skills": {"edges": [
+            {"node": {"preferredLabel": "Rust", "prettyName": "Rust"}},
+            {"node": {"preferredLabel": "rust", "prettyName": null}},
+            {"node": {"preferredLabel": "Docker"}},
+            {"node": {"prettyName": "  "}}]}}}}}"#;
+        assert_eq!(
+            decode_profile_skills(body).expect("skills"),
+            ["Rust", "Docker"]
+        );
+        let refused = br#"{"errors": [{"message": "The client or authentication token doesn't have enough oauth2 permissions/scopes to access: [Query.user, CurrentUser.id]."}]}"#;
+        assert!(matches!(
+            decode_profile_skills(refused),
+            Err(DecodeError::GraphQl {
+                permanent: true,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_partial_answer_keeps_its_good_postings_and_says_what_was_lost() {
+        let body = br#"{"errors":[{"message":"The field at path '/marketplaceJobPostingsSearch/edges[1]/node/totalApplicants' was declared as a non null type, but the code involved in retrieving data has wrongly returned a null value.","path":["marketplaceJobPostingsSearch","edges",1,"node","totalApplicants"],"extensions":{"classification":"NullValueInNonNullableField"}}],
+            "data":{"marketplaceJobPostingsSearch":{"totalCount":3,"edges":[
+            {"cursor":"0","node":{"id":"1","publishedDateTime":"2025-10-16T06:06:47+0000"}},
+            null,
+            {"cursor":"2","node":{"id":"3","publishedDateTime":"2025-10-16T06:00:00+0000","renewedDateTime":"2025-10-16T07:00:00+0000"}}],
+            "pageInfo":{"endCursor":"3","hasNextPage":false}}}}"#;
+        let page = decode(body).expect("a partial page is usable");
+        assert_eq!(page.edges.len(), 3);
+        assert_eq!(page.lost(), 1);
+        assert_eq!(page.edges[0].id.as_deref(), Some("1"));
+        assert!(page.edges[1].null);
+        assert_eq!(page.errors.len(), 1);
+        assert!(
+            page.errors[0]
+                .starts_with("at marketplaceJobPostingsSearch/edges/1/node/totalApplicants: "),
+            "{:?}",
+            page.errors
+        );
+        assert_eq!(
+            page.edges[2].recency(),
+            parse_timestamp("2025-10-16T07:00:00Z")
+        );
+        // The whole search nulled: not usable, asked again.
+        let body = br#"{"errors":[{"message":"Exception occurred","path":["marketplaceJobPostingsSearch"]}],"data":{"marketplaceJobPostingsSearch":null}}"#;
         assert!(matches!(
             decode(body),
             Err(DecodeError::GraphQl {

@@ -2,13 +2,15 @@
 //!
 //! The root object answers the five root fields the sandbox serves. Everything below a root field
 //! is plain JSON in the live wire format, keyed by schema field names (the market's
-//! `Posting::to_node`/`to_job_posting`, the fixed user and organization here), read by one generic
-//! [`JsonObject`] that lets the schema's field types decide what is a leaf, a list or an object.
-//! apollo-compiler's executor then picks exactly the selected fields, so aliases, fragments,
-//! directives and `__typename` come for free and a field the data lacks is null.
+//! `Posting::to_node`/`to_job_posting` as the realism switches alter them, the fixed user and
+//! organization here), read by one generic [`JsonObject`] that lets the schema's field types
+//! decide what is a leaf, a list or an object. apollo-compiler's executor then picks exactly the
+//! selected fields, so aliases, fragments, directives and `__typename` come for free and a field
+//! the data lacks is null.
 
-use super::{Context, DEFAULT_PAGE_SIZE};
-use crate::sandbox::market::{Market, Skill};
+use super::{Context, DEFAULT_PAGE_SIZE, EXCEPTION_OCCURRED};
+use crate::sandbox::MissingAfter;
+use crate::sandbox::market::{Posting, Skill};
 use crate::sandbox::search::{Filter, SortField};
 use apollo_compiler::Schema;
 use apollo_compiler::ast::Type;
@@ -55,12 +57,18 @@ impl<'c> QueryRoot<'c> {
         let (offset, first) = match filter.pagination() {
             None => (0, DEFAULT_PAGE_SIZE),
             Some((after, first)) => {
-                // Live, a search without `after` fails the whole request with HTTP 500; so does
+                // Live, a search without `after` fails, in one of the two reported forms; so does
                 // an `after` that is not an offset, as the same server code would parse it.
                 let Some(offset) = after.and_then(|a| a.trim().parse::<usize>().ok()) else {
-                    self.internal_error.set(true);
+                    let message = match self.ctx.realism.missing_after {
+                        MissingAfter::Http500 => {
+                            self.internal_error.set(true);
+                            "pagination_eq.after is missing or not an offset"
+                        }
+                        MissingAfter::ErrorsEntry => EXCEPTION_OCCURRED,
+                    };
                     return Err(FieldError {
-                        message: "pagination_eq.after is missing or not an offset".to_owned(),
+                        message: message.to_owned(),
                     });
                 };
                 (offset, usize::try_from(first).unwrap_or(0))
@@ -77,7 +85,8 @@ impl<'c> QueryRoot<'c> {
                     .collect()
             })
             .unwrap_or_default();
-        let hits = self.ctx.market.search(&filter, &sort);
+        let market = self.ctx.market;
+        let hits = market.search(&filter, &sort);
         let reachable = hits.len().min(self.ctx.max_offset);
         let first = first.min(self.ctx.max_page_size);
         let end = offset.saturating_add(first).min(reachable).max(offset);
@@ -87,7 +96,8 @@ impl<'c> QueryRoot<'c> {
             .iter()
             .enumerate()
             .map(|(i, posting)| {
-                json!({"cursor": (offset + i).to_string(), "node": posting.to_node()})
+                let node = self.ctx.realism.search_node(market.seed(), posting);
+                json!({"cursor": (offset + i).to_string(), "node": node})
             })
             .collect();
         Ok(json!({
@@ -113,7 +123,7 @@ impl ObjectValue for QueryRoot<'_> {
                 let args = Self::arguments(info);
                 let id = args.get("id").and_then(Value::as_str).unwrap_or_default();
                 match self.ctx.market.get(id) {
-                    Some(posting) => posting.to_job_posting(),
+                    Some(posting) => job_posting(self.ctx, posting),
                     None => Value::Null,
                 }
             }
@@ -122,13 +132,13 @@ impl ObjectValue for QueryRoot<'_> {
             "companySelector" => sandbox_company_selector(),
             _ => return Err(self.unknown_field_error(info)),
         };
-        resolve_owned(
-            info.schema(),
-            self.ctx.market,
-            &info.field_definition().ty,
-            value,
-        )
+        resolve_owned(info.schema(), self.ctx, &info.field_definition().ty, value)
     }
+}
+
+/// The job aggregate of `posting`, as the realism switches render it.
+fn job_posting(ctx: &Context<'_>, posting: &Posting) -> Value {
+    ctx.realism.job_posting(ctx.market.seed(), posting)
 }
 
 /// An object of the schema backed by JSON keyed by its field names.
@@ -136,7 +146,7 @@ pub(super) struct JsonObject<'v> {
     ty: &'v str,
     value: Cow<'v, Value>,
     /// For the one link the JSON leaves out: a search result's `job` aggregate, built on demand.
-    market: &'v Market,
+    ctx: &'v Context<'v>,
 }
 
 impl ObjectValue for JsonObject<'_> {
@@ -156,20 +166,21 @@ impl ObjectValue for JsonObject<'_> {
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             let job = self
+                .ctx
                 .market
                 .get(id)
-                .map_or(Value::Null, |p| p.to_job_posting());
-            return resolve_owned(info.schema(), self.market, ty, job);
+                .map_or(Value::Null, |p| job_posting(self.ctx, p));
+            return resolve_owned(info.schema(), self.ctx, ty, job);
         }
         let value = self.value.get(info.field_name()).unwrap_or(&Value::Null);
-        resolve(info.schema(), self.market, ty, value)
+        resolve(info.schema(), self.ctx, ty, value)
     }
 }
 
 /// Like [`resolve`], for an object value the resolver built itself.
 fn resolve_owned<'a>(
     schema: &'a Schema,
-    market: &'a Market,
+    ctx: &'a Context<'a>,
     ty: &'a Type,
     value: Value,
 ) -> Result<ResolvedValue<'a>, FieldError> {
@@ -180,7 +191,7 @@ fn resolve_owned<'a>(
             Ok(ResolvedValue::object(JsonObject {
                 ty,
                 value: Cow::Owned(value),
-                market,
+                ctx,
             }))
         }
         _ => Err(FieldError {
@@ -192,7 +203,7 @@ fn resolve_owned<'a>(
 /// A JSON value as the GraphQL type `ty`: leaf, list or object.
 fn resolve<'a>(
     schema: &'a Schema,
-    market: &'a Market,
+    ctx: &'a Context<'a>,
     ty: &'a Type,
     value: &'a Value,
 ) -> Result<ResolvedValue<'a>, FieldError> {
@@ -202,7 +213,7 @@ fn resolve<'a>(
     match ty {
         Type::List(item) | Type::NonNullList(item) => match value {
             Value::Array(items) => Ok(ResolvedValue::List(Box::new(
-                items.iter().map(move |v| resolve(schema, market, item, v)),
+                items.iter().map(move |v| resolve(schema, ctx, item, v)),
             ))),
             _ => Err(FieldError {
                 message: format!("expected a list for type {ty}"),
@@ -214,7 +225,7 @@ fn resolve<'a>(
                 Ok(ResolvedValue::object(JsonObject {
                     ty,
                     value: Cow::Borrowed(value),
-                    market,
+                    ctx,
                 }))
             }
             Some(_) => Ok(ResolvedValue::Leaf(to_json_value(value))),

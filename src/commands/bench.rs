@@ -1,0 +1,424 @@
+//! `upjobpilot bench`: the benchmarks behind BENCHMARKS.md, each against its reference measured
+//! in the same run.
+//!
+//! - `load`: N postings from the sandbox's market generator, spooled as search pages, loaded into
+//!   a new database, against DuckDB's own `read_json` loading the same files into a table.
+//! - `export`: every view to CSV and Parquet, against DuckDB's own `COPY (SELECT * FROM view)`.
+//! - `sync`: a first and an idle sync of several searches against the sandbox with added latency
+//!   and Upwork's rate limit, against the bound that the limit and the latency set.
+//!
+//! Each prints one JSON line (with the process's peak RSS), so `scripts/bench` can run every
+//! figure in a fresh process and take medians.
+
+use super::context::Context;
+use crate::cli::{BenchCommand, BenchLoadArgs as LoadArgs, BenchSyncArgs as SyncArgs};
+use crate::config::{Config, ExportFormat};
+use crate::exit::Exit;
+use crate::failure::Failure;
+use crate::pipeline::{self, SyncOptions, load, spool, views};
+use crate::sandbox::market::{Market, MarketConfig};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use tokio::runtime::Runtime;
+
+/// Runs a benchmark and prints its JSON line.
+pub fn run(command: BenchCommand, runtime: &Runtime) -> Result<Exit, Failure> {
+    let result = match command {
+        BenchCommand::Load(args) => bench_load(&args),
+        BenchCommand::Sync(args) => bench_sync(&args, runtime),
+    }
+    .map_err(Failure::other)?;
+    println!("{result}");
+    Ok(Exit::Ok)
+}
+
+/// Writes `postings` generated postings as search pages into a spool; returns the page count.
+pub fn generate_spool(
+    spool_dir: &Path,
+    postings: usize,
+    page_size: usize,
+) -> anyhow::Result<usize> {
+    let market = Market::new(MarketConfig {
+        seed: 1,
+        initial_postings: postings,
+        history: chrono::Duration::hours((postings as i64 / 500).max(24)),
+        ..MarketConfig::default()
+    });
+    let spool = spool::Spool::new(spool_dir.to_path_buf());
+    let record = spool::RunRecord {
+        run_id: pipeline::new_run_id(chrono::Utc::now()),
+        started_at: chrono::Utc::now(),
+        finished_at: None,
+        pid: std::process::id(),
+        requests: 0,
+        status: None,
+        errors: None,
+    };
+    let run = spool.begin(&record)?;
+    let nodes: Vec<_> = market.open_postings().collect();
+    let mut pages = 0;
+    for (index, chunk) in nodes.chunks(page_size.max(1)).enumerate() {
+        let offset = index * page_size;
+        let edges: Vec<serde_json::Value> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, p)| json!({ "cursor": (offset + i).to_string(), "node": p.to_node() }))
+            .collect();
+        let body = json!({ "data": { "marketplaceJobPostingsSearch": {
+            "totalCount": nodes.len(),
+            "edges": edges,
+            "pageInfo": { "endCursor": (offset + chunk.len()).to_string(), "hasNextPage": offset + chunk.len() < nodes.len() },
+        }}});
+        run.write_page("bench", index as u32 + 1, &serde_json::to_vec(&body)?)?;
+        pages += 1;
+    }
+    run.finish(&spool::RunRecord {
+        finished_at: Some(chrono::Utc::now()),
+        ..record
+    })?;
+    Ok(pages)
+}
+
+/// The spool in `dir` for these sizes: reused when an earlier run left one (its manifest says
+/// so), generated otherwise. Returns the page count and whether this process generated it.
+fn prepare_spool(dir: &Path, postings: usize, page_size: usize) -> anyhow::Result<(usize, bool)> {
+    let spool_dir = dir.join("spool");
+    let manifest = dir.join("spool.json");
+    let wanted = json!({ "postings": postings, "page_size": page_size });
+    if let Ok(text) = std::fs::read_to_string(&manifest)
+        && let Ok(found) = serde_json::from_str::<serde_json::Value>(&text)
+        && found["postings"] == wanted["postings"]
+        && found["page_size"] == wanted["page_size"]
+        && let Some(pages) = found["pages"].as_u64()
+    {
+        return Ok((pages as usize, false));
+    }
+    let _ = std::fs::remove_file(&manifest);
+    let _ = std::fs::remove_dir_all(&spool_dir);
+    let pages = generate_spool(&spool_dir, postings, page_size)?;
+    let mut written = wanted;
+    written["pages"] = json!(pages);
+    std::fs::write(&manifest, written.to_string())?;
+    Ok((pages, true))
+}
+
+fn bench_load(args: &LoadArgs) -> anyhow::Result<serde_json::Value> {
+    let temp = tempfile::tempdir()?;
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| temp.path().to_path_buf());
+    std::fs::create_dir_all(&dir)?;
+    let (pages, generated) = prepare_spool(&dir, args.postings, args.page_size)?;
+    if args.generate_only {
+        return Ok(json!({
+            "bench": "generate", "postings": args.postings, "pages": pages,
+            "generated": generated,
+        }));
+    }
+    let spool_dir = dir.join("spool");
+    if args.reference_only {
+        let reference_secs = reference_load(&dir, &spool_dir)?;
+        return Ok(json!({
+            "bench": "load-reference", "postings": args.postings, "pages": pages,
+            "reference_secs": reference_secs, "peak_rss_mb": peak_rss_mb(),
+            "generated_in_process": generated,
+        }));
+    }
+
+    // Ours first, so the peak RSS read right after it is the load's own.
+    let database = dir.join("bench.duckdb");
+    let _ = std::fs::remove_file(&database);
+    let mut conn = crate::db::open(&database)?;
+    let limit = crate::config::parse_size(&args.memory_limit)
+        .ok_or_else(|| anyhow::anyhow!("--memory-limit: not a size"))?;
+    crate::db::set_memory_limit(&conn, limit)?;
+    let spool = spool::Spool::new(spool_dir.clone());
+    let start = Instant::now();
+    let pending = spool.pending()?;
+    // As sync loads (retrying out-of-memory loads with more), unless a batch size is forced.
+    let (report, limit_used) = match args.batch_bytes {
+        Some(bytes) => (
+            load::load_in_batches(&mut conn, &pending, None, bytes.max(1))?,
+            Some(limit),
+        ),
+        None => load::load_within(&mut conn, &pending, None, limit)?,
+    };
+    let batch_bytes = args
+        .batch_bytes
+        .unwrap_or_else(|| load::batch_bytes_for(limit));
+    let load_secs = start.elapsed().as_secs_f64();
+    let load_peak_rss_mb = peak_rss_mb();
+    anyhow::ensure!(
+        report.postings == args.postings,
+        "loaded {} of {}",
+        report.postings,
+        args.postings
+    );
+    let reference_secs = if args.no_reference {
+        f64::NAN
+    } else {
+        reference_load(&dir, &spool_dir)?
+    };
+    let mut result = json!({
+        "bench": "load", "postings": args.postings, "pages": pages,
+        "load_secs": load_secs, "reference_secs": reference_secs,
+        "ratio": load_secs / reference_secs,
+        "postings_per_sec": args.postings as f64 / load_secs,
+        "load_peak_rss_mb": load_peak_rss_mb,
+        "timings": report.timings,
+        "batch_bytes": batch_bytes,
+        "memory_limit": args.memory_limit,
+        "memory_limit_used_mib": limit_used.map(|l| l >> 20),
+        "generated_in_process": generated,
+    });
+    if args.export {
+        result["export"] = bench_export(&conn, &dir)?;
+    }
+    drop(conn);
+    let _ = std::fs::remove_file(&database);
+    result["peak_rss_mb"] = json!(peak_rss_mb());
+    Ok(result)
+}
+
+/// The reference: DuckDB's own `read_json` + `unnest` of the spooled pages into a table, in a
+/// new database file. Returns its time in seconds.
+fn reference_load(dir: &Path, spool_dir: &Path) -> anyhow::Result<f64> {
+    let glob = format!("{}/*/*/*.json", spool_dir.display());
+    let database = dir.join("reference.duckdb");
+    let _ = std::fs::remove_file(&database);
+    let conn = duckdb::Connection::open(&database)?;
+    let start = Instant::now();
+    conn.execute_batch(&format!(
+        "CREATE TABLE postings AS SELECT unnest(data.marketplaceJobPostingsSearch.edges, recursive := true) FROM read_json('{glob}', maximum_object_size = 67108864)"
+    ))?;
+    let secs = start.elapsed().as_secs_f64();
+    drop(conn);
+    let _ = std::fs::remove_file(&database);
+    Ok(secs)
+}
+
+fn bench_export(conn: &duckdb::Connection, dir: &Path) -> anyhow::Result<serde_json::Value> {
+    let views: Vec<_> = views::DEFAULT_VIEWS
+        .iter()
+        .map(|(file, sql)| views::View {
+            name: file.trim_end_matches(".sql").to_string(),
+            path: PathBuf::from(file),
+            sql: sql.trim().trim_end_matches(';').to_string(),
+        })
+        .collect();
+    pipeline::export::write_profile(conn, &crate::config::Profile::default())?;
+    pipeline::export::create_views(conn, &views)?;
+    let mut rows = Vec::new();
+    for view in &views {
+        for format in [ExportFormat::Csv, ExportFormat::Parquet] {
+            let out = dir.join("exports");
+            let target = dir.join(format!("reference-{}.{}", view.name, format.extension()));
+            let options = match format {
+                ExportFormat::Csv => "FORMAT csv, HEADER true",
+                ExportFormat::Parquet => "FORMAT parquet, COMPRESSION zstd",
+            };
+            let ours = || -> anyhow::Result<f64> {
+                let start = Instant::now();
+                pipeline::export::export(
+                    conn,
+                    std::slice::from_ref(view),
+                    &out,
+                    &[format],
+                    pipeline::export::CsvOptions {
+                        formula_guard: true,
+                        ..Default::default()
+                    },
+                    &[],
+                )?;
+                Ok(start.elapsed().as_secs_f64())
+            };
+            let reference = || -> anyhow::Result<f64> {
+                let start = Instant::now();
+                conn.execute_batch(&format!(
+                    "COPY (SELECT * FROM \"{}\") TO '{}' ({options})",
+                    view.name,
+                    target.display()
+                ))?;
+                Ok(start.elapsed().as_secs_f64())
+            };
+            // Both warm (the first query of a view reads its blocks), then alternating, and the
+            // median of five each: single runs of a few milliseconds are mostly noise.
+            reference()?;
+            let (mut our_times, mut reference_times) = (Vec::new(), Vec::new());
+            for _ in 0..5 {
+                our_times.push(ours()?);
+                reference_times.push(reference()?);
+            }
+            let (ours, reference) = (median(&mut our_times), median(&mut reference_times));
+            rows.push(json!({
+                "view": view.name, "format": format.extension(),
+                "secs": ours, "reference_secs": reference, "ratio": ours / reference,
+            }));
+        }
+    }
+    Ok(json!(rows))
+}
+
+/// A sandbox in its own process, so the bench process's peak RSS is the sync's alone. Killed
+/// on drop.
+struct SandboxProcess {
+    child: std::process::Child,
+    base_url: String,
+    client_id: String,
+    client_secret: String,
+}
+
+impl SandboxProcess {
+    fn start(args: &SyncArgs) -> anyhow::Result<SandboxProcess> {
+        use std::io::BufRead;
+        let postings = args.postings.to_string();
+        let latency = args.latency_ms.to_string();
+        let rate = args.rate_limit.to_string();
+        let max_offset = (args.postings + 1_000).to_string();
+        let mut child = std::process::Command::new(std::env::current_exe()?)
+            .args(["sandbox", "--port", "0", "--seed", "3", "--enterprise"])
+            .args(["--client-id", "bench", "--client-secret", "bench-secret"])
+            .args(["--postings", &postings, "--latency-ms", &latency])
+            .args(["--rate-limit", &rate, "--daily-limit", "4000000000"])
+            .args(["--max-offset", &max_offset, "--arrivals-per-hour", "0"])
+            .args(["--closes-per-hour", "0", "--changes-per-hour", "0"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let mut next = || -> anyhow::Result<String> {
+            lines
+                .next()
+                .transpose()?
+                .ok_or_else(|| anyhow::anyhow!("the sandbox process exited before serving"))
+        };
+        let (base_url, client_id, client_secret) = (next()?, next()?, next()?);
+        Ok(SandboxProcess {
+            child,
+            base_url,
+            client_id,
+            client_secret,
+        })
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Searches of the bound figure: four overlapping ones, as a user would define them.
+const SYNC_SEARCHES: &str = r#"[[search]]
+name = "web"
+expression = "web OR website OR wordpress"
+page_size = 50
+max_age_hours = 72
+[[search]]
+name = "data"
+skills = ["python", "sql", "pandas"]
+page_size = 50
+max_age_hours = 72
+[[search]]
+name = "design"
+expression = "design"
+page_size = 50
+max_age_hours = 72
+[[search]]
+name = "fixed"
+job_type = "fixed"
+budget = { min = 1000 }
+page_size = 50
+max_age_hours = 72
+"#;
+
+/// The scan figure: one search through the whole market, 100 postings a page.
+const SCAN_SEARCH: &str = r#"[[search]]
+name = "all"
+page_size = 100
+max_pages = 10000
+max_age_hours = 8784
+"#;
+
+fn bench_sync(args: &SyncArgs, runtime: &Runtime) -> anyhow::Result<serde_json::Value> {
+    let sandbox = SandboxProcess::start(args)?;
+    let dir = tempfile::tempdir()?;
+    let base = &sandbox.base_url;
+    views::write_default_views(&dir.path().join("queries"))?;
+    let text = format!(
+        r#"[upwork]
+client_id = "{}"
+grant = "client_credentials"
+authorize_url = "{base}/ab/account-security/oauth2/authorize"
+token_url = "{base}/api/v3/oauth2/token"
+graphql_url = "{base}/graphql"
+requests_per_minute = {}
+concurrency = 4
+[export]
+formats = ["csv", "parquet"]
+{}"#,
+        sandbox.client_id,
+        args.rate_limit.min(300),
+        if args.scan {
+            SCAN_SEARCH
+        } else {
+            SYNC_SEARCHES
+        },
+    );
+    let path = dir.path().join("pipeline.toml");
+    std::fs::write(&path, text)?;
+    let mut config = Config::load(&path)?;
+    // The sandbox takes what it is told; past Upwork's 300 a minute only a benchmark goes.
+    config.upwork.requests_per_minute = args.rate_limit;
+    let context = Context::with(
+        config,
+        crate::auth::TokenStore::at(dir.path().join("tokens.json")),
+        Some(crate::secret::Secret::new(sandbox.client_secret.clone())),
+    );
+    let client = runtime.block_on(context.client()).map_err(|f| f.error)?;
+    let config = &context.config;
+    let options = SyncOptions {
+        export: true,
+        lock_wait: Duration::ZERO,
+        progress: false,
+    };
+    let start = Instant::now();
+    let first = runtime.block_on(pipeline::sync(config, client.clone(), &options))?;
+    let first_secs = start.elapsed().as_secs_f64();
+    let first_peak_rss_mb = peak_rss_mb();
+    let requests = first.requests as f64;
+    let latency = args.latency_ms as f64 / 1000.0;
+    // Requests are spaced 60/limit apart; the last one still takes its latency.
+    let bound = (requests - 1.0).max(0.0) * 60.0 / f64::from(args.rate_limit) + latency;
+    let start = Instant::now();
+    let idle = runtime.block_on(pipeline::sync(config, client, &options))?;
+    let idle_secs = start.elapsed().as_secs_f64();
+    let postings: usize = first.searches.iter().map(|s| s.postings).sum();
+    drop(sandbox);
+    Ok(json!({
+        "bench": if args.scan { "sync-scan" } else { "sync" },
+        "searches": config.searches.len(), "market": args.postings, "postings": postings,
+        "requests": first.requests, "secs": first_secs, "bound_secs": bound,
+        "ratio": first_secs / bound,
+        "idle_requests": idle.requests, "idle_secs": idle_secs,
+        "first_peak_rss_mb": first_peak_rss_mb, "peak_rss_mb": peak_rss_mb(),
+    }))
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// The process's peak resident set size, from `/proc/self/status` (Linux).
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}

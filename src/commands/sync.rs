@@ -1,0 +1,85 @@
+//! `upjobpilot sync`: fetch, load, export; print a summary; exit with the status a scheduler
+//! acts on.
+
+use super::context::Context;
+use crate::cli::SyncArgs;
+use crate::exit::Exit;
+use crate::failure::Failure;
+use crate::pipeline::{self, SyncOptions, SyncReport};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+use tokio::runtime::Runtime;
+
+/// Runs one sync with the stored sign-in.
+pub fn run(
+    config_path: &Path,
+    args: &SyncArgs,
+    quiet: bool,
+    runtime: &Runtime,
+) -> Result<Exit, Failure> {
+    let context = Context::load(config_path)?;
+    let options = SyncOptions {
+        export: !args.no_export,
+        lock_wait: Duration::from_secs(args.wait_secs),
+        progress: !quiet && std::io::stderr().is_terminal(),
+    };
+    let report = runtime.block_on(sync(&context, &options))?;
+    if !quiet {
+        print_summary(&report);
+    }
+    finish(&report)
+}
+
+/// One sync through the context's client.
+pub async fn sync(context: &Context, options: &SyncOptions) -> Result<SyncReport, Failure> {
+    let client = context.client().await?;
+    Ok(pipeline::sync(&context.config, client, options).await?)
+}
+
+/// The run's exit status; an auth error or a spooled load is also a message.
+pub fn finish(report: &SyncReport) -> Result<Exit, Failure> {
+    let exit = report.exit();
+    match (&report.auth_error, &report.spooled) {
+        (Some(message), _) => Err(Failure::msg(exit, message)),
+        (None, Some(message)) => Err(Failure::msg(
+            exit,
+            format!("{message}; the fetched pages stay in the spool"),
+        )
+        .hint("the next `upjobpilot sync` loads them")),
+        (None, None) => Ok(exit),
+    }
+}
+
+/// Prints a sync's summary on stdout.
+fn print_summary(report: &SyncReport) {
+    for search in &report.searches {
+        println!(
+            "{:<24} {:>9} {:>4} pages {:>6} postings{}",
+            search.name,
+            search.status.as_str(),
+            search.pages,
+            search.postings,
+            search
+                .note
+                .as_ref()
+                .map(|n| format!("  ({n})"))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(load) = &report.load {
+        println!(
+            "loaded {} postings from {} pages: {} new, {} changed, {} quarantined; {} requests in {:.1}s",
+            load.postings,
+            load.pages,
+            load.new_postings,
+            load.changed_postings,
+            load.quarantined,
+            report.requests,
+            report.elapsed.as_secs_f64()
+        );
+    }
+    for file in &report.exported {
+        println!("exported {}", file.display());
+    }
+}

@@ -1,0 +1,416 @@
+//! The shape of `pipeline.toml`: what the program gets after validation, and what the file holds.
+//!
+//! Each section comes in two forms. The public one (`Upwork`, `Storage`, `Search`, ...) is the
+//! validated configuration the rest of the crate reads: sizes are bytes, the CSV delimiter is a
+//! byte, defaults are filled in. Its doc comments are the user documentation of each key, and the
+//! committed `pipeline.toml` repeats them as comments. The `Raw*` form, private to this module
+//! tree, is what `parse` deserializes a table into: every value that `validate` checks is kept
+//! with its span so a problem can name its line and column, and every table denies unknown keys.
+//! Each raw form names its table for serde's `expecting`, so a type error says `expected the
+//! [upwork] table`, not the name of a type the user never sees.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::PathBuf;
+use toml::Spanned;
+
+/// Upwork's documented authorize endpoint.
+pub const UPWORK_AUTHORIZE_URL: &str =
+    "https://www.upwork.com/ab/account-security/oauth2/authorize";
+/// Upwork's documented token endpoint.
+pub const UPWORK_TOKEN_URL: &str = "https://www.upwork.com/api/v3/oauth2/token";
+/// Upwork's documented GraphQL endpoint.
+pub const UPWORK_GRAPHQL_URL: &str = "https://api.upwork.com/graphql";
+/// The callback Upwork's setup guide registers with a key.
+pub const DEFAULT_REDIRECT_URI: &str = "http://localhost:3000/callback";
+/// The environment variable that holds the client secret by default.
+pub const DEFAULT_SECRET_ENV: &str = "UPWORK_CLIENT_SECRET";
+/// Hours Upwork's terms allow API responses to be kept.
+pub const UPWORK_RETENTION_HOURS: u32 = 24;
+
+pub(super) const DEFAULT_REQUESTS_PER_MINUTE: u32 = 240;
+pub(super) const DEFAULT_CONCURRENCY: u32 = 4;
+pub(super) const DEFAULT_TIMEOUT_SECS: u32 = 30;
+pub(super) const DEFAULT_MAX_RETRIES: u32 = 6;
+pub(super) const DEFAULT_RETRY_BASE_MS: u32 = 500;
+pub(super) const DEFAULT_PAGE_SIZE: u32 = 50;
+pub(super) const DEFAULT_MAX_PAGES: u32 = 50;
+
+/// `[upwork]`: the API key and how to talk to Upwork.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upwork {
+    /// The key's client id from the Upwork developer portal (required).
+    pub client_id: String,
+    /// The environment variable holding the client secret (read at `auth login`, then kept in
+    /// the token store beside the tokens). Default `UPWORK_CLIENT_SECRET`.
+    pub client_secret_env: String,
+    /// The callback URL registered with the key. Default `http://localhost:3000/callback`.
+    pub redirect_uri: String,
+    /// The organization to act for (`X-Upwork-API-TenantId`); the user's default when unset.
+    pub tenant_id: Option<String>,
+    /// `authorization_code` (every key, the default) or `client_credentials` (enterprise keys
+    /// only).
+    pub grant: GrantKind,
+    /// The browser sign-in page.
+    pub authorize_url: String,
+    /// The token endpoint.
+    pub token_url: String,
+    /// The GraphQL endpoint.
+    pub graphql_url: String,
+    /// Requests per minute for the whole process, 1 to 300 (Upwork's limit). Default 240.
+    pub requests_per_minute: u32,
+    /// Searches fetched at the same time, 1 to 16. Default 4.
+    pub concurrency: u32,
+    /// Seconds before a request is given up and retried, 1 to 600. Default 30.
+    pub timeout_secs: u32,
+    /// Retries of one request (429, 5xx, timeouts, broken bodies) before the search stops, at
+    /// most 20. Default 6.
+    pub max_retries: u32,
+    /// Milliseconds of the first retry's backoff; doubled each retry (with jitter), at most 30 s.
+    /// 1 to 60000, default 500.
+    pub retry_base_ms: u32,
+}
+
+/// `[upwork]` as written in the file; see [`Upwork`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "the `[upwork]` table")]
+pub(super) struct RawUpwork {
+    pub(super) client_id: Spanned<String>,
+    pub(super) client_secret_env: Option<Spanned<String>>,
+    pub(super) redirect_uri: Option<Spanned<String>>,
+    pub(super) tenant_id: Option<String>,
+    pub(super) grant: Option<GrantKind>,
+    pub(super) authorize_url: Option<Spanned<String>>,
+    pub(super) token_url: Option<Spanned<String>>,
+    pub(super) graphql_url: Option<Spanned<String>>,
+    pub(super) requests_per_minute: Option<Spanned<u32>>,
+    pub(super) concurrency: Option<Spanned<u32>>,
+    pub(super) timeout_secs: Option<Spanned<u32>>,
+    pub(super) max_retries: Option<Spanned<u32>>,
+    pub(super) retry_base_ms: Option<Spanned<u32>>,
+}
+
+/// The OAuth2 grant a key uses, which also decides how its tokens are renewed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantKind {
+    /// Browser sign-in, renewed with the refresh token: every key.
+    #[default]
+    AuthorizationCode,
+    /// Server-to-server, renewed by asking again with the key itself: enterprise keys only.
+    ClientCredentials,
+}
+
+impl fmt::Display for GrantKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GrantKind::AuthorizationCode => "authorization code",
+            GrantKind::ClientCredentials => "client credentials",
+        })
+    }
+}
+
+/// `[storage]`: files on disk, relative to the config file's folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Storage {
+    /// The DuckDB file (env `UPJOBPILOT_DATABASE`). Default `upjobpilot.duckdb`.
+    pub database: PathBuf,
+    /// Fetched pages waiting to be loaded (env `UPJOBPILOT_SPOOL_DIR`). Default `spool`.
+    pub spool_dir: PathBuf,
+    /// The views exported by `sync` and `export` (`queries/*.sql`; env
+    /// `UPJOBPILOT_QUERIES_DIR`). Default `queries`.
+    pub queries_dir: PathBuf,
+    /// DuckDB's memory limit for loads and exports, in bytes; written in the file as a size like
+    /// `"128MB"` (the default) or `"1GB"`, at least 32MiB. Past it DuckDB spills to a temp folder
+    /// beside the database; a load that still runs out is retried with twice the limit up to
+    /// eight times the setting, then with no limit.
+    pub memory_limit: u64,
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Storage {
+            database: "upjobpilot.duckdb".into(),
+            spool_dir: "spool".into(),
+            queries_dir: "queries".into(),
+            memory_limit: 128_000_000,
+        }
+    }
+}
+
+/// `[storage]` as written in the file; see [`Storage`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "the `[storage]` table")]
+pub(super) struct RawStorage {
+    pub(super) database: Option<PathBuf>,
+    pub(super) spool_dir: Option<PathBuf>,
+    pub(super) queries_dir: Option<PathBuf>,
+    pub(super) memory_limit: Option<Spanned<String>>,
+}
+
+/// `[export]`: how views are written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    /// Where exports go (env `UPJOBPILOT_EXPORT_DIR`). Default `exports`.
+    pub dir: PathBuf,
+    /// `csv` (the default), `parquet`, or both; never empty.
+    pub formats: Vec<ExportFormat>,
+    /// Prefix CSV cells that start with `=`, `+`, `-`, `@`, tab or carriage return with `'` so a
+    /// spreadsheet shows them as text instead of running them as formulas. Default `true`.
+    pub csv_formula_guard: bool,
+    /// The CSV field separator: `","` (the default), `";"` for spreadsheet locales that use a
+    /// decimal comma, or `"\t"`.
+    pub csv_delimiter: u8,
+    /// Start CSV files with a UTF-8 byte order mark, which some spreadsheet programs need to
+    /// read UTF-8. Default `false`.
+    pub csv_bom: bool,
+    /// Views also written as hive-partitioned Parquet by posting date
+    /// (`<dir>/<view>/posted_date=YYYY-MM-DD/data_0.parquet`), for Spark, Trino or DuckDB at
+    /// scale. Each must be a view name and have a `published_at` column. Default none.
+    pub partitioned: Vec<String>,
+}
+
+impl Default for Export {
+    fn default() -> Self {
+        Export {
+            dir: "exports".into(),
+            formats: vec![ExportFormat::Csv],
+            csv_formula_guard: true,
+            csv_delimiter: b',',
+            csv_bom: false,
+            partitioned: Vec::new(),
+        }
+    }
+}
+
+/// `[export]` as written in the file; see [`Export`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "the `[export]` table")]
+pub(super) struct RawExport {
+    pub(super) dir: Option<PathBuf>,
+    pub(super) formats: Option<Spanned<Vec<ExportFormat>>>,
+    pub(super) csv_formula_guard: Option<bool>,
+    pub(super) csv_delimiter: Option<Spanned<String>>,
+    pub(super) csv_bom: Option<bool>,
+    pub(super) partitioned: Option<Vec<Spanned<String>>>,
+}
+
+/// An export file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// RFC 4180 CSV, UTF-8, with a header.
+    Csv,
+    /// Parquet with typed columns.
+    Parquet,
+}
+
+impl ExportFormat {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Parquet => "parquet",
+        }
+    }
+}
+
+/// `[retention]`: Upwork's terms allow keeping API responses 24 hours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retention {
+    /// Posting text and raw JSON older than this many hours are pruned after each sync; at
+    /// least 1, default 24.
+    pub hours: u32,
+    /// Keep the typed rows of postings past `hours` (text and raw JSON are pruned either way).
+    /// `false` deletes them too, keeping only the daily aggregates in `daily_postings`. Default
+    /// `true`.
+    pub keep_postings: bool,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            hours: UPWORK_RETENTION_HOURS,
+            keep_postings: true,
+        }
+    }
+}
+
+/// `[retention]` as written in the file; see [`Retention`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "the `[retention]` table")]
+pub(super) struct RawRetention {
+    pub(super) hours: Option<Spanned<u32>>,
+    pub(super) keep_postings: Option<bool>,
+}
+
+/// `[profile]`: the freelancer, for the `fit_score` view.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Profile {
+    /// Your skills, as Upwork names them (`rust`, `python`, ...).
+    pub skills: Vec<String>,
+    /// Your hourly rate in USD, above 0 and below 10000.
+    pub hourly_rate: Option<f64>,
+}
+
+/// `[profile]` as written in the file; see [`Profile`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "the `[profile]` table")]
+pub(super) struct RawProfile {
+    #[serde(default)]
+    pub(super) skills: Vec<String>,
+    pub(super) hourly_rate: Option<Spanned<f64>>,
+}
+
+/// One `[[search]]` table: a job search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    /// Unique name: 1 to 64 letters, digits, `-` and `_` (required).
+    pub name: String,
+    /// Which postings the search asks Upwork for.
+    pub criteria: Criteria,
+    /// Sort order; only `recency` (the default) allows incremental sync.
+    pub sort: Sort,
+    /// Postings per request, 1 to 100. Default 50.
+    pub page_size: u32,
+    /// Requests per search per sync before it stops (reported as truncated), 1 to 10000. Default
+    /// 50.
+    pub max_pages: u32,
+    /// On a first sync, postings older than this many hours are not fetched; 1 to 8784, default
+    /// `retention.hours`.
+    pub max_age_hours: u32,
+}
+
+/// The filters of a `[[search]]` table; they combine with AND, and each left out lets every
+/// posting pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Criteria {
+    /// Words in the posting (AND-ed, `OR`, `"quoted phrases"`, `-excluded`); not blank, at most
+    /// 2000 characters.
+    pub expression: Option<String>,
+    /// Words that must all be in the title; not blank, at most 2000 characters.
+    pub title: Option<String>,
+    /// Any of these skills, as Upwork names them.
+    pub skills: Vec<String>,
+    /// Any of these category ids.
+    pub category_ids: Vec<String>,
+    /// Any of these subcategory ids.
+    pub subcategory_ids: Vec<String>,
+    /// Any of these occupation ids.
+    pub occupation_ids: Vec<String>,
+    /// Hourly or fixed price.
+    pub job_type: Option<JobType>,
+    /// The workload of hourly jobs (fixed-price jobs always pass).
+    pub workload: Option<Workload>,
+    /// The contractor tier the job asks for.
+    pub experience: Option<Experience>,
+    /// The budget of fixed-price jobs in USD (hourly jobs always pass).
+    pub budget: Option<IntRange>,
+    /// The hourly rate of hourly jobs in USD (fixed-price jobs always pass).
+    pub hourly_rate: Option<IntRange>,
+    /// How many freelancers the client has hired.
+    pub client_hires: Option<IntRange>,
+    /// How many proposals the job has had.
+    pub proposals: Option<IntRange>,
+    /// Only clients whose payment method is verified.
+    pub verified_payment_only: bool,
+    /// Only enterprise clients.
+    pub enterprise_only: bool,
+    /// Any of these client locations (country names or ISO codes).
+    pub locations: Vec<String>,
+}
+
+/// One `[[search]]` table as written in the file; see [`Search`] and [`Criteria`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a `[[search]]` table")]
+pub(super) struct RawSearch {
+    pub(super) name: Spanned<String>,
+    pub(super) expression: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) skills: Vec<String>,
+    pub(super) title: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) category_ids: Vec<String>,
+    #[serde(default)]
+    pub(super) subcategory_ids: Vec<String>,
+    #[serde(default)]
+    pub(super) occupation_ids: Vec<String>,
+    pub(super) job_type: Option<JobType>,
+    pub(super) workload: Option<Workload>,
+    pub(super) budget: Option<Spanned<IntRange>>,
+    pub(super) hourly_rate: Option<Spanned<IntRange>>,
+    pub(super) experience: Option<Experience>,
+    pub(super) client_hires: Option<Spanned<IntRange>>,
+    pub(super) proposals: Option<Spanned<IntRange>>,
+    pub(super) verified_payment_only: Option<bool>,
+    #[serde(default)]
+    pub(super) locations: Vec<String>,
+    pub(super) enterprise_only: Option<bool>,
+    #[serde(default)]
+    pub(super) sort: Sort,
+    pub(super) page_size: Option<Spanned<i64>>,
+    pub(super) max_pages: Option<Spanned<i64>>,
+    pub(super) max_age_hours: Option<Spanned<i64>>,
+}
+
+/// An inclusive range of whole numbers from 0 to 2147483647; either end may be left open, not
+/// both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table like `{ min = 1, max = 5 }`")]
+pub struct IntRange {
+    /// Lower bound.
+    pub min: Option<i64>,
+    /// Upper bound.
+    pub max: Option<i64>,
+}
+
+/// Hourly or fixed price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobType {
+    /// Paid by the hour.
+    Hourly,
+    /// Paid a fixed price.
+    Fixed,
+}
+
+/// The workload of hourly jobs (fixed-price jobs always pass).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Workload {
+    /// More than 30 hours a week.
+    FullTime,
+    /// Less than 30 hours a week.
+    PartTime,
+    /// As needed.
+    AsNeeded,
+    /// The client is not sure.
+    NotSure,
+}
+
+/// The contractor tier a job asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Experience {
+    /// Entry level.
+    EntryLevel,
+    /// Intermediate.
+    Intermediate,
+    /// Expert.
+    Expert,
+}
+
+/// The order Upwork returns results in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Newest first: the only order that allows incremental sync.
+    #[default]
+    Recency,
+    /// Upwork's relevance ranking: each sync reads up to `max_pages`.
+    Relevance,
+    /// Clients who spent most first.
+    ClientTotalCharge,
+    /// Best-rated clients first.
+    ClientRating,
+}

@@ -1,0 +1,536 @@
+//! Checks the raw sections that `parse` read and builds the typed [`Config`] from them.
+//!
+//! Every check runs, whatever failed before it, so one run reports every problem. Each problem
+//! about a value is reported at that value's span (a few about a whole `[[search]]` table at its
+//! `name`); defaults are filled in here, and the values come out typed (`memory_limit` in bytes,
+//! `csv_delimiter` as a byte), so no other module parses them again. A [`Config`] is only
+//! returned when nothing was wrong.
+
+use super::model::{
+    Criteria, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES, DEFAULT_MAX_RETRIES, DEFAULT_PAGE_SIZE,
+    DEFAULT_REDIRECT_URI, DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_RETRY_BASE_MS, DEFAULT_SECRET_ENV,
+    DEFAULT_TIMEOUT_SECS, Export, IntRange, JobType, Profile, RawExport, RawProfile, RawRetention,
+    RawSearch, RawStorage, RawUpwork, Retention, Search, Storage, UPWORK_AUTHORIZE_URL,
+    UPWORK_GRAPHQL_URL, UPWORK_RETENTION_HOURS, UPWORK_TOKEN_URL, Upwork,
+};
+use super::parse::RawConfig;
+use super::{Config, Problems};
+use std::collections::BTreeMap;
+use std::ops::{Range, RangeInclusive};
+use std::path::Path;
+use toml::Spanned;
+
+/// `"128MB"`, `"1.5 GiB"`, `"512kb"`: a size in bytes (KB/MB/GB are powers of 1000, KiB/MiB/GiB
+/// of 1024, as DuckDB reads them).
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "b" | "" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    let bytes = number * factor;
+    (bytes.is_finite() && bytes >= 1.0).then_some(bytes as u64)
+}
+
+/// Whether `name` can name a view: letters, digits and `_`, starting with a letter.
+pub fn is_view_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Checks every section; the configuration, if nothing was wrong.
+pub(super) fn config(raw: RawConfig, path: &Path, problems: &mut Problems<'_>) -> Option<Config> {
+    let mut check = Checker { problems };
+    let upwork = raw.upwork.map(|u| check.upwork(u));
+    let storage = raw.storage.and_then(|s| check.storage(s));
+    let export = raw.export.and_then(|e| check.export(e));
+    let retention = raw.retention.map(|r| check.retention(r));
+    let profile = raw.profile.map(|p| check.profile(p));
+    let retention_hours = retention
+        .as_ref()
+        .map_or(UPWORK_RETENTION_HOURS, |r| r.hours.max(1));
+    let searches = check.searches(raw.searches, retention_hours);
+    if check.problems.count() > 0 {
+        return None;
+    }
+    Some(Config {
+        path: path.to_path_buf(),
+        upwork: upwork?,
+        storage: storage?,
+        export: export?,
+        retention: retention?,
+        profile: profile?,
+        searches,
+    })
+}
+
+/// Runs the checks, recording each problem at its place.
+struct Checker<'p, 't> {
+    problems: &'p mut Problems<'t>,
+}
+
+impl Checker<'_, '_> {
+    fn upwork(&mut self, raw: RawUpwork) -> Upwork {
+        if raw.client_id.get_ref().trim().is_empty() {
+            self.at(
+                raw.client_id.span(),
+                "`upwork.client_id` is empty: copy it from the Upwork developer portal",
+            );
+        }
+        let client_secret_env = raw.client_secret_env.map_or_else(
+            || DEFAULT_SECRET_ENV.to_string(),
+            |env| {
+                if env.get_ref().is_empty() {
+                    self.at(env.span(), "`upwork.client_secret_env` is empty");
+                }
+                env.into_inner()
+            },
+        );
+        Upwork {
+            client_id: raw.client_id.into_inner(),
+            client_secret_env,
+            redirect_uri: self.url("redirect_uri", raw.redirect_uri, DEFAULT_REDIRECT_URI),
+            tenant_id: raw.tenant_id,
+            grant: raw.grant.unwrap_or_default(),
+            authorize_url: self.url("authorize_url", raw.authorize_url, UPWORK_AUTHORIZE_URL),
+            token_url: self.url("token_url", raw.token_url, UPWORK_TOKEN_URL),
+            graphql_url: self.url("graphql_url", raw.graphql_url, UPWORK_GRAPHQL_URL),
+            requests_per_minute: self.number(
+                raw.requests_per_minute,
+                DEFAULT_REQUESTS_PER_MINUTE,
+                1..=300,
+                "`upwork.requests_per_minute` must be between 1 and 300 (Upwork's limit)",
+            ),
+            concurrency: self.number(
+                raw.concurrency,
+                DEFAULT_CONCURRENCY,
+                1..=16,
+                "`upwork.concurrency` must be between 1 and 16",
+            ),
+            timeout_secs: self.number(
+                raw.timeout_secs,
+                DEFAULT_TIMEOUT_SECS,
+                1..=600,
+                "`upwork.timeout_secs` must be between 1 and 600",
+            ),
+            max_retries: self.number(
+                raw.max_retries,
+                DEFAULT_MAX_RETRIES,
+                0..=20,
+                "`upwork.max_retries` must be at most 20",
+            ),
+            retry_base_ms: self.number(
+                raw.retry_base_ms,
+                DEFAULT_RETRY_BASE_MS,
+                1..=60_000,
+                "`upwork.retry_base_ms` must be between 1 and 60000",
+            ),
+        }
+    }
+
+    fn url(&mut self, key: &str, value: Option<Spanned<String>>, default: &str) -> String {
+        let Some(value) = value else {
+            return default.to_string();
+        };
+        match url::Url::parse(value.get_ref()) {
+            Ok(url) if url.scheme() == "http" || url.scheme() == "https" => {}
+            _ => self.at(
+                value.span(),
+                &format!(
+                    "`upwork.{key}` is not an http(s) URL: {:?}",
+                    value.get_ref()
+                ),
+            ),
+        }
+        value.into_inner()
+    }
+
+    /// A number from the file if it is in `allowed`, else the problem `message` at it.
+    fn number(
+        &mut self,
+        value: Option<Spanned<u32>>,
+        default: u32,
+        allowed: RangeInclusive<u32>,
+        message: &str,
+    ) -> u32 {
+        let Some(value) = value else {
+            return default;
+        };
+        if !allowed.contains(value.get_ref()) {
+            self.at(value.span(), message);
+        }
+        value.into_inner()
+    }
+
+    fn storage(&mut self, raw: RawStorage) -> Option<Storage> {
+        let defaults = Storage::default();
+        let memory_limit = match raw.memory_limit {
+            None => Some(defaults.memory_limit),
+            Some(text) => match parse_size(text.get_ref()) {
+                None => {
+                    self.at(
+                        text.span(),
+                        &format!(
+                            "`storage.memory_limit` {:?} is not a size like \"128MB\" or \"1GB\"",
+                            text.get_ref()
+                        ),
+                    );
+                    None
+                }
+                Some(bytes) if bytes < 32 * 1024 * 1024 => {
+                    self.at(text.span(), "`storage.memory_limit` must be at least 32MiB");
+                    None
+                }
+                Some(bytes) => Some(bytes),
+            },
+        };
+        Some(Storage {
+            database: raw.database.unwrap_or(defaults.database),
+            spool_dir: raw.spool_dir.unwrap_or(defaults.spool_dir),
+            queries_dir: raw.queries_dir.unwrap_or(defaults.queries_dir),
+            memory_limit: memory_limit?,
+        })
+    }
+
+    fn export(&mut self, raw: RawExport) -> Option<Export> {
+        let defaults = Export::default();
+        let formats = match raw.formats {
+            None => defaults.formats,
+            Some(formats) => {
+                if formats.get_ref().is_empty() {
+                    self.at(
+                        formats.span(),
+                        "`export.formats` is empty: list `csv`, `parquet` or both",
+                    );
+                }
+                formats.into_inner()
+            }
+        };
+        let csv_delimiter = match raw.csv_delimiter {
+            None => Some(defaults.csv_delimiter),
+            Some(text) => match text.get_ref().as_str() {
+                "," => Some(b','),
+                ";" => Some(b';'),
+                "\t" => Some(b'\t'),
+                _ => {
+                    self.at(
+                        text.span(),
+                        "`export.csv_delimiter` must be \",\", \";\" or \"\\t\"",
+                    );
+                    None
+                }
+            },
+        };
+        let mut partitioned = Vec::new();
+        for name in raw.partitioned.unwrap_or_default() {
+            if !is_view_name(name.get_ref()) {
+                self.at(
+                    name.span(),
+                    &format!(
+                        "`export.partitioned`: {:?} is not a view name (the name of a file in queries/, without .sql)",
+                        name.get_ref()
+                    ),
+                );
+            }
+            partitioned.push(name.into_inner());
+        }
+        Some(Export {
+            dir: raw.dir.unwrap_or(defaults.dir),
+            formats,
+            csv_formula_guard: raw.csv_formula_guard.unwrap_or(defaults.csv_formula_guard),
+            csv_delimiter: csv_delimiter?,
+            csv_bom: raw.csv_bom.unwrap_or(defaults.csv_bom),
+            partitioned,
+        })
+    }
+
+    fn retention(&mut self, raw: RawRetention) -> Retention {
+        let defaults = Retention::default();
+        let hours = raw.hours.map_or(defaults.hours, |hours| {
+            if *hours.get_ref() == 0 {
+                self.at(hours.span(), "`retention.hours` must be at least 1");
+            }
+            hours.into_inner()
+        });
+        Retention {
+            hours,
+            keep_postings: raw.keep_postings.unwrap_or(defaults.keep_postings),
+        }
+    }
+
+    fn profile(&mut self, raw: RawProfile) -> Profile {
+        let hourly_rate = raw.hourly_rate.map(|rate| {
+            let value = *rate.get_ref();
+            if !(value > 0.0 && value < 10_000.0) {
+                self.at(
+                    rate.span(),
+                    "`profile.hourly_rate` must be between 0 and 10000",
+                );
+            }
+            value
+        });
+        Profile {
+            skills: raw.skills,
+            hourly_rate,
+        }
+    }
+
+    fn searches(&mut self, raws: Vec<RawSearch>, retention_hours: u32) -> Vec<Search> {
+        let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
+        let mut searches = Vec::new();
+        for raw in raws {
+            let name = raw.name.get_ref();
+            let valid_name = !name.is_empty()
+                && name.len() <= 64
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !valid_name {
+                self.at(
+                    raw.name.span(),
+                    &format!("search name {name:?} must be 1 to 64 letters, digits, `-` or `_`"),
+                );
+            }
+            if let Some(first) = seen.get(name) {
+                let (line, _) = self.problems.line_col(first.start);
+                self.at(
+                    raw.name.span(),
+                    &format!("duplicate search name {name:?} (first used on line {line})"),
+                );
+            } else {
+                seen.insert(name.clone(), raw.name.span());
+            }
+            if let Some(search) = self.search(raw, retention_hours) {
+                searches.push(search);
+            }
+        }
+        searches
+    }
+
+    fn search(&mut self, raw: RawSearch, retention_hours: u32) -> Option<Search> {
+        let before = self.problems.count();
+        if raw.job_type == Some(JobType::Hourly) && raw.budget.is_some() {
+            self.at(
+                raw.name.span(),
+                "`budget` applies to fixed-price jobs but `job_type` is \"hourly\": use `hourly_rate`",
+            );
+        }
+        if raw.job_type == Some(JobType::Fixed) && raw.hourly_rate.is_some() {
+            self.at(
+                raw.name.span(),
+                "`hourly_rate` applies to hourly jobs but `job_type` is \"fixed\": use `budget`",
+            );
+        }
+        let expression = raw.expression.and_then(|text| self.expression(text));
+        let title = raw.title.and_then(|text| self.expression(text));
+        let budget = raw.budget.and_then(|r| self.range("budget", r));
+        let hourly_rate = raw.hourly_rate.and_then(|r| self.range("hourly_rate", r));
+        let client_hires = raw.client_hires.and_then(|r| self.range("client_hires", r));
+        let proposals = raw.proposals.and_then(|r| self.range("proposals", r));
+        let page_size = self.bounded("page_size", raw.page_size, 1..=100, DEFAULT_PAGE_SIZE);
+        let max_pages = self.bounded("max_pages", raw.max_pages, 1..=10_000, DEFAULT_MAX_PAGES);
+        let max_age_hours = self.bounded(
+            "max_age_hours",
+            raw.max_age_hours,
+            1..=24 * 366,
+            retention_hours,
+        );
+        if self.problems.count() > before {
+            return None;
+        }
+        Some(Search {
+            name: raw.name.into_inner(),
+            criteria: Criteria {
+                expression,
+                title,
+                skills: raw.skills,
+                category_ids: raw.category_ids,
+                subcategory_ids: raw.subcategory_ids,
+                occupation_ids: raw.occupation_ids,
+                job_type: raw.job_type,
+                workload: raw.workload,
+                experience: raw.experience,
+                budget,
+                hourly_rate,
+                client_hires,
+                proposals,
+                verified_payment_only: raw.verified_payment_only.unwrap_or(false),
+                enterprise_only: raw.enterprise_only.unwrap_or(false),
+                locations: raw.locations,
+            },
+            sort: raw.sort,
+            page_size,
+            max_pages,
+            max_age_hours,
+        })
+    }
+
+    /// A search expression (`expression`, `title`) that can match something.
+    fn expression(&mut self, text: Spanned<String>) -> Option<String> {
+        if text.get_ref().trim().is_empty() {
+            self.at(
+                text.span(),
+                "an empty expression matches nothing: remove the key",
+            );
+            None
+        } else if text.get_ref().len() > 2000 {
+            self.at(text.span(), "expression longer than 2000 characters");
+            None
+        } else {
+            Some(text.into_inner())
+        }
+    }
+
+    fn range(&mut self, name: &str, range: Spanned<IntRange>) -> Option<IntRange> {
+        let IntRange { min, max } = *range.get_ref();
+        let limit = i64::from(i32::MAX);
+        let problem = if min.is_none() && max.is_none() {
+            format!("`{name}` needs `min`, `max` or both")
+        } else if min.is_some_and(|v| v < 0) || max.is_some_and(|v| v < 0) {
+            format!("`{name}` cannot be negative")
+        } else if min.is_some_and(|v| v > limit) || max.is_some_and(|v| v > limit) {
+            format!("`{name}` is larger than {limit}")
+        } else if let (Some(lo), Some(hi)) = (min, max)
+            && lo > hi
+        {
+            format!("`{name}` is an impossible range: min {lo} is above max {hi}")
+        } else {
+            return Some(range.into_inner());
+        };
+        self.at(range.span(), &problem);
+        None
+    }
+
+    /// A whole number from a `[[search]]` table within `allowed`, else `default` and a problem.
+    fn bounded(
+        &mut self,
+        key: &str,
+        value: Option<Spanned<i64>>,
+        allowed: RangeInclusive<u32>,
+        default: u32,
+    ) -> u32 {
+        let Some(value) = value else {
+            return default;
+        };
+        match u32::try_from(*value.get_ref()) {
+            Ok(number) if allowed.contains(&number) => number,
+            _ => {
+                self.at(
+                    value.span(),
+                    &format!(
+                        "`{key}` must be between {} and {}, not {}",
+                        allowed.start(),
+                        allowed.end(),
+                        value.get_ref()
+                    ),
+                );
+                default
+            }
+        }
+    }
+
+    fn at(&mut self, span: Range<usize>, message: &str) {
+        self.problems.at(span, message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ConfigError, Problem};
+
+    fn problems(text: &str) -> Vec<Problem> {
+        match Config::parse(text, Path::new("/tmp/p/pipeline.toml")) {
+            Err(ConfigError::Invalid { problems, .. }) => problems,
+            other => panic!("{text:?} should be invalid, got {other:?}"),
+        }
+    }
+
+    const MINIMAL: &str =
+        "[upwork]\nclient_id = \"abc\"\n\n[[search]]\nname = \"rust\"\nexpression = \"rust\"\n";
+
+    #[test]
+    fn sizes_read_as_duckdb_reads_them_and_bad_memory_limits_are_refused() {
+        assert_eq!(parse_size("128MB"), Some(128_000_000));
+        assert_eq!(parse_size("1.5 GiB"), Some(1_610_612_736));
+        assert_eq!(parse_size("512kib"), Some(524_288));
+        assert_eq!(parse_size("100"), Some(100));
+        for bad in ["", "MB", "12 parsecs", "-5MB", "1.2.3GB"] {
+            assert_eq!(parse_size(bad), None, "{bad}");
+        }
+        let config = Config::parse(MINIMAL, Path::new("p.toml")).expect("valid");
+        assert_eq!(config.storage.memory_limit, 128_000_000);
+        let config = Config::parse(
+            &format!("[storage]\nmemory_limit = \"1GiB\"\n{MINIMAL}"),
+            Path::new("p.toml"),
+        )
+        .expect("valid");
+        assert_eq!(config.storage.memory_limit, 1024 * 1024 * 1024);
+        let found = problems(&format!("[storage]\nmemory_limit = \"lots\"\n{MINIMAL}"));
+        assert!(found[0].message.contains("not a size"), "{found:?}");
+        let found = problems(&format!("[storage]\nmemory_limit = \"8MB\"\n{MINIMAL}"));
+        assert!(found[0].message.contains("at least 32MiB"), "{found:?}");
+    }
+
+    #[test]
+    fn an_out_of_range_value_reports_the_line_of_that_value() {
+        let text = "[upwork]\nclient_id = \"abc\"\nconcurrency = 4\nrequests_per_minute = 500\n\n[[search]]\nname = \"a\"\n";
+        let found = problems(text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].line, found[0].column), (4, 23), "{found:?}");
+        assert!(found[0].message.contains("between 1 and 300"), "{found:?}");
+    }
+
+    #[test]
+    fn delimiters_become_bytes() {
+        for (written, byte) in [(",", b','), (";", b';'), ("\\t", b'\t')] {
+            let text = format!("[export]\ncsv_delimiter = \"{written}\"\n{MINIMAL}");
+            let config = Config::parse(&text, Path::new("p.toml")).expect("valid");
+            assert_eq!(config.export.csv_delimiter, byte, "{written}");
+        }
+        let found = problems(&format!("[export]\ncsv_delimiter = \"|\"\n{MINIMAL}"));
+        assert_eq!((found[0].line, found[0].column), (2, 17), "{found:?}");
+    }
+
+    #[test]
+    fn view_names_are_letters_digits_and_underscores_after_a_letter() {
+        for good in ["new_postings", "fit_score", "a", "v2"] {
+            assert!(is_view_name(good), "{good}");
+        }
+        for bad in ["", "2v", "_v", "new-postings", "a.b", "a b", "ünï"] {
+            assert!(!is_view_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn criteria_carry_what_the_file_says() {
+        let text = "[upwork]\nclient_id = \"abc\"\n[[search]]\nname = \"a\"\ntitle = \"shopify\"\nskills = [\"rust\"]\njob_type = \"fixed\"\nbudget = { max = 500 }\nverified_payment_only = true\n";
+        let config = Config::parse(text, Path::new("p.toml")).expect("valid");
+        let criteria = &config.searches[0].criteria;
+        assert_eq!(criteria.title.as_deref(), Some("shopify"));
+        assert_eq!(criteria.expression, None);
+        assert_eq!(criteria.skills, ["rust"]);
+        assert_eq!(criteria.job_type, Some(JobType::Fixed));
+        assert_eq!(
+            criteria.budget,
+            Some(IntRange {
+                min: None,
+                max: Some(500)
+            })
+        );
+        assert!(criteria.verified_payment_only && !criteria.enterprise_only);
+    }
+}

@@ -1,0 +1,35 @@
+//! Every SQL text the product runs (beyond one-line statements), embedded from `db/sql/*.sql`.
+//!
+//! Each file opens with a comment saying what it does and which parameters it takes, in order.
+//! The load stage runs `staging.sql` → (Appender) → `merge.sql` per batch, then `daily_days.sql`
+//! and `daily.sql`, then the upserts of its run record and search states, then
+//! `drop_staging.sql`; retention runs after the commit.
+
+/// The load's staging tables.
+pub const STAGING: &str = include_str!("sql/staging.sql");
+/// Merges one staged batch into `jobs`, `job_skills`, `search_hits` and `job_changes`.
+pub const MERGE: &str = include_str!("sql/merge.sql");
+/// Starts the list of days a load touches.
+pub const DAILY_TOUCHED: &str = include_str!("sql/daily_touched.sql");
+/// The touched days that are not closed.
+pub const DAILY_DAYS: &str = include_str!("sql/daily_days.sql");
+/// Recomputes the daily aggregates of the days in the temp table `daily_days`.
+pub const DAILY: &str = include_str!("sql/daily.sql");
+/// Drops what a load staged, before its commit.
+pub const DROP_STAGING: &str = include_str!("sql/drop_staging.sql");
+/// Records a search's state after a load.
+pub const UPSERT_SEARCH_STATE: &str = include_str!("sql/upsert_search_state.sql");
+/// Records a run.
+pub const UPSERT_SYNC_RUN: &str = include_str!("sql/upsert_sync_run.sql");
+/// Retention keeping the postings.
+pub const RETENTION_PRUNE: &str = include_str!("sql/retention_prune.sql");
+/// Strict retention: the expired postings.
+pub const RETENTION_EXPIRED: &str = include_str!("sql/retention_expired.sql");
+/// Strict retention: close their days and delete them.
+pub const RETENTION_DELETE: &str = include_str!("sql/retention_delete.sql");
+/// `status`: one search's figures.
+pub const STATUS_SEARCH: &str = include_str!("sql/status_search.sql");
+/// `status`: the last runs.
+pub const STATUS_RUNS: &str = include_str!("sql/status_runs.sql");
+/// `demo`: postings per search.
+pub const HITS_PER_SEARCH: &str = include_str!("sql/hits_per_search.sql");

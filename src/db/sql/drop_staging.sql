@@ -1,0 +1,9 @@
+-- What a load leaves behind in its transaction, dropped before the commit. Keep in step with
+-- the tables staging.sql and merge.sql create.
+DROP VIEW stage_latest;
+DROP TABLE stage_pick;
+DROP TABLE stage_jobs;
+DROP TABLE stage_hits;
+DROP TABLE stage_skills;
+DROP TABLE stage_counts;
+DROP TABLE stage_status;

@@ -1,0 +1,16 @@
+-- The load's staging tables, recreated for every batch: the Appender fills them, merge.sql
+-- reads them.
+CREATE OR REPLACE TEMP TABLE stage_jobs (
+    id VARCHAR, ciphertext VARCHAR, record_number VARCHAR, title VARCHAR, description VARCHAR,
+    job_type VARCHAR, currency VARCHAR, fixed_budget VARCHAR, hourly_min VARCHAR,
+    hourly_max VARCHAR, weekly_budget VARCHAR, hourly_budget_type VARCHAR,
+    experience_level VARCHAR, duration VARCHAR, duration_label VARCHAR, engagement VARCHAR,
+    category VARCHAR, subcategory VARCHAR, occupation_category VARCHAR, skills VARCHAR,
+    skill_labels VARCHAR, freelancers_to_hire INTEGER, total_applicants INTEGER,
+    premium BOOLEAN, enterprise BOOLEAN, created_us BIGINT, published_us BIGINT,
+    renewed_us BIGINT, client_country VARCHAR, client_city VARCHAR, client_timezone VARCHAR,
+    client_total_hires INTEGER, client_total_posted_jobs INTEGER, client_total_spent VARCHAR,
+    client_verification_status VARCHAR, client_total_reviews INTEGER,
+    client_total_feedback DOUBLE, fetched_us BIGINT, seq BIGINT, raw VARCHAR, run_id VARCHAR);
+CREATE OR REPLACE TEMP TABLE stage_hits (
+    search VARCHAR, job_id VARCHAR, fetched_us BIGINT, run_id VARCHAR);

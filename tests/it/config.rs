@@ -1,0 +1,514 @@
+//! `pipeline.toml`: the committed example loads, and every kind of mistake gets a precise
+//! message with line and column.
+
+use std::path::Path;
+use upjobpilot::config::{Config, ConfigError, Problem, Sort};
+use upjobpilot::upwork::filter::search_filter;
+
+#[test]
+fn the_committed_pipeline_toml_loads() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipeline.toml");
+    let config = Config::load(&path).expect("the shipped example is valid");
+    let names: Vec<&str> = config.searches.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["rust-backend", "data-pipelines", "shopify-design"]);
+    let rust = &config.searches[0];
+    let filter = search_filter(&rust.criteria);
+    assert_eq!(filter["searchExpression_eq"], "rust OR tokio -crypto");
+    assert_eq!(filter["jobType_eq"], "HOURLY");
+    assert_eq!(filter["hourlyRate_eq"]["rangeStart"], 40);
+    assert_eq!(rust.sort, Sort::Recency);
+    let data = &config.searches[1];
+    let filter = search_filter(&data.criteria);
+    assert_eq!(filter["skillExpression_eq"], "python,duckdb,apache-spark");
+    assert_eq!(filter["locations_any"][2], "GBR");
+    assert_eq!(config.storage.memory_limit, 128_000_000);
+    assert_eq!(config.export.csv_delimiter, b',');
+}
+
+/// (config text, expected line, expected column, a word the message must contain)
+const BAD: &[(&str, usize, usize, &str)] = &[
+    ("[upwork\nclient_id = \"x\"\n", 1, 8, ""),
+    (
+        "[upwork]\nclient_id = \"x\"\nclient_sekret = \"y\"\n[[search]]\nname = \"a\"\n",
+        3,
+        1,
+        "client_sekret",
+    ),
+    (
+        "[upwork]\nclient_id = 7\n[[search]]\nname = \"a\"\n",
+        2,
+        13,
+        "string",
+    ),
+    (
+        "[upwork]\nclient_id = \"x\"\n[[search]]\nname = \"a\"\npage_size = 1000\n",
+        5,
+        13,
+        "between 1 and 100",
+    ),
+    (
+        "[upwork]\nclient_id = \"x\"\n[[search]]\nname = \"a\"\n[[search]]\nname = \"a\"\n",
+        6,
+        8,
+        "duplicate",
+    ),
+    (
+        "[upwork]\nclient_id = \"x\"\n[[search]]\nname = \"a\"\nbudget = { min = 10, max = 5 }\n",
+        5,
+        10,
+        "impossible range",
+    ),
+    (
+        "[upwork]\nclient_id = \"x\"\n[[search]]\nname = \"a\"\nhourly_rate = { min = -1 }\n",
+        5,
+        15,
+        "negative",
+    ),
+    (
+        "[upwork]\nclient_id = \"x\"\n[[search]]\nname = \"a b\"\n",
+        4,
+        8,
+        "letters, digits",
+    ),
+    (
+        "[upwork]\nclient_id = \"x\"\n[[search]]\nname = \"a\"\njob_type = \"weekly\"\n",
+        5,
+        12,
+        "weekly",
+    ),
+    (
+        "[upwork]\nclient_id = \"x\"\n[[search]]\nname = \"a\"\nexpression = \"\"\n",
+        5,
+        14,
+        "empty expression",
+    ),
+    (
+        "[upwork]\nclient_id = \"x\"\n[[search]]\nname = \"a\"\nmax_pages = 99999999999\n",
+        5,
+        13,
+        "between 1 and",
+    ),
+    (
+        "[upwork]\nclient_id = \"x\"\n[[search]]\nname = \"a\"\nclient_hires = { min = 99999999999 }\n",
+        5,
+        16,
+        "larger than",
+    ),
+    (
+        "[upwork]\nclient_id = \"x\"\n[storage]\ndatabase = 5\n[[search]]\nname = \"a\"\n",
+        4,
+        12,
+        "",
+    ),
+    (
+        "[upwork]\nclient_id = \"x\"\n[searches]\n",
+        3,
+        2,
+        "unknown section",
+    ),
+    (
+        "[upwork]\nclient_id = \"x\"\n[[search]]\nname = \"a\"\njob_type = \"hourly\"\nbudget = { min = 5 }\n",
+        4,
+        8,
+        "hourly_rate",
+    ),
+];
+
+#[test]
+fn every_mistake_names_its_line_and_column() {
+    for (text, line, column, word) in BAD {
+        let problems = match Config::parse(text, Path::new("pipeline.toml")) {
+            Err(ConfigError::Invalid { problems, .. }) => problems,
+            other => panic!("{text:?} should be invalid, got {other:?}"),
+        };
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.line == *line && p.column == *column && p.message.contains(word)),
+            "{text:?}: expected {line}:{column} mentioning {word:?}, got {problems:?}"
+        );
+    }
+}
+
+#[test]
+fn problems_across_sections_are_reported_together() {
+    let text = "[upwork]\nclient_id = \"x\"\nrequests_per_minute = \"fast\"\n\n[[search]]\nname = \"a\"\nworkload = \"lots\"\n\n[[search]]\nname = \"b\"\nproposals = { min = 3, max = 1 }\n";
+    let Err(ConfigError::Invalid { problems, .. }) = Config::parse(text, Path::new("p.toml"))
+    else {
+        panic!("invalid");
+    };
+    let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+    assert!(
+        lines.contains(&3) && lines.contains(&7) && lines.contains(&11),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn missing_required_parts_are_named() {
+    let Err(ConfigError::Invalid { problems, .. }) = Config::parse("", Path::new("p.toml")) else {
+        panic!("invalid");
+    };
+    let text = format!("{problems:?}");
+    assert!(text.contains("[upwork]"), "{text}");
+}
+
+/// Lines 1 and 2: a valid `[upwork]` section.
+const UPWORK: &str = "[upwork]\nclient_id = \"x\"\n";
+/// Two lines: a valid `[[search]]` table.
+const SEARCH: &str = "[[search]]\nname = \"a\"\n";
+
+/// A valid file with `line` added to `[upwork]`, as line 3.
+fn in_upwork(line: &str) -> String {
+    format!("{UPWORK}{line}\n{SEARCH}")
+}
+
+/// A valid file with `line` in a `[section]` table, as line 6.
+fn in_section(section: &str, line: &str) -> String {
+    format!("{UPWORK}{SEARCH}[{section}]\n{line}\n")
+}
+
+/// A valid file with `line` added to its only `[[search]]`, as line 5 (the name is on 4:8).
+fn in_search(line: &str) -> String {
+    format!("{UPWORK}{SEARCH}{line}\n")
+}
+
+fn problems(text: &str) -> Vec<Problem> {
+    match Config::parse(text, Path::new("pipeline.toml")) {
+        Err(ConfigError::Invalid { problems, .. }) => problems,
+        other => panic!("{text:?} should be invalid, got {other:?}"),
+    }
+}
+
+#[test]
+fn every_problem_with_a_place_in_the_file_reports_that_line_and_column() {
+    // (the rule broken, a file that breaks only it, line, column, a word of the message)
+    let cases: Vec<(&str, String, usize, usize, &str)> = vec![
+        // parse.rs: what the TOML document and the shape of its tables allow.
+        (
+            "toml syntax",
+            "[upwork\nclient_id = \"x\"\n".into(),
+            1,
+            8,
+            "",
+        ),
+        (
+            "unknown section",
+            format!("{UPWORK}{SEARCH}[searches]\n"),
+            5,
+            2,
+            "unknown section",
+        ),
+        (
+            "search is an array of tables",
+            format!("{UPWORK}[search]\nname = \"a\"\n"),
+            3,
+            1,
+            "array of tables",
+        ),
+        (
+            "unknown key",
+            in_upwork("client_sekret = \"y\""),
+            3,
+            1,
+            "client_sekret",
+        ),
+        (
+            "unknown key in a search",
+            in_search("budjet = 5"),
+            5,
+            1,
+            "budjet",
+        ),
+        (
+            "wrong type",
+            in_upwork("concurrency = \"four\""),
+            3,
+            15,
+            "invalid type",
+        ),
+        (
+            "negative count",
+            in_upwork("requests_per_minute = -1"),
+            3,
+            23,
+            "-1",
+        ),
+        (
+            "unknown enum value",
+            in_search("sort = \"newest\""),
+            5,
+            8,
+            "newest",
+        ),
+        (
+            "required key missing",
+            format!("[upwork]\ntenant_id = \"t\"\n{SEARCH}"),
+            1,
+            1,
+            "client_id",
+        ),
+        (
+            "required search name missing",
+            format!("{UPWORK}[[search]]\nexpression = \"rust\"\n"),
+            3,
+            1,
+            "name",
+        ),
+        // validate.rs, [upwork]
+        (
+            "client_id empty",
+            format!("[upwork]\nclient_id = \" \"\n{SEARCH}"),
+            2,
+            13,
+            "client_id",
+        ),
+        (
+            "client_secret_env empty",
+            in_upwork("client_secret_env = \"\""),
+            3,
+            21,
+            "client_secret_env",
+        ),
+        (
+            "redirect_uri http(s)",
+            in_upwork("redirect_uri = \"ftp://example.com/cb\""),
+            3,
+            16,
+            "redirect_uri",
+        ),
+        (
+            "authorize_url http(s)",
+            in_upwork("authorize_url = \"file:///authorize\""),
+            3,
+            17,
+            "authorize_url",
+        ),
+        (
+            "token_url http(s)",
+            in_upwork("token_url = \"not a url\""),
+            3,
+            13,
+            "token_url",
+        ),
+        (
+            "graphql_url http(s)",
+            in_upwork("graphql_url = \"ws://localhost/graphql\""),
+            3,
+            15,
+            "graphql_url",
+        ),
+        (
+            "requests_per_minute range",
+            in_upwork("requests_per_minute = 301"),
+            3,
+            23,
+            "between 1 and 300",
+        ),
+        (
+            "concurrency range",
+            in_upwork("concurrency = 0"),
+            3,
+            15,
+            "between 1 and 16",
+        ),
+        (
+            "timeout_secs range",
+            in_upwork("timeout_secs = 601"),
+            3,
+            16,
+            "between 1 and 600",
+        ),
+        (
+            "max_retries range",
+            in_upwork("max_retries = 21"),
+            3,
+            15,
+            "at most 20",
+        ),
+        (
+            "retry_base_ms range",
+            in_upwork("retry_base_ms = 0"),
+            3,
+            17,
+            "between 1 and 60000",
+        ),
+        // validate.rs, the other sections
+        (
+            "memory_limit is a size",
+            in_section("storage", "memory_limit = \"lots\""),
+            6,
+            16,
+            "not a size",
+        ),
+        (
+            "memory_limit minimum",
+            in_section("storage", "memory_limit = \"8MB\""),
+            6,
+            16,
+            "at least 32MiB",
+        ),
+        (
+            "formats not empty",
+            in_section("export", "formats = []"),
+            6,
+            11,
+            "formats",
+        ),
+        (
+            "csv_delimiter choice",
+            in_section("export", "csv_delimiter = \"|\""),
+            6,
+            17,
+            "csv_delimiter",
+        ),
+        (
+            "partitioned view names",
+            in_section("export", "partitioned = [\"new_postings\", \"bad-name\"]"),
+            6,
+            32,
+            "bad-name",
+        ),
+        (
+            "retention hours minimum",
+            in_section("retention", "hours = 0"),
+            6,
+            9,
+            "at least 1",
+        ),
+        (
+            "profile hourly_rate range",
+            in_section("profile", "hourly_rate = 0"),
+            6,
+            15,
+            "hourly_rate",
+        ),
+        // validate.rs, [[search]]
+        (
+            "search name characters",
+            format!("{UPWORK}[[search]]\nname = \"a b\"\n"),
+            4,
+            8,
+            "letters, digits",
+        ),
+        (
+            "search name unique",
+            format!("{UPWORK}{SEARCH}{SEARCH}"),
+            6,
+            8,
+            "duplicate",
+        ),
+        (
+            "expression not blank",
+            in_search("expression = \"  \""),
+            5,
+            14,
+            "empty expression",
+        ),
+        (
+            "expression length",
+            in_search(&format!("expression = \"{}\"", "x".repeat(2001))),
+            5,
+            14,
+            "longer than 2000",
+        ),
+        (
+            "title not blank",
+            in_search("title = \"\""),
+            5,
+            9,
+            "empty expression",
+        ),
+        (
+            "range has an end",
+            in_search("budget = {}"),
+            5,
+            10,
+            "needs `min`, `max` or both",
+        ),
+        (
+            "range not negative",
+            in_search("hourly_rate = { min = -1 }"),
+            5,
+            15,
+            "negative",
+        ),
+        (
+            "range fits an int",
+            in_search("client_hires = { min = 99999999999 }"),
+            5,
+            16,
+            "larger than",
+        ),
+        (
+            "range possible",
+            in_search("proposals = { min = 3, max = 1 }"),
+            5,
+            13,
+            "impossible range",
+        ),
+        (
+            "budget needs fixed price",
+            in_search("job_type = \"hourly\"\nbudget = { min = 5 }"),
+            4,
+            8,
+            "use `hourly_rate`",
+        ),
+        (
+            "hourly_rate needs hourly",
+            in_search("job_type = \"fixed\"\nhourly_rate = { min = 5 }"),
+            4,
+            8,
+            "use `budget`",
+        ),
+        (
+            "page_size range",
+            in_search("page_size = 0"),
+            5,
+            13,
+            "between 1 and 100",
+        ),
+        (
+            "max_pages range",
+            in_search("max_pages = 10001"),
+            5,
+            13,
+            "between 1 and 10000",
+        ),
+        (
+            "max_age_hours range",
+            in_search("max_age_hours = 8785"),
+            5,
+            17,
+            "between 1 and 8784",
+        ),
+    ];
+    for (rule, text, line, column, word) in &cases {
+        let found = problems(text);
+        assert_eq!(found.len(), 1, "{rule}: one problem expected: {found:?}");
+        let problem = &found[0];
+        assert_ne!(
+            problem.line, 0,
+            "{rule}: reported for the whole file: {problem:?}"
+        );
+        assert_eq!(
+            (problem.line, problem.column),
+            (*line, *column),
+            "{rule}: {problem:?}"
+        );
+        assert!(problem.message.contains(word), "{rule}: {problem:?}");
+    }
+}
+
+#[test]
+fn only_what_the_file_lacks_is_reported_for_the_whole_file() {
+    for (text, word) in [
+        (SEARCH.to_string(), "[upwork]"),
+        (UPWORK.to_string(), "[[search]]"),
+    ] {
+        let found = problems(&text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].line, found[0].column), (0, 0), "{found:?}");
+        assert!(found[0].message.contains(word), "{found:?}");
+    }
+}

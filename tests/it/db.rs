@@ -1,0 +1,102 @@
+//! The DuckDB file across versions: a database written by an older upjobpilot (its schema built
+//! from the frozen migration files, as that version did) migrates and keeps every row.
+
+use std::path::Path;
+use upjobpilot::pipeline::{load, spool};
+
+fn frozen(file: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src/db")
+        .join(file);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Version 2 kept the `[profile]` in tables it created at export time; version 3 creates them
+/// in a migration. A version-2 file with postings and a profile opens as version 3 with both.
+#[test]
+fn a_version_2_database_migrates_to_3_and_keeps_its_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v2.duckdb");
+    let spool_dir = dir.path().join("spool");
+    upjobpilot::commands::bench::generate_spool(&spool_dir, 300, 100).expect("spool");
+    {
+        let mut conn = duckdb::Connection::open(&path).expect("create");
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
+        )
+        .expect("schema_version");
+        conn.execute_batch(&frozen("migrations/001_initial.sql"))
+            .expect("version 1");
+        conn.execute_batch(&format!(
+            "{}{}",
+            frozen("migrations/002_daily_postings.sql"),
+            frozen("sql/daily.sql")
+        ))
+        .expect("version 2");
+        conn.execute_batch("INSERT INTO schema_version VALUES (1, now()), (2, now())")
+            .expect("versions");
+        let pending = spool::Spool::new(spool_dir).pending().expect("pending");
+        let report = load::load(&mut conn, &pending, None).expect("load");
+        assert_eq!(report.postings, 300);
+        // What version 2's export wrote.
+        conn.execute_batch(
+            "CREATE OR REPLACE TABLE profile (hourly_rate DOUBLE); CREATE OR REPLACE TABLE profile_skills (skill VARCHAR); INSERT INTO profile VALUES (55); INSERT INTO profile_skills VALUES ('rust')",
+        )
+        .expect("v2 profile");
+    }
+    let count = |conn: &duckdb::Connection, sql: &str| -> i64 {
+        conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+    };
+    let before = {
+        let conn = duckdb::Connection::open(&path).expect("reopen");
+        (
+            count(&conn, "SELECT count(*) FROM jobs"),
+            count(&conn, "SELECT count(*) FROM job_skills"),
+            count(&conn, "SELECT count(*) FROM daily_postings"),
+        )
+    };
+    assert_eq!(before.0, 300);
+
+    let conn = upjobpilot::db::open(&path).expect("migrates");
+    assert_eq!(
+        count(&conn, "SELECT max(version) FROM schema_version"),
+        i64::from(upjobpilot::db::SCHEMA_VERSION)
+    );
+    assert_eq!(upjobpilot::db::SCHEMA_VERSION, 3);
+    let after = (
+        count(&conn, "SELECT count(*) FROM jobs"),
+        count(&conn, "SELECT count(*) FROM job_skills"),
+        count(&conn, "SELECT count(*) FROM daily_postings"),
+    );
+    assert_eq!(after, before, "every row kept");
+    assert_eq!(count(&conn, "SELECT hourly_rate::BIGINT FROM profile"), 55);
+    assert_eq!(count(&conn, "SELECT count(*) FROM profile_skills"), 1);
+    drop(conn);
+
+    // Opening again changes nothing; an export then replaces the profile's rows.
+    let conn = upjobpilot::db::open(&path).expect("reopens");
+    assert_eq!(count(&conn, "SELECT count(*) FROM schema_version"), 3);
+    let profile = upjobpilot::config::Profile {
+        skills: vec!["Python".into(), "SQL".into()],
+        hourly_rate: Some(70.0),
+    };
+    upjobpilot::pipeline::export::write_profile(&conn, &profile).expect("profile");
+    assert_eq!(count(&conn, "SELECT hourly_rate::BIGINT FROM profile"), 70);
+    assert_eq!(count(&conn, "SELECT count(*) FROM profile_skills"), 2);
+}
+
+/// A new database has the profile tables before any export, so the views that read them work
+/// in the DuckDB file as soon as a sync has loaded.
+#[test]
+fn a_new_database_has_the_profile_tables() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conn = upjobpilot::db::open(&dir.path().join("new.duckdb")).expect("create");
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('profile', 'profile_skills')",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(tables, 2);
+}

@@ -1,0 +1,470 @@
+//! The load and export stages on crafted input: malformed API payloads are quarantined and
+//! counted while the rest loads; loading the same pages twice changes nothing; CSV exports
+//! neutralize formula injection unless told not to; exports replace files atomically.
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use upjobpilot::config::ExportFormat;
+use upjobpilot::pipeline::export::{self, CsvOptions};
+use upjobpilot::pipeline::load;
+use upjobpilot::pipeline::spool::{Outcome, RunRecord, SearchStatus, Spool};
+use upjobpilot::pipeline::views;
+
+fn node(id: &str, title: &str) -> Value {
+    json!({
+        "id": id,
+        "ciphertext": format!("~02{id}"),
+        "title": title,
+        "description": "Build a thing. Rust, tokio.",
+        "createdDateTime": "2025-10-16T05:00:00+0000",
+        "publishedDateTime": "2025-10-16T06:06:47+0000",
+        "renewedDateTime": null,
+        "amount": {"rawValue": "250.0", "currency": "USD", "displayValue": "250.0"},
+        "hourlyBudgetMin": null,
+        "hourlyBudgetMax": null,
+        "experienceLevel": "EXPERT",
+        "skills": [{"name": "rust", "prettyName": "Rust"}, {"name": "tokio", "prettyName": "Tokio"}],
+        "freelancersToHire": 1,
+        "totalApplicants": 4,
+        "premium": false,
+        "enterprise": false,
+        "client": {
+            "totalHires": 3, "totalPostedJobs": 4,
+            "totalSpent": {"rawValue": "1200.5", "currency": "USD", "displayValue": "1200.5"},
+            "verificationStatus": "VERIFIED",
+            "location": {"city": "São Paulo", "country": "Brazil", "timezone": "America/Sao_Paulo"},
+            "totalReviews": 2, "totalFeedback": 4.5, "hasFinancialPrivacy": false
+        }
+    })
+}
+
+fn page(nodes: Vec<Value>) -> Vec<u8> {
+    let edges: Vec<Value> = nodes
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| json!({"cursor": i.to_string(), "node": n}))
+        .collect();
+    serde_json::to_vec(&json!({"data": {"marketplaceJobPostingsSearch": {
+        "totalCount": edges.len(), "edges": edges,
+        "pageInfo": {"endCursor": "99", "hasNextPage": false}}}}))
+    .expect("json")
+}
+
+fn spool_with(dir: &std::path::Path, pages: &[Vec<u8>]) -> Spool {
+    let spool = Spool::new(dir.join("spool"));
+    let record = RunRecord {
+        run_id: "20251016T060000.000Z-1".into(),
+        started_at: Utc::now(),
+        finished_at: None,
+        pid: 1,
+        requests: 0,
+        status: None,
+        errors: None,
+    };
+    let run = spool.begin(&record).expect("begin");
+    for (i, body) in pages.iter().enumerate() {
+        run.write_page("s", i as u32 + 1, body).expect("page");
+    }
+    run.write_outcome(&Outcome {
+        search: "s".into(),
+        status: SearchStatus::Complete,
+        watermark: Some(Utc::now()),
+        pages: pages.len() as u32,
+        total_count: None,
+        note: None,
+        server_time: None,
+    })
+    .expect("outcome");
+    run.finish(&RunRecord {
+        finished_at: Some(Utc::now()),
+        ..record
+    })
+    .expect("finish");
+    spool
+}
+
+#[test]
+fn malformed_payloads_are_quarantined_and_the_rest_loads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut no_id = node("1", "x");
+    no_id["id"] = Value::Null;
+    let mut bad_time = node("1000000000000000002", "bad time");
+    bad_time["publishedDateTime"] = json!("last Tuesday");
+    let mut wrong_type = node("1000000000000000003", "wrong type");
+    wrong_type["totalApplicants"] = json!("many");
+    let mut huge = node("1000000000000000004", "huge");
+    huge["description"] = json!("x".repeat(300_000));
+    let mut bad_money = node("1000000000000000005", "bad money");
+    bad_money["amount"]["rawValue"] = json!("12,5 USD");
+    let mut missing_title = node("1000000000000000006", "t");
+    missing_title
+        .as_object_mut()
+        .expect("object")
+        .remove("title");
+    let odd = node("1000000000000000007", "Ünïcødé \u{200b} 🚀 \u{202e}evil");
+    let good = node("1000000000000000008", "Rust developer");
+    let pages = vec![
+        page(vec![
+            no_id,
+            bad_time,
+            wrong_type,
+            huge,
+            bad_money,
+            missing_title,
+            odd,
+            good,
+        ]),
+        b"<html><body>502 Bad Gateway</body></html>".to_vec(),
+        br#"{"data":{"marketplaceJobPostingsSearch":{"edges":[null,{"cursor":"1","node":null}]}}}"#
+            .to_vec(),
+    ];
+    let spool = spool_with(dir.path(), &pages);
+    let mut conn = upjobpilot::db::open(&dir.path().join("db.duckdb")).expect("db");
+    let pending = spool.pending().expect("pending");
+    let report = load::load(&mut conn, &pending, None).expect("load succeeds despite bad input");
+    assert_eq!(report.postings, 2, "{report:?}");
+    assert_eq!(report.quarantined, 6 + 1 + 2, "{report:?}");
+    let quarantined: i64 = conn
+        .query_row("SELECT count(*) FROM quarantine", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(quarantined, 9);
+    let title: String = conn
+        .query_row(
+            "SELECT title FROM jobs WHERE id = '1000000000000000007'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("odd unicode kept as is");
+    assert_eq!(title, "Ünïcødé \u{200b} 🚀 \u{202e}evil");
+    let (url, budget, spent, rate, skills): (String, String, String, f64, String) = conn
+        .query_row(
+            "SELECT url, fixed_budget::VARCHAR, client_total_spent::VARCHAR, client_hire_rate, skills::VARCHAR
+             FROM jobs WHERE id = '1000000000000000008'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .expect("typed columns");
+    assert_eq!(url, "https://www.upwork.com/jobs/~021000000000000000008");
+    assert_eq!(budget, "250.00");
+    assert_eq!(spent, "1200.50");
+    assert_eq!(rate, 0.75);
+    assert_eq!(skills, "[rust, tokio]");
+
+    // Loading the very same pages again (a crash between commit and spool clean-up) changes
+    // nothing but the run record.
+    let before: i64 = conn
+        .query_row("SELECT count(*) + (SELECT count(*) FROM job_skills) + (SELECT count(*) FROM job_changes) FROM jobs", [], |r| r.get(0))
+        .expect("count");
+    load::load(&mut conn, &pending, None).expect("second load");
+    let after: i64 = conn
+        .query_row("SELECT count(*) + (SELECT count(*) FROM job_skills) + (SELECT count(*) FROM job_changes) FROM jobs", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(before, after);
+}
+
+fn export_dir_with_formula_view(guard: bool) -> (tempfile::TempDir, Vec<Vec<String>>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conn = duckdb::Connection::open(dir.path().join("x.duckdb")).expect("db");
+    std::fs::create_dir(dir.path().join("queries")).expect("dir");
+    std::fs::write(
+        dir.path().join("queries/risky.sql"),
+        "-- cells a spreadsheet would run\nSELECT * FROM (VALUES ('=HYPERLINK(\"http://x\")', 1), ('+1', 2), ('-2', 3), ('@SUM(A1)', 4), (chr(9) || 'tab', 5), (chr(13) || 'cr', 6), ('plain, \"quoted\"', 7)) t(cell, n)",
+    )
+    .expect("view");
+    let views = views::read_views(&dir.path().join("queries")).expect("views");
+    export::create_views(&conn, &views).expect("create");
+    let files = export::export(
+        &conn,
+        &views,
+        &dir.path().join("exports"),
+        &[ExportFormat::Csv],
+        CsvOptions {
+            formula_guard: guard,
+            ..Default::default()
+        },
+        &[],
+    )
+    .expect("export");
+    let mut reader = csv::Reader::from_path(&files[0]).expect("csv");
+    let rows = reader
+        .records()
+        .map(|r| r.expect("record").iter().map(str::to_string).collect())
+        .collect();
+    (dir, rows)
+}
+
+#[test]
+fn csv_cells_that_look_like_formulas_are_neutralized_by_default() {
+    let (_dir, rows) = export_dir_with_formula_view(true);
+    let cells: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        cells,
+        [
+            "'=HYPERLINK(\"http://x\")",
+            "'+1",
+            "'-2",
+            "'@SUM(A1)",
+            "'\ttab",
+            "'\rcr",
+            "plain, \"quoted\""
+        ]
+    );
+    let (_dir, rows) = export_dir_with_formula_view(false);
+    assert_eq!(rows[0][0], "=HYPERLINK(\"http://x\")");
+}
+
+#[test]
+fn an_unwritable_export_folder_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conn = duckdb::Connection::open_in_memory().expect("db");
+    let blocker = dir.path().join("exports");
+    std::fs::write(&blocker, "a file where the folder should be").expect("write");
+    let views = vec![views::View {
+        name: "v".into(),
+        path: dir.path().join("v.sql"),
+        sql: "SELECT 1 AS x".into(),
+    }];
+    export::create_views(&conn, &views).expect("create");
+    let error = export::export(
+        &conn,
+        &views,
+        &blocker,
+        &[ExportFormat::Csv],
+        CsvOptions {
+            formula_guard: true,
+            ..Default::default()
+        },
+        &[],
+    )
+    .expect_err("cannot export into a file");
+    assert!(error.to_string().contains("export folder"), "{error}");
+    assert_eq!(
+        std::fs::read_to_string(&blocker).expect("read"),
+        "a file where the folder should be"
+    );
+}
+
+#[test]
+fn csv_can_use_semicolons_and_a_byte_order_mark_for_spreadsheets() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conn = duckdb::Connection::open_in_memory().expect("db");
+    let views = vec![views::View {
+        name: "v".into(),
+        path: dir.path().join("v.sql"),
+        sql: "SELECT 'Zürich; CH' AS city, 1.5 AS n".into(),
+    }];
+    export::create_views(&conn, &views).expect("create");
+    let options = CsvOptions {
+        formula_guard: true,
+        delimiter: b';',
+        bom: true,
+    };
+    let files = export::export(
+        &conn,
+        &views,
+        dir.path(),
+        &[ExportFormat::Csv],
+        options,
+        &[],
+    )
+    .expect("export");
+    let bytes = std::fs::read(&files[0]).expect("read");
+    assert!(
+        bytes.starts_with("\u{feff}".as_bytes()),
+        "starts with a BOM"
+    );
+    let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.as_bytes());
+    assert_eq!(reader.headers().expect("header"), vec!["city", "n"]);
+    let row = reader.records().next().expect("row").expect("record");
+    assert_eq!(&row[0], "Zürich; CH");
+    assert_eq!(&row[1], "1.5");
+}
+
+/// A view of postings published at these microseconds since the epoch, ids from 1.
+fn posting_view(dir: &std::path::Path, published_us: &[i64]) -> views::View {
+    let rows: Vec<String> = published_us
+        .iter()
+        .enumerate()
+        .map(|(i, us)| format!("({}, make_timestamp({us}::BIGINT)::TIMESTAMPTZ)", i + 1))
+        .collect();
+    views::View {
+        name: "posted".into(),
+        path: dir.join("posted.sql"),
+        sql: format!(
+            "SELECT * FROM (VALUES {}) t(id, published_at)",
+            rows.join(", ")
+        ),
+    }
+}
+
+/// (id, posted_date) read back from a hive-partitioned export, as Spark or DuckDB read it.
+fn read_partitioned(conn: &duckdb::Connection, dir: &std::path::Path) -> Vec<(i32, String)> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT id, posted_date::VARCHAR FROM read_parquet('{}/**/*.parquet', hive_partitioning = true) ORDER BY id",
+            dir.display()
+        ))
+        .expect("prepare");
+    stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+#[test]
+fn partitioned_parquet_is_split_by_utc_posting_date_and_replaced_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conn = duckdb::Connection::open_in_memory().expect("db");
+    let exports = dir.path().join("exports");
+    let day = 86_400_000_000_i64;
+    let nov_24 = 1_763_942_400_000_000_i64; // 2025-11-24T00:00:00Z
+    let first = posting_view(
+        dir.path(),
+        &[nov_24 + day - 1, nov_24 + day, nov_24 + 2 * day + 5],
+    );
+    export::create_views(&conn, std::slice::from_ref(&first)).expect("create");
+    let options = CsvOptions::default();
+    let partitioned = vec!["posted".to_string()];
+    let written = export::export(
+        &conn,
+        std::slice::from_ref(&first),
+        &exports,
+        &[ExportFormat::Parquet],
+        options,
+        &partitioned,
+    )
+    .expect("export");
+    assert!(written.contains(&exports.join("posted")), "{written:?}");
+    assert!(exports.join("posted.parquet").is_file());
+    let mut days: Vec<String> = std::fs::read_dir(exports.join("posted"))
+        .expect("partitions")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    days.sort();
+    assert_eq!(
+        days,
+        [
+            "posted_date=2025-11-24",
+            "posted_date=2025-11-25",
+            "posted_date=2025-11-26"
+        ]
+    );
+    assert_eq!(
+        read_partitioned(&conn, &exports.join("posted")),
+        [
+            (1, "2025-11-24".to_string()),
+            (2, "2025-11-25".to_string()),
+            (3, "2025-11-26".to_string())
+        ]
+    );
+
+    // The next export replaces the folder whole: days that left the view leave the export.
+    let second = posting_view(dir.path(), &[nov_24 + 10 * day]);
+    export::create_views(&conn, std::slice::from_ref(&second)).expect("create");
+    export::export(&conn, &[second], &exports, &[], options, &partitioned).expect("export");
+    assert_eq!(
+        read_partitioned(&conn, &exports.join("posted")),
+        [(1, "2025-12-04".to_string())]
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&exports)
+        .expect("exports")
+        .map(|e| e.expect("entry").file_name())
+        .filter(|n| n.to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn partitioning_a_view_without_a_posting_date_or_a_missing_view_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conn = duckdb::Connection::open_in_memory().expect("db");
+    let views = vec![views::View {
+        name: "v".into(),
+        path: dir.path().join("v.sql"),
+        sql: "SELECT 1 AS x".into(),
+    }];
+    export::create_views(&conn, &views).expect("create");
+    let options = CsvOptions::default();
+    let error = export::export(&conn, &views, dir.path(), &[], options, &["v".into()])
+        .expect_err("no published_at");
+    assert!(
+        error.to_string().contains("no `published_at` column"),
+        "{error}"
+    );
+    let error = export::export(&conn, &views, dir.path(), &[], options, &["w".into()])
+        .expect_err("no such view");
+    assert!(
+        error.to_string().contains("\"w\", which is not a view"),
+        "{error}"
+    );
+}
+
+/// The rows of `table` in one database that the other lacks, both ways.
+fn differing_rows(a: &std::path::Path, b: &std::path::Path, table: &str) -> i64 {
+    let conn = duckdb::Connection::open_in_memory().expect("db");
+    conn.execute_batch(&format!(
+        "ATTACH '{}' AS a (READ_ONLY); ATTACH '{}' AS b (READ_ONLY);",
+        a.display(),
+        b.display()
+    ))
+    .expect("attach");
+    conn.query_row(
+        &format!(
+            "SELECT (SELECT count(*) FROM (SELECT * FROM a.{table} EXCEPT ALL SELECT * FROM b.{table}))
+                  + (SELECT count(*) FROM (SELECT * FROM b.{table} EXCEPT ALL SELECT * FROM a.{table}))"
+        ),
+        [],
+        |r| r.get(0),
+    )
+    .expect("compare")
+}
+
+#[test]
+fn the_result_of_a_load_does_not_depend_on_its_batch_size() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spool_dir = dir.path().join("spool");
+    // Two runs over the same market: every posting is seen twice, in two batches when the
+    // batches are small (a page is about 280 kB).
+    upjobpilot::commands::bench::generate_spool(&spool_dir, 1_500, 100).expect("first run");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    upjobpilot::commands::bench::generate_spool(&spool_dir, 1_500, 100).expect("second run");
+    let spool = Spool::new(spool_dir);
+    let pending = spool.pending().expect("pending");
+    assert_eq!(pending.len(), 2);
+    let mut databases = Vec::new();
+    let mut reports = Vec::new();
+    // One batch; a batch per page; a batch every few pages.
+    for batch in [usize::MAX, 1, 700_000] {
+        let path = dir.path().join(format!("batch-{batch}.duckdb"));
+        let mut conn = upjobpilot::db::open(&path).expect("db");
+        let report = load::load_in_batches(&mut conn, &pending, None, batch).expect("load");
+        reports.push((
+            report.postings,
+            report.new_postings,
+            report.changed_postings,
+        ));
+        databases.push(path);
+    }
+    assert_eq!(reports[0], (3_000, 1_500, 0));
+    assert!(reports.iter().all(|r| *r == reports[0]), "{reports:?}");
+    for other in &databases[1..] {
+        for table in [
+            "jobs",
+            "job_skills",
+            "search_hits",
+            "job_changes",
+            "daily_postings",
+            "quarantine",
+        ] {
+            assert_eq!(
+                differing_rows(&databases[0], other, table),
+                0,
+                "{table} in {}",
+                other.display()
+            );
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Secrets and trust: a verbose sync that refreshes its token mid-run prints no secret, and no
+//! secret lands in the database, the exports, the spool or the sandbox's request log; the only
+//! GraphQL document the client can send is a query that Upwork's schema accepts.
+
+use crate::support::harness_with;
+use std::path::Path;
+use std::process::Command;
+use upjobpilot::sandbox::FaultKind;
+
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return files;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn a_verbose_sync_leaks_no_secret_anywhere() {
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let log_path = log.path().to_path_buf();
+    let h = harness_with(
+        31,
+        "[[search]]\nname = \"rust\"\nexpression = \"rust\"\nmax_age_hours = 100\n",
+        |c| {
+            c.request_log = Some(log_path.clone());
+            c.faults.schedule = vec![(2, FaultKind::ExpireToken)];
+        },
+    );
+    let before = h.store.load().expect("load").expect("tokens");
+    let home = tempfile::tempdir().expect("home");
+    let output = Command::new(env!("CARGO_BIN_EXE_upjobpilot"))
+        .env_clear()
+        .env("HOME", home.path())
+        .env("UPJOBPILOT_DATA_DIR", home.path())
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .args(["-vvv", "sync", "--config"])
+        .arg(h.dir.path().join("pipeline.toml"))
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let after = h.store.load().expect("load").expect("tokens");
+    assert_ne!(
+        before.access_token.expose(),
+        after.access_token.expose(),
+        "the run refreshed its token, so new secrets went through the code too"
+    );
+    let mut secrets = vec![
+        h.sandbox.client().secret,
+        before.access_token.expose().to_string(),
+        after.access_token.expose().to_string(),
+    ];
+    secrets.extend(before.refresh_token.iter().map(|s| s.expose().to_string()));
+    secrets.extend(after.refresh_token.iter().map(|s| s.expose().to_string()));
+    assert!(output.stderr.len() > 1000, "the run was verbose");
+
+    let mut places: Vec<(String, Vec<u8>)> = vec![
+        ("stdout".into(), output.stdout.clone()),
+        ("stderr".into(), output.stderr.clone()),
+        ("request log".into(), std::fs::read(&log_path).expect("log")),
+    ];
+    for file in files_under(h.dir.path()) {
+        if file == h.store.path() {
+            continue;
+        }
+        places.push((
+            file.display().to_string(),
+            std::fs::read(&file).expect("read"),
+        ));
+    }
+    assert!(places.iter().any(|(name, _)| name.ends_with(".duckdb")));
+    for (name, bytes) in &places {
+        for secret in &secrets {
+            assert!(!contains(bytes, secret), "a secret appears in {name}");
+        }
+    }
+}
+
+#[test]
+fn the_client_sends_only_a_query_that_the_schema_accepts() {
+    use apollo_compiler::executable::OperationType;
+    let schema_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sandbox/schema/upwork-jobs.graphql"),
+    )
+    .expect("schema");
+    let schema = apollo_compiler::Schema::parse_and_validate(schema_text, "upwork-jobs.graphql")
+        .expect("schema parses");
+    let document = apollo_compiler::ExecutableDocument::parse_and_validate(
+        &schema,
+        upjobpilot::upwork::SEARCH_QUERY,
+        "search.graphql",
+    )
+    .expect("the search query is valid against Upwork's schema");
+    let operations: Vec<_> = document.operations.iter().collect();
+    assert_eq!(operations.len(), 1);
+    assert_eq!(operations[0].operation_type, OperationType::Query);
+    for avoided in ["companyOrgUid", "memberSinceDateTime", "companyName"] {
+        assert!(
+            !upjobpilot::upwork::SEARCH_QUERY.contains(&format!(" {avoided}")),
+            "{avoided}"
+        );
+    }
+}
