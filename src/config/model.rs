@@ -143,7 +143,7 @@ impl Default for Storage {
 #[serde(deny_unknown_fields, expecting = "the `[storage]` table")]
 pub(super) struct RawStorage {
     pub(super) database: Option<PathBuf>,
-    pub(super) spool_dir: Option<PathBuf>,
+    pub(super) spool_dir: Option<Spanned<PathBuf>>,
     pub(super) queries_dir: Option<PathBuf>,
     pub(super) memory_limit: Option<Spanned<String>>,
 }

@@ -17,7 +17,10 @@ use super::parse::RawConfig;
 use super::{Config, Problems};
 use std::collections::BTreeMap;
 use std::ops::{Range, RangeInclusive};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The longest `retention.hours`: ten years. More would overflow the date arithmetic.
+const MAX_RETENTION_HOURS: u32 = 24 * 366 * 10;
 use toml::Spanned;
 
 /// `"128MB"`, `"1.5 GiB"`, `"512kb"`: a size in bytes (KB/MB/GB are powers of 1000, KiB/MiB/GiB
@@ -55,6 +58,11 @@ pub fn is_view_name(name: &str) -> bool {
 pub(super) fn config(raw: RawConfig, path: &Path, problems: &mut Problems<'_>) -> Option<Config> {
     let mut check = Checker { problems };
     let upwork = raw.upwork.map(|u| check.upwork(u));
+    let spool_span = raw
+        .storage
+        .as_ref()
+        .and_then(|s| s.spool_dir.as_ref())
+        .map(|s| s.span());
     let storage = raw.storage.and_then(|s| check.storage(s));
     let export = raw.export.and_then(|e| check.export(e));
     let retention = raw.retention.map(|r| check.retention(r));
@@ -66,7 +74,7 @@ pub(super) fn config(raw: RawConfig, path: &Path, problems: &mut Problems<'_>) -
     if check.problems.count() > 0 {
         return None;
     }
-    Some(Config {
+    let config = Config {
         path: path.to_path_buf(),
         upwork: upwork?,
         storage: storage?,
@@ -74,7 +82,48 @@ pub(super) fn config(raw: RawConfig, path: &Path, problems: &mut Problems<'_>) -
         retention: retention?,
         profile: profile?,
         searches,
-    })
+    };
+    check.spool_owns_nothing_else(&config, spool_span);
+    (check.problems.count() == 0).then_some(config)
+}
+
+/// `path` made absolute and free of `.`, `..` and symlinks where it exists, for comparing.
+fn normalized(path: &Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return real;
+    }
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let mut out = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    match (out.parent(), out.file_name()) {
+        // The folder may exist though the file does not: resolve its symlinks too.
+        (Some(parent), Some(name)) => std::fs::canonicalize(parent)
+            .map(|p| p.join(name))
+            .unwrap_or(out),
+        _ => out,
+    }
+}
+
+/// Whether `url` may carry a bearer token or a secret in clear: only to this machine.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// Runs the checks, recording each problem at its place.
@@ -146,6 +195,26 @@ impl Checker<'_, '_> {
             return default.to_string();
         };
         match url::Url::parse(value.get_ref()) {
+            Ok(url) if key == "redirect_uri" => {
+                // The callback server listens on this machine, in plain HTTP.
+                if url.scheme() != "http" || !is_loopback(&url) {
+                    self.at(
+                        value.span(),
+                        &format!(
+                            "`upwork.redirect_uri` {:?} must be an http:// URL on this machine (localhost, 127.0.0.1 or [::1]): nothing here could receive the sign-in anywhere else",
+                            value.get_ref()
+                        ),
+                    );
+                }
+            }
+            // A typo must never send a bearer token or the client secret in clear.
+            Ok(url) if url.scheme() == "http" && !is_loopback(&url) => self.at(
+                value.span(),
+                &format!(
+                    "`upwork.{key}` {:?} is plain http:// to another machine: use https:// (http:// is only for localhost)",
+                    value.get_ref()
+                ),
+            ),
             Ok(url) if url.scheme() == "http" || url.scheme() == "https" => {}
             _ => self.at(
                 value.span(),
@@ -156,6 +225,43 @@ impl Checker<'_, '_> {
             ),
         }
         value.into_inner()
+    }
+
+    /// The spool's run folders are deleted after each load: `spool_dir` must not be, or hold,
+    /// the config's folder, the database, the views, the exports or the home folder.
+    fn spool_owns_nothing_else(&mut self, config: &Config, span: Option<Range<usize>>) {
+        let spool = normalized(&config.spool_dir());
+        let mut others = vec![
+            ("the config file's folder", normalized(config.base_dir())),
+            ("the database", normalized(&config.database_path())),
+            ("the queries folder", normalized(&config.queries_dir())),
+            ("the export folder", normalized(&config.export_dir())),
+        ];
+        if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+            others.push(("your home folder", normalized(Path::new(&home))));
+        }
+        let Some((what, _)) = others.iter().find(|(_, other)| other.starts_with(&spool)) else {
+            return;
+        };
+        let from_env = std::env::var_os("UPJOBPILOT_SPOOL_DIR").is_some_and(|v| !v.is_empty());
+        let message = format!(
+            "the spool folder {} {} {what}; a spool folder holds only upjobpilot's run folders: give it one of its own (the default is `spool` beside the config){}",
+            spool.display(),
+            if others.iter().any(|(w, o)| w == what && *o == spool) {
+                "is"
+            } else {
+                "contains"
+            },
+            if from_env {
+                " (set by UPJOBPILOT_SPOOL_DIR)"
+            } else {
+                ""
+            },
+        );
+        match span.filter(|_| !from_env) {
+            Some(span) => self.at(span, &message),
+            None => self.problems.whole(&message),
+        }
     }
 
     /// A number from the file if it is in `allowed`, else the problem `message` at it.
@@ -199,7 +305,9 @@ impl Checker<'_, '_> {
         };
         Some(Storage {
             database: raw.database.unwrap_or(defaults.database),
-            spool_dir: raw.spool_dir.unwrap_or(defaults.spool_dir),
+            spool_dir: raw
+                .spool_dir
+                .map_or(defaults.spool_dir, Spanned::into_inner),
             queries_dir: raw.queries_dir.unwrap_or(defaults.queries_dir),
             memory_limit: memory_limit?,
         })
@@ -262,6 +370,11 @@ impl Checker<'_, '_> {
         let hours = raw.hours.map_or(defaults.hours, |hours| {
             if *hours.get_ref() == 0 {
                 self.at(hours.span(), "`retention.hours` must be at least 1");
+            } else if *hours.get_ref() > MAX_RETENTION_HOURS {
+                self.at(
+                    hours.span(),
+                    &format!("`retention.hours` must be at most {MAX_RETENTION_HOURS} (ten years)"),
+                );
             }
             hours.into_inner()
         });
@@ -304,14 +417,17 @@ impl Checker<'_, '_> {
                     &format!("search name {name:?} must be 1 to 64 letters, digits, `-` or `_`"),
                 );
             }
-            if let Some(first) = seen.get(name) {
+            // Names that differ only in case share a spool folder on a case-insensitive file
+            // system (macOS, Windows): they are the same name.
+            let key = name.to_ascii_lowercase();
+            if let Some(first) = seen.get(&key) {
                 let (line, _) = self.problems.line_col(first.start);
                 self.at(
                     raw.name.span(),
-                    &format!("duplicate search name {name:?} (first used on line {line})"),
+                    &format!("duplicate search name {name:?} (first used on line {line}; names that differ only in case are the same)"),
                 );
             } else {
-                seen.insert(name.clone(), raw.name.span());
+                seen.insert(key, raw.name.span());
             }
             if let Some(search) = self.search(raw, retention_hours) {
                 searches.push(search);

@@ -86,6 +86,9 @@ pub async fn fetch_search(
     let mut note = None;
     let mut error = None;
     let mut lost = 0;
+    let mut withheld_at: HashSet<u64> = HashSet::new();
+    // The recency of the last posting of the page before, for the withheld ones at the top.
+    let mut previous_tail: Option<DateTime<Utc>> = None;
     let mut lost_errors: Vec<String> = Vec::new();
     let status = loop {
         if pages >= search.max_pages {
@@ -151,16 +154,30 @@ pub async fn fetch_search(
             continue;
         }
         if !page.errors.is_empty() {
-            let withheld = page.lost();
+            // A withheld posting is new to us if it sorts above the watermark: the posting
+            // before it does (the list is newest first). One below was withheld at an earlier
+            // sync already (or stored then), and reporting it again on every run would make a
+            // scheduled sync "partial" for as long as Upwork keeps it broken.
+            let mut above =
+                offset == 0 || previous_tail.is_none_or(|t| watermark.is_none_or(|w| t > w));
+            let mut newly = 0;
+            for (index, edge) in page.edges.iter().enumerate() {
+                if let Some(recency) = edge.recency() {
+                    above = watermark.is_none_or(|w| recency > w);
+                } else if edge.null && above && withheld_at.insert(offset + index as u64) {
+                    newly += 1;
+                }
+            }
             tracing::warn!(
                 stage = "fetch",
                 search = %search.name,
                 offset,
-                lost = withheld,
+                withheld = page.lost(),
+                new = newly,
                 errors = %page.errors.join("; "),
                 "upwork answered part of a page; its good postings are kept"
             );
-            lost += withheld;
+            lost += newly;
             for e in &page.errors {
                 if lost_errors.len() < 3 && !lost_errors.contains(e) {
                     lost_errors.push(e.clone());
@@ -192,6 +209,9 @@ pub async fn fetch_search(
             None => horizon,
         };
         let tail = &times[times.len().saturating_sub(TAIL)..];
+        if let Some(&(_, last)) = times.last() {
+            previous_tail = Some(last);
+        }
         let reached = !tail.is_empty() && tail.iter().all(|(_, recency)| *recency < stop_at);
         if incremental && reached {
             break SearchStatus::Complete;

@@ -756,6 +756,19 @@ impl Market {
         }
     }
 
+    /// Lets `edit` change the posting with this id in place, as a broken or odd server record
+    /// would look (a date in 2099, a budget of 1e15); its place in the market stays where its
+    /// id puts it. False when there is no such posting. For tests.
+    pub fn edit(&mut self, id: &str, edit: impl FnOnce(&mut Posting)) -> bool {
+        match self.index_of(id) {
+            Some(index) => {
+                edit(&mut self.postings[index]);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The posting with this id, open or closed.
     pub fn get(&self, id: &str) -> Option<&Posting> {
         self.index_of(id).map(|index| &self.postings[index])

@@ -515,3 +515,22 @@ fn init_from_profile_refreshes_an_expired_token() {
         "the rotated tokens were saved"
     );
 }
+
+/// `UPJOBPILOT_SPOOL_DIR=$HOME` would have a load delete the home folder's subfolders: it is a
+/// config error (exit 4) before anything runs, and the folder is untouched.
+#[test]
+fn a_spool_folder_that_holds_the_home_folder_is_refused() {
+    let h = harness(35, SEARCHES);
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(home.path().join("Documents/taxes")).expect("a folder of the user's");
+    signed_in(&h, home.path(), &["sync"])
+        .env("UPJOBPILOT_SPOOL_DIR", home.path())
+        .assert()
+        .code(4)
+        .stderr(
+            predicate::str::contains("your home folder")
+                .and(predicate::str::contains("UPJOBPILOT_SPOOL_DIR")),
+        );
+    assert!(home.path().join("Documents/taxes").is_dir());
+    assert_eq!(h.graphql_requests(), 0, "nothing was fetched");
+}

@@ -377,6 +377,43 @@ fn every_problem_with_a_place_in_the_file_reports_that_line_and_column() {
             "at least 1",
         ),
         (
+            "retention hours maximum",
+            in_section("retention", "hours = 4000000000"),
+            6,
+            9,
+            "at most",
+        ),
+        (
+            "spool folder is not the config's folder",
+            in_section("storage", "spool_dir = \".\""),
+            6,
+            13,
+            "config file's folder",
+        ),
+        (
+            "spool folder does not hold the exports",
+            format!(
+                "{UPWORK}{SEARCH}[storage]\nspool_dir = \"out\"\n[export]\ndir = \"out/exports\"\n"
+            ),
+            6,
+            13,
+            "export folder",
+        ),
+        (
+            "redirect_uri on this machine",
+            in_upwork("redirect_uri = \"https://example.com/callback\""),
+            3,
+            16,
+            "on this machine",
+        ),
+        (
+            "no bearer token in clear",
+            in_upwork("graphql_url = \"http://api.upwork.com/graphql\""),
+            3,
+            15,
+            "https://",
+        ),
+        (
             "profile hourly_rate range",
             in_section("profile", "hourly_rate = 0"),
             6,
@@ -397,6 +434,13 @@ fn every_problem_with_a_place_in_the_file_reports_that_line_and_column() {
             6,
             8,
             "duplicate",
+        ),
+        (
+            "search names differ in more than case",
+            format!("{UPWORK}{SEARCH}[[search]]\nname = \"A\"\n"),
+            6,
+            8,
+            "only in case",
         ),
         (
             "expression not blank",
