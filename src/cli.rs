@@ -87,6 +87,11 @@ pub enum Command {
         after_help = "Example:\n  upjobpilot bench load --postings 100000 --export"
     )]
     Bench(BenchCommand),
+    /// Forget where searches stopped, so the next sync fetches back to `max_age_hours`.
+    #[command(
+        after_help = "Examples:\n  upjobpilot reset --search rust          forget one search's watermark\n  upjobpilot reset --search rust --postings --yes   also drop what it found (scripts)"
+    )]
+    Reset(ResetArgs),
     /// Run the whole pipeline against the built-in sandbox, in a new folder.
     #[command(after_help = "Example:\n  upjobpilot demo --dir /tmp/upjobpilot-demo")]
     Demo(DemoArgs),
@@ -128,6 +133,21 @@ pub struct SyncArgs {
     /// Seconds to wait for another running sync before exiting with status 6.
     #[arg(long, default_value_t = 0)]
     pub wait_secs: u64,
+}
+
+/// `reset` options.
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// The search to reset (default: every search in the config).
+    #[arg(long, value_name = "NAME")]
+    pub search: Option<String>,
+    /// Also drop the search's hits (which postings it found); the postings, labels and alert
+    /// bookkeeping stay.
+    #[arg(long)]
+    pub postings: bool,
+    /// Do not ask (needed off a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
 }
 
 /// `status` options.

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod doctor;
 pub mod export;
 pub mod init;
+pub mod reset;
 pub mod sandbox;
 pub mod status;
 pub mod sync;
@@ -36,6 +37,7 @@ pub fn run(cli: Cli, runtime: &Runtime) -> Result<Exit, Failure> {
         Command::Status(args) => status::run(config, args.json),
         Command::Sandbox(args) => sandbox::run(&args, runtime),
         Command::Demo(args) => demo::run(args, runtime),
+        Command::Reset(args) => reset::run(config, &args),
         Command::Completions(args) => completions::run(args.shell),
         Command::Bench(command) => bench::run(command, runtime),
     }

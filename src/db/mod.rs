@@ -140,9 +140,19 @@ pub fn set_memory_limit(conn: &Connection, bytes: u64) -> duckdb::Result<()> {
     conn.execute_batch(&format!("SET memory_limit = '{mib}MiB'"))
 }
 
-/// Whether DuckDB gave up for want of memory (within its limit).
+/// Whether DuckDB gave up for want of memory (within its limit). A query says "Out of Memory
+/// Error"; the Appender says "failed to allocate data of size" or "could not allocate block of
+/// size" (and neither is caught as out of memory unless matched here: it would fail the load
+/// instead of retrying it with more).
 pub fn is_out_of_memory(error: &duckdb::Error) -> bool {
-    error.to_string().contains("Out of Memory Error")
+    let text = error.to_string();
+    [
+        "Out of Memory Error",
+        "failed to allocate data of size",
+        "could not allocate block of size",
+    ]
+    .iter()
+    .any(|sign| text.contains(sign))
 }
 
 /// The storage format written into a new file: the oldest that DuckDB 1.4 readers (the Python

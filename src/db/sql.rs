@@ -33,3 +33,7 @@ pub const STATUS_SEARCH: &str = include_str!("sql/status_search.sql");
 pub const STATUS_RUNS: &str = include_str!("sql/status_runs.sql");
 /// `demo`: postings per search.
 pub const HITS_PER_SEARCH: &str = include_str!("sql/hits_per_search.sql");
+/// `reset`: forget a search's watermark.
+pub const RESET_WATERMARK: &str = include_str!("sql/reset_watermark.sql");
+/// `reset --postings`: drop a search's hits.
+pub const RESET_HITS: &str = include_str!("sql/reset_hits.sql");

@@ -28,8 +28,8 @@ pub const BATCH_BYTES: usize = 12 << 20;
 
 /// Loads under a DuckDB memory limit, in batches of a tenth of it. DuckDB keeps what a
 /// transaction writes until it commits, so a big enough load runs out of any fixed limit: an
-/// out-of-memory load (rolled back) is retried with twice the limit up to eight times the
-/// setting, then once with no limit, rather than leave the pages in the spool for a sync that
+/// out-of-memory load (rolled back) is retried with twice the limit (and twice the batch) up to
+/// eight times the setting, then once with no limit, rather than leave the pages in the spool for a sync that
 /// will never fit. Returns the report and the limit that sufficed (`None`: no limit).
 pub fn load_within(
     conn: &mut Connection,
@@ -37,9 +37,12 @@ pub fn load_within(
     current: Option<&CurrentRun>,
     memory_limit: u64,
 ) -> Result<(LoadReport, Option<u64>), LoadError> {
-    let batch = batch_bytes_for(memory_limit);
     let mut limit = Some(memory_limit);
     loop {
+        // The batch grows with the limit: a retry that may use twice the memory merges twice
+        // as much at a time, which also halves its scans of `jobs`. With no limit, batches are
+        // those of twice the last limit tried.
+        let batch = batch_bytes_for(limit.unwrap_or(16 * memory_limit));
         match limit {
             Some(bytes) => crate::db::set_memory_limit(conn, bytes)?,
             None => conn.execute_batch("RESET memory_limit")?,

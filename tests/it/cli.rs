@@ -534,3 +534,50 @@ fn a_spool_folder_that_holds_the_home_folder_is_refused() {
     assert!(home.path().join("Documents/taxes").is_dir());
     assert_eq!(h.graphql_requests(), 0, "nothing was fetched");
 }
+
+/// `reset` forgets a search's watermark (the next sync pages back to `max_age_hours` again),
+/// drops its hits only with `--postings`, asks unless `--yes`, and names a search it does not
+/// know.
+#[test]
+fn reset_forgets_a_watermark_and_asks_first() {
+    let h = harness(36, SEARCHES);
+    let home = tempfile::tempdir().expect("tempdir");
+    signed_in(&h, home.path(), &["sync"]).assert().success();
+    let stored = h.hits("rust");
+    assert!(!stored.is_empty());
+    let watermarks = || h.count("SELECT count(watermark) FROM search_state");
+    assert_eq!(watermarks(), 1);
+
+    // Off a terminal, without --yes: nothing changes.
+    signed_in(&h, home.path(), &["reset", "--search", "rust"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--yes"));
+    assert_eq!(watermarks(), 1);
+    signed_in(&h, home.path(), &["reset", "--search", "rusty", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no search named \"rusty\""));
+
+    signed_in(&h, home.path(), &["reset", "--search", "rust", "--yes"])
+        .assert()
+        .success();
+    assert_eq!(watermarks(), 0);
+    assert_eq!(h.hits("rust"), stored, "the hits stay without --postings");
+    let before = h.graphql_requests();
+    signed_in(&h, home.path(), &["sync"]).assert().success();
+    assert!(
+        h.graphql_requests() - before > 1,
+        "the sync after a reset pages back like a first sync"
+    );
+
+    signed_in(&h, home.path(), &["reset", "--postings", "--yes"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("hits dropped"));
+    assert!(h.hits("rust").is_empty());
+    assert!(
+        h.count("SELECT count(*) FROM jobs") > 0,
+        "the postings stay"
+    );
+}

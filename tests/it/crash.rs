@@ -133,6 +133,31 @@ fn sigkill_at_any_moment_loses_nothing() {
                 search.name
             );
         }
+        // Not only the counts: the records tell the truth after a kill and a replay.
+        assert_eq!(
+            h.count("SELECT count(*) FROM (SELECT search, job_id FROM search_hits GROUP BY ALL HAVING count(*) > 1)"),
+            0,
+            "trial {trial}: one hit per search and posting"
+        );
+        assert_eq!(
+            h.count("SELECT count(*) FROM jobs WHERE last_seen_at < first_seen_at OR first_seen_at::TIMESTAMP > now()::TIMESTAMP + INTERVAL 1 MINUTE"),
+            0,
+            "trial {trial}: first and last seen are fetch times, in order"
+        );
+        assert_eq!(
+            h.count(
+                "SELECT count(*) FROM (SELECT published_at::TIMESTAMP::DATE AS day, count(*) AS n FROM jobs GROUP BY ALL) j
+                 FULL JOIN (SELECT day, sum(postings) AS n FROM daily_postings WHERE dimension = 'job_type' GROUP BY day) d
+                 USING (day) WHERE j.n IS DISTINCT FROM d.n"
+            ),
+            0,
+            "trial {trial}: the daily aggregates count every stored posting once"
+        );
+        assert_eq!(
+            h.count("SELECT count(*) FROM sync_runs WHERE loaded_at IS NULL OR started_at IS NULL"),
+            0,
+            "trial {trial}: every recorded run has its times"
+        );
         crashed_seen += h.count("SELECT count(*) FROM sync_runs WHERE status = 'crashed'");
         assert_eq!(
             h.count("SELECT count(*) FROM sync_runs WHERE status NOT IN ('ok', 'crashed')"),

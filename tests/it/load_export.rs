@@ -468,3 +468,27 @@ fn the_result_of_a_load_does_not_depend_on_its_batch_size() {
         }
     }
 }
+
+/// The last resort of a load that runs out of memory: after twice, four and eight times the
+/// limit it loads with no limit at all rather than leave the pages in the spool for a sync that
+/// will never fit, and the result is the same as an unlimited load's.
+#[test]
+fn a_load_out_of_memory_at_every_limit_finally_runs_without_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spool_dir = dir.path().join("spool");
+    upjobpilot::commands::bench::generate_spool(&spool_dir, 1_500, 100).expect("spool");
+    let pending = Spool::new(spool_dir).pending().expect("pending");
+    let path = dir.path().join("tiny.duckdb");
+    let mut conn = upjobpilot::db::open(&path).expect("db");
+    // 1 MiB, then 2, 4 and 8: none is enough for a 1,500-posting load.
+    let (report, limit) = load::load_within(&mut conn, &pending, None, 1 << 20).expect("loads");
+    assert_eq!(limit, None, "the unlimited attempt ran");
+    assert_eq!(report.new_postings, 1_500);
+    let reference = dir.path().join("reference.duckdb");
+    let mut conn = upjobpilot::db::open(&reference).expect("db");
+    load::load_in_batches(&mut conn, &pending, None, usize::MAX).expect("reference load");
+    drop(conn);
+    for table in ["jobs", "job_skills", "search_hits", "daily_postings"] {
+        assert_eq!(differing_rows(&reference, &path, table), 0, "{table}");
+    }
+}

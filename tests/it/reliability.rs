@@ -379,3 +379,74 @@ fn absurd_numbers_are_quarantined_and_later_loads_go_on() {
     let second = h.sync();
     assert!(second.load.expect("loaded").new_postings > 0);
 }
+
+/// A stand-in for a broken server or a captive portal: answers every request with HTTP 200 and
+/// a body far larger than any page, announced (`Content-Length`) or not (chunked).
+fn endless_server(announced: bool) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(64) {
+            let Ok(mut stream) = stream else { break };
+            let mut request = [0u8; 8192];
+            let _ = stream.read(&mut request);
+            let head = if announced {
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n"
+            } else {
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            };
+            if stream.write_all(head.as_bytes()).is_err() {
+                continue;
+            }
+            let chunk = vec![b' '; 1 << 20];
+            // At most 48 MiB, then give up: the client must have stopped reading long before.
+            for _ in 0..48 {
+                let written = if announced {
+                    stream.write_all(&chunk)
+                } else {
+                    stream
+                        .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                        .and_then(|()| stream.write_all(&chunk))
+                        .and_then(|()| stream.write_all(b"\r\n"))
+                };
+                if written.is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    format!("http://{addr}/graphql")
+}
+
+/// A response body past the cap (32 MiB) ends the search with a clear error instead of being
+/// read into memory, announced or not.
+#[test]
+fn an_endless_response_body_is_refused() {
+    for announced in [true, false] {
+        let mut h = harness(51, ONE_DAY);
+        let path = h.config.path.clone();
+        let text = std::fs::read_to_string(&path).expect("read");
+        let url = endless_server(announced);
+        let text = text
+            .lines()
+            .map(|l| {
+                if l.starts_with("graphql_url") {
+                    format!("graphql_url = \"{url}\"")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(&path, text).expect("write");
+        h.config = upjobpilot::config::Config::load(&path).expect("valid");
+        let report = h.sync();
+        assert_eq!(report.exit(), Exit::Partial, "{report:?}");
+        let note = report.searches[0].note.clone().unwrap_or_default();
+        assert!(
+            note.contains("larger than"),
+            "announced {announced}: {note}"
+        );
+    }
+}
