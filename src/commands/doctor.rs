@@ -41,7 +41,15 @@ pub fn run(config_path: &Path, runtime: &Runtime) -> Result<Exit, Failure> {
     let context = match Context::load(config_path) {
         Ok(context) => context,
         Err(failure) => {
-            println!("FAIL config: {}", failure.error);
+            let what = if failure.exit == Exit::Config {
+                "config"
+            } else {
+                "token store"
+            };
+            println!("FAIL {what}: {}", failure.error);
+            if let Some(hint) = &failure.hint {
+                println!("     fix: {hint}");
+            }
             return Ok(failure.exit);
         }
     };
