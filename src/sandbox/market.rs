@@ -24,6 +24,7 @@ pub(super) mod index;
 mod tables;
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
@@ -516,6 +517,21 @@ pub struct Market {
     word_index: Mutex<WordIndex>,
     /// Whether `RECENCY` orders by [`Posting::listed_at`] rather than by publication.
     renewals_to_top: bool,
+    /// Bumped by every change to a posting or to the order, so cached searches know they are
+    /// stale.
+    revision: u64,
+    /// The last search's result, for the pages after its first.
+    search_cache: Mutex<Option<SearchCache>>,
+    /// Searches that scanned the market (not served from the cache).
+    scans: AtomicU64,
+}
+
+/// A search result kept for paging: which search, at which revision, and the postings' indices
+/// in order.
+pub(crate) struct SearchCache {
+    pub(crate) key: String,
+    pub(crate) revision: u64,
+    pub(crate) hits: Vec<usize>,
 }
 
 impl fmt::Debug for Market {
@@ -604,6 +620,9 @@ impl Market {
             changes: Process::new(seed, SALT_CHANGE, config.changes_per_hour),
             word_index: Mutex::new(WordIndex::default()),
             renewals_to_top: false,
+            revision: 0,
+            search_cache: Mutex::new(None),
+            scans: AtomicU64::new(0),
         };
         let span = config.history.num_seconds().max(0);
         let mut rng = SmallRng::seed_from_u64(mix(seed, SALT_INITIAL));
@@ -632,6 +651,7 @@ impl Market {
     /// Makes `RECENCY` order by [`Posting::listed_at`] (the later of publication and renewal),
     /// so a renewed posting moves to the top; off, it orders by publication.
     pub fn set_renewals_to_top(&mut self, on: bool) {
+        self.revision += 1;
         self.renewals_to_top = on;
     }
 
@@ -746,6 +766,7 @@ impl Market {
     /// Adds `more` applicants to the posting with this id, as a proposal arriving would; false
     /// when there is no such posting.
     pub fn add_applicants(&mut self, id: &str, more: u32) -> bool {
+        self.revision += 1;
         match self.index_of(id) {
             Some(index) => {
                 let posting = &mut self.postings[index];
@@ -760,6 +781,7 @@ impl Market {
     /// would look (a date in 2099, a budget of 1e15); its place in the market stays where its
     /// id puts it. False when there is no such posting. For tests.
     pub fn edit(&mut self, id: &str, edit: impl FnOnce(&mut Posting)) -> bool {
+        self.revision += 1;
         match self.index_of(id) {
             Some(index) => {
                 edit(&mut self.postings[index]);
@@ -790,6 +812,28 @@ impl Market {
     }
 
     /// The word index, for search; posting text never changes, so it only ever grows.
+    /// The cache of the last search, for [`Market::search_page`].
+    pub(crate) fn search_cache(&self) -> MutexGuard<'_, Option<SearchCache>> {
+        self.search_cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The market's revision: changes whenever a posting or the order changes.
+    pub(crate) fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// Counts a search that scanned the market.
+    pub(crate) fn count_scan(&self) {
+        self.scans.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Searches so far that scanned the whole market rather than use the cached result.
+    pub fn scans(&self) -> u64 {
+        self.scans.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn word_index(&self) -> MutexGuard<'_, WordIndex> {
         self.word_index.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -804,6 +848,7 @@ impl Market {
 
     /// Generates the next posting, published at `at`, and returns its index.
     fn push_new(&mut self, at: DateTime<Utc>) -> usize {
+        self.revision += 1;
         let index = self.postings.len();
         let key = index as u64;
         self.next_id += 1 + mix(self.seed ^ SALT_POSTING, key) % 4_000_000;
@@ -835,6 +880,7 @@ impl Market {
     }
 
     fn close_index(&mut self, index: usize, at: DateTime<Utc>) {
+        self.revision += 1;
         let pos = self.open_pos[index];
         if pos == CLOSED {
             return;
@@ -850,6 +896,7 @@ impl Market {
     }
 
     fn change_index(&mut self, index: usize, at: DateTime<Utc>, delta: ChangeDelta) {
+        self.revision += 1;
         let posting = &mut self.postings[index];
         posting.total_applicants += delta.applicants;
         posting.impressions += delta.impressions;

@@ -26,7 +26,9 @@ use std::cmp::Ordering;
 use serde_json::{Map, Value};
 
 use super::market::index::{Places, WordIndex};
-use super::market::{ExperienceLevel, JobType, Market, Posting, VerificationStatus, Workload};
+use super::market::{
+    ExperienceLevel, JobType, Market, Posting, SearchCache, VerificationStatus, Workload,
+};
 
 /// A parsed `MarketplaceJobPostingsSearchFilter`; `None`/`false`/empty means "no constraint".
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -832,6 +834,52 @@ impl Market {
     /// publication, or by [`Posting::listed_at`] when the market has `renewals_to_top`.
     pub fn search(&self, filter: &Filter, sort: &[SortField]) -> Vec<&Posting> {
         let postings = self.postings();
+        self.search_indices(filter, sort)
+            .into_iter()
+            .map(|i| &postings[i])
+            .collect()
+    }
+
+    /// One page of [`Market::search`], `len` postings from `offset`, and the number of all
+    /// matches. The whole result is kept for the next page of the same search (`key` names it:
+    /// the filter without its pagination, and the sort), so paging through a result of N
+    /// postings scans the market once, not once a page: a page costs O(page) until the market
+    /// changes.
+    pub fn search_page(
+        &self,
+        key: &str,
+        filter: &Filter,
+        sort: &[SortField],
+        offset: usize,
+        len: usize,
+    ) -> (usize, Vec<&Posting>) {
+        let postings = self.postings();
+        let mut cache = self.search_cache();
+        let fresh = cache
+            .as_ref()
+            .is_some_and(|c| c.key == key && c.revision == self.revision());
+        if !fresh {
+            *cache = Some(SearchCache {
+                key: key.to_owned(),
+                revision: self.revision(),
+                hits: self.search_indices(filter, sort),
+            });
+        }
+        let hits = cache.as_ref().map_or(&[][..], |c| c.hits.as_slice());
+        let end = offset.saturating_add(len).min(hits.len()).max(offset);
+        let page = hits
+            .get(offset..end)
+            .unwrap_or_default()
+            .iter()
+            .map(|&i| &postings[i])
+            .collect();
+        (hits.len(), page)
+    }
+
+    /// [`Market::search`] as indices into [`Market::postings`].
+    fn search_indices(&self, filter: &Filter, sort: &[SortField]) -> Vec<usize> {
+        self.count_scan();
+        let postings = self.postings();
         let score_needed = sort.contains(&SortField::Relevance);
         let relevance_terms = if score_needed {
             filter.relevance_terms()
@@ -852,13 +900,13 @@ impl Market {
         let hits: Vec<(usize, &Posting)> = hits.collect();
         let renewals_to_top = self.renewals_to_top();
         if sort.iter().all(|s| *s == SortField::Recency) {
-            let mut hits: Vec<&Posting> = hits.into_iter().map(|(_, p)| p).collect();
+            let mut hits = hits;
             if renewals_to_top {
-                hits.sort_by(|a, b| recency(a, b, true));
+                hits.sort_by(|(_, a), (_, b)| recency(a, b, true));
             }
-            return hits;
+            return hits.into_iter().map(|(i, _)| i).collect();
         }
-        let mut keyed: Vec<(SortKeys, &Posting)> = hits
+        let mut keyed: Vec<(SortKeys, usize, &Posting)> = hits
             .into_iter()
             .map(|(i, p)| {
                 let score = if score_needed {
@@ -867,13 +915,13 @@ impl Market {
                 } else {
                     0
                 };
-                (SortKeys::new(p, score), p)
+                (SortKeys::new(p, score), i, p)
             })
             .collect();
         drop(index);
         // A stable sort keeps publication order among equal keys; renewals need the explicit
         // tie-break.
-        keyed.sort_by(|(a, pa), (b, pb)| {
+        keyed.sort_by(|(a, _, pa), (b, _, pb)| {
             sort.iter()
                 .map(|field| match field {
                     SortField::Recency => recency(pa, pb, renewals_to_top),
@@ -890,7 +938,7 @@ impl Market {
                     }
                 })
         });
-        keyed.into_iter().map(|(_, p)| p).collect()
+        keyed.into_iter().map(|(_, i, _)| i).collect()
     }
 }
 

@@ -1103,3 +1103,37 @@ fn the_schema_check_catches_what_upwork_would_not_send() {
         ]
     );
 }
+
+/// Paging through a search costs one scan of the market, not one per page (#11: a 1M-posting
+/// market is served page by page in O(page) once its first page is found), every page is the
+/// slice of the full result, and any change to the market makes the next page scan again.
+#[test]
+fn pages_of_one_search_come_from_one_scan_until_the_market_changes() {
+    let mut market = Market::new(MarketConfig {
+        seed: 11,
+        initial_postings: 2_000,
+        ..MarketConfig::default()
+    });
+    let filter = Filter::from_json(&json!({ "jobType_eq": "FIXED" })).expect("filter");
+    let all: Vec<String> = market
+        .search(&filter, &[])
+        .iter()
+        .map(|p| p.id.clone())
+        .collect();
+    let scans = market.scans();
+    let mut paged = Vec::new();
+    for offset in (0..all.len() + 100).step_by(100) {
+        let (total, page) = market.search_page("fixed", &filter, &[], offset, 100);
+        assert_eq!(total, all.len());
+        paged.extend(page.iter().map(|p| p.id.clone()));
+    }
+    assert_eq!(paged, all, "the pages are the result, in order");
+    assert_eq!(market.scans() - scans, 1, "one scan for every page");
+    // Another search, then a change to the market: each scans once more.
+    market.search_page("other", &filter, &[SortField::ClientRating], 0, 10);
+    assert_eq!(market.scans() - scans, 2);
+    market.close(1);
+    let (total, _) = market.search_page("other", &filter, &[SortField::ClientRating], 0, 10);
+    assert_eq!(market.scans() - scans, 3, "a closed posting makes the cache stale");
+    assert_eq!(total, market.search(&filter, &[SortField::ClientRating]).len());
+}

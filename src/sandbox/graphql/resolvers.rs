@@ -86,13 +86,20 @@ impl<'c> QueryRoot<'c> {
             })
             .unwrap_or_default();
         let market = self.ctx.market;
-        let hits = market.search(&filter, &sort);
-        let reachable = hits.len().min(self.ctx.max_offset);
+        // The same search without its pagination is the same result: its pages come from one
+        // scan of the market (until the market changes).
+        let mut key_filter = filter_json.clone();
+        if let Some(object) = key_filter.as_object_mut() {
+            object.remove("pagination_eq");
+        }
+        let key = format!("{key_filter}|{sort:?}");
         let first = first.min(self.ctx.max_page_size);
-        let end = offset.saturating_add(first).min(reachable).max(offset);
-        let edges: Vec<Value> = hits
-            .get(offset..end)
-            .unwrap_or_default()
+        let cap = self.ctx.max_offset;
+        let len = first.min(cap.saturating_sub(offset));
+        let (total, page) = market.search_page(&key, &filter, &sort, offset, len);
+        let reachable = total.min(cap);
+        let end = offset + page.len();
+        let edges: Vec<Value> = page
             .iter()
             .enumerate()
             .map(|(i, posting)| {
@@ -101,7 +108,7 @@ impl<'c> QueryRoot<'c> {
             })
             .collect();
         Ok(json!({
-            "totalCount": hits.len(),
+            "totalCount": total,
             "edges": edges,
             "pageInfo": {"endCursor": end.to_string(), "hasNextPage": end < reachable},
         }))
