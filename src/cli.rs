@@ -92,6 +92,10 @@ pub enum Command {
         after_help = "Examples:\n  upjobpilot reset --search rust          forget one search's watermark\n  upjobpilot reset --search rust --postings --yes   also drop what it found (scripts)"
     )]
     Reset(ResetArgs),
+    /// Rebuild the typed tables from the stored raw JSON (after an upgrade that adds or fixes a
+    /// column); resumable.
+    #[command(after_help = "Example:\n  upjobpilot renormalize --batch 5000")]
+    Renormalize(RenormalizeArgs),
     /// Run the whole pipeline against the built-in sandbox, in a new folder.
     #[command(after_help = "Example:\n  upjobpilot demo --dir /tmp/upjobpilot-demo")]
     Demo(DemoArgs),
@@ -133,6 +137,14 @@ pub struct SyncArgs {
     /// Seconds to wait for another running sync before exiting with status 6.
     #[arg(long, default_value_t = 0)]
     pub wait_secs: u64,
+}
+
+/// `renormalize` options.
+#[derive(Debug, Args)]
+pub struct RenormalizeArgs {
+    /// Postings rebuilt per transaction.
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub batch: u32,
 }
 
 /// `reset` options.

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod doctor;
 pub mod export;
 pub mod init;
+pub mod renormalize;
 pub mod reset;
 pub mod sandbox;
 pub mod status;
@@ -38,6 +39,7 @@ pub fn run(cli: Cli, runtime: &Runtime) -> Result<Exit, Failure> {
         Command::Sandbox(args) => sandbox::run(&args, runtime),
         Command::Demo(args) => demo::run(args, runtime),
         Command::Reset(args) => reset::run(config, &args),
+        Command::Renormalize(args) => renormalize::run(config, &args),
         Command::Completions(args) => completions::run(args.shell),
         Command::Bench(command) => bench::run(command, runtime),
     }

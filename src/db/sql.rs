@@ -37,3 +37,5 @@ pub const HITS_PER_SEARCH: &str = include_str!("sql/hits_per_search.sql");
 pub const RESET_WATERMARK: &str = include_str!("sql/reset_watermark.sql");
 /// `reset --postings`: drop a search's hits.
 pub const RESET_HITS: &str = include_str!("sql/reset_hits.sql");
+/// `renormalize`: the next batch of stored raw JSON.
+pub const RENORMALIZE_NEXT: &str = include_str!("sql/renormalize_next.sql");

@@ -316,6 +316,76 @@ fn load_batches(
     Ok(report)
 }
 
+/// One stored posting to rebuild: its id, its raw JSON node, and when it was last fetched.
+#[derive(Debug, Clone)]
+pub struct StoredNode {
+    /// The posting id.
+    pub id: String,
+    /// The raw node as Upwork sent it.
+    pub raw: String,
+    /// `last_seen_at`, in microseconds since the epoch.
+    pub last_seen_us: i64,
+}
+
+/// Rebuilds the typed columns of `nodes` from their raw JSON through the load's own staging and
+/// merge, in one transaction: what the decoder of this version makes of each node replaces the
+/// stored row, first and last seen stay, no search hit is added, and no change is recorded in
+/// `job_changes` (nothing changed at Upwork). A node that no longer passes the decoder is
+/// quarantined and its row left as it was. Returns (postings rebuilt, nodes quarantined).
+pub fn renormalize_batch(
+    conn: &mut Connection,
+    nodes: &[StoredNode],
+    run_id: &str,
+) -> Result<(usize, usize), LoadError> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(sql::DAILY_TOUCHED)?;
+    let mut stage = Stage::open(&tx)?;
+    let (mut rebuilt, mut quarantined) = (0, 0);
+    let now = Utc::now();
+    for (seq, node) in nodes.iter().enumerate() {
+        let mut sink = Sink {
+            jobs: &mut stage.jobs,
+            hits: &mut stage.hits,
+            quarantine: &mut stage.quarantine,
+            run_id,
+            search: "",
+            page_file: Path::new("(stored raw JSON)"),
+            latest: DateTime::<Utc>::MAX_UTC,
+            fetched_us: node.last_seen_us,
+            now,
+        };
+        match serde_json::from_str::<Node>(&node.raw) {
+            Ok(parsed) => match sink.stage(&parsed, &node.raw, seq as i64) {
+                Ok(()) => rebuilt += 1,
+                Err(Reject(reason)) => {
+                    sink.quarantine(Some(&node.id), &reason, &node.raw)?;
+                    quarantined += 1;
+                }
+                Err(StageError::Db(e)) => return Err(e.into()),
+            },
+            Err(e) => {
+                sink.quarantine(
+                    Some(&node.id),
+                    &format!("stored node does not match the schema: {e}"),
+                    &node.raw,
+                )?;
+                quarantined += 1;
+            }
+        }
+    }
+    stage.close()?;
+    // A rebuild finds no posting anew: it adds no hit.
+    tx.execute_batch("DELETE FROM stage_hits")?;
+    let mut report = LoadReport::default();
+    merge(&tx, &mut report)?;
+    tx.execute("DELETE FROM job_changes WHERE run_id = ?", [run_id])?;
+    tx.execute_batch(sql::DAILY_DAYS)?;
+    tx.execute_batch(sql::DAILY)?;
+    tx.execute_batch(sql::DROP_STAGING)?;
+    tx.commit()?;
+    Ok((rebuilt, quarantined))
+}
+
 /// The watermarks stored in the database.
 pub fn watermarks(conn: &Connection) -> Result<BTreeMap<String, DateTime<Utc>>, duckdb::Error> {
     let mut stmt =

@@ -18,6 +18,7 @@ pub mod fetch;
 pub mod load;
 pub mod lock;
 pub mod progress;
+pub mod renormalize;
 pub mod retention;
 pub mod spool;
 pub mod views;

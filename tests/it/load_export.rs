@@ -492,3 +492,86 @@ fn a_load_out_of_memory_at_every_limit_finally_runs_without_one() {
         assert_eq!(differing_rows(&reference, &path, table), 0, "{table}");
     }
 }
+
+/// `renormalize` rebuilds the typed columns from the raw JSON through the load's own path:
+/// damaged columns come back as a load makes them, first and last seen, hits and the change
+/// history stay, postings whose raw JSON retention pruned are counted and left alone, and an
+/// interrupted run goes on where it stopped.
+#[test]
+fn renormalize_rebuilds_typed_columns_from_raw_json_and_resumes() {
+    use upjobpilot::pipeline::renormalize;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spool_dir = dir.path().join("spool");
+    upjobpilot::commands::bench::generate_spool(&spool_dir, 1_500, 100).expect("spool");
+    let pending = Spool::new(spool_dir).pending().expect("pending");
+    let reference = dir.path().join("reference.duckdb");
+    let path = dir.path().join("db.duckdb");
+    for file in [&reference, &path] {
+        let mut conn = upjobpilot::db::open(file).expect("db");
+        load::load(&mut conn, &pending, None).expect("load");
+    }
+    let mut conn = upjobpilot::db::open(&path).expect("db");
+    let snapshot = |conn: &duckdb::Connection| -> (i64, i64, i64, i64) {
+        conn.query_row(
+            "SELECT (SELECT count(*) FROM search_hits), (SELECT count(*) FROM job_changes), (SELECT sum(epoch_us(first_seen_at::TIMESTAMP)) FROM jobs)::BIGINT, (SELECT sum(epoch_us(last_seen_at::TIMESTAMP)) FROM jobs)::BIGINT",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .expect("snapshot")
+    };
+    let before = snapshot(&conn);
+    // An older version's mistakes, and ten postings pruned by retention.
+    conn.execute_batch(
+        "UPDATE jobs SET total_applicants = -1, client_hire_rate = NULL, skills = [], category = 'wrong'; UPDATE jobs SET raw = NULL, title = NULL, description = NULL WHERE id IN (SELECT id FROM jobs ORDER BY id LIMIT 10)",
+    )
+    .expect("damage");
+    // An interrupted run: the first half done, its progress file left behind.
+    let middle: String = conn
+        .query_row(
+            "SELECT id FROM jobs ORDER BY id LIMIT 1 OFFSET 749",
+            [],
+            |r| r.get(0),
+        )
+        .expect("middle id");
+    conn.execute(
+        "UPDATE jobs SET total_applicants = 7 WHERE id <= ?",
+        [&middle],
+    )
+    .expect("first half");
+    std::fs::write(
+        renormalize::progress_path(&path),
+        serde_json::json!({ "run_id": "renormalize-test", "last_id": middle }).to_string(),
+    )
+    .expect("progress");
+    let report =
+        renormalize::renormalize(&mut conn, &path, 200, |_| {}).expect("renormalize goes on");
+    assert!(report.resumed);
+    assert_eq!(report.rebuilt, 750, "the second half, once");
+    assert_eq!(report.pruned, 10);
+    assert_eq!(report.quarantined, 0);
+    assert!(
+        !renormalize::progress_path(&path).exists(),
+        "done: no progress left"
+    );
+    // A full run rebuilds everything with raw JSON.
+    let report = renormalize::renormalize(&mut conn, &path, 200, |_| {}).expect("renormalize");
+    assert!(!report.resumed);
+    assert_eq!(report.rebuilt, 1_490);
+    assert_eq!(snapshot(&conn), before, "hits, history and seen times stay");
+    drop(conn);
+    let conn = duckdb::Connection::open_in_memory().expect("duckdb");
+    conn.execute_batch(&format!(
+        "ATTACH '{}' AS a (READ_ONLY); ATTACH '{}' AS b (READ_ONLY);",
+        reference.display(),
+        path.display()
+    ))
+    .expect("attach");
+    let differing: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM (SELECT id, total_applicants, client_hire_rate, skills, category FROM a.jobs WHERE id NOT IN (SELECT id FROM b.jobs WHERE raw IS NULL) EXCEPT SELECT id, total_applicants, client_hire_rate, skills, category FROM b.jobs WHERE raw IS NOT NULL)",
+            [],
+            |r| r.get(0),
+        )
+        .expect("compare");
+    assert_eq!(differing, 0, "the rebuilt columns are what a load makes");
+}

@@ -1134,6 +1134,13 @@ fn pages_of_one_search_come_from_one_scan_until_the_market_changes() {
     assert_eq!(market.scans() - scans, 2);
     market.close(1);
     let (total, _) = market.search_page("other", &filter, &[SortField::ClientRating], 0, 10);
-    assert_eq!(market.scans() - scans, 3, "a closed posting makes the cache stale");
-    assert_eq!(total, market.search(&filter, &[SortField::ClientRating]).len());
+    assert_eq!(
+        market.scans() - scans,
+        3,
+        "a closed posting makes the cache stale"
+    );
+    assert_eq!(
+        total,
+        market.search(&filter, &[SortField::ClientRating]).len()
+    );
 }

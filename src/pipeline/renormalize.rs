@@ -1,0 +1,112 @@
+//! Renormalize: rebuild the typed tables from the raw JSON stored with each posting, after an
+//! upgrade that adds or fixes a column, through the load stage's own decoder and merge.
+//!
+//! Postings go in id order, in batches, each batch one transaction; after each commit the last
+//! id done is written (atomically) to `<database>.renormalize.json`, so a renormalize that is
+//! killed or interrupted goes on where it stopped when run again, and a batch done twice
+//! changes nothing. Postings whose raw JSON retention has pruned keep the columns they have:
+//! they are counted and said, never silently skipped.
+
+use super::SyncError;
+use super::load::{self, LoadError, StoredNode};
+use crate::db::sql;
+use duckdb::Connection;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// What a renormalize did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RenormalizeReport {
+    /// Postings rebuilt from their raw JSON.
+    pub rebuilt: usize,
+    /// Stored nodes this version's decoder refuses (quarantined; their rows left as they were).
+    pub quarantined: usize,
+    /// Postings whose raw JSON retention pruned: their columns stay as stored.
+    pub pruned: i64,
+    /// Whether this run went on from an interrupted one.
+    pub resumed: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Progress {
+    run_id: String,
+    last_id: String,
+}
+
+/// Where the progress of a renormalize of `database` is kept.
+pub fn progress_path(database: &Path) -> PathBuf {
+    let mut name = database.file_name().unwrap_or_default().to_os_string();
+    name.push(".renormalize.json");
+    database.with_file_name(name)
+}
+
+/// Rebuilds every stored posting with raw JSON, `batch` at a time; `on_batch` hears the running
+/// total after each commit.
+pub fn renormalize(
+    conn: &mut Connection,
+    database: &Path,
+    batch: usize,
+    mut on_batch: impl FnMut(usize),
+) -> Result<RenormalizeReport, SyncError> {
+    let progress_file = progress_path(database);
+    let io = |source| SyncError::Io {
+        path: progress_file.clone(),
+        source,
+    };
+    let previous: Option<Progress> = std::fs::read(&progress_file)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let mut report = RenormalizeReport {
+        resumed: previous.is_some(),
+        ..RenormalizeReport::default()
+    };
+    let (run_id, mut last_id) = match previous {
+        Some(p) => (p.run_id, p.last_id),
+        None => (
+            format!("renormalize-{}", super::new_run_id(chrono::Utc::now())),
+            String::new(),
+        ),
+    };
+    report.pruned = conn
+        .query_row("SELECT count(*) FROM jobs WHERE raw IS NULL", [], |r| {
+            r.get(0)
+        })
+        .map_err(LoadError::from)?;
+    loop {
+        let nodes: Vec<StoredNode> = {
+            let mut stmt = conn
+                .prepare(sql::RENORMALIZE_NEXT)
+                .map_err(LoadError::from)?;
+            let rows = stmt
+                .query_map(duckdb::params![last_id, batch.max(1) as i64], |row| {
+                    Ok(StoredNode {
+                        id: row.get(0)?,
+                        raw: row.get(1)?,
+                        last_seen_us: row.get(2)?,
+                    })
+                })
+                .map_err(LoadError::from)?;
+            rows.collect::<Result<_, _>>().map_err(LoadError::from)?
+        };
+        let Some(last) = nodes.last().map(|n| n.id.clone()) else {
+            break;
+        };
+        let (rebuilt, quarantined) = load::renormalize_batch(conn, &nodes, &run_id)?;
+        report.rebuilt += rebuilt;
+        report.quarantined += quarantined;
+        last_id = last;
+        let progress = Progress {
+            run_id: run_id.clone(),
+            last_id: last_id.clone(),
+        };
+        let json = serde_json::to_vec(&progress).unwrap_or_default();
+        crate::fs::write_atomic(&progress_file, &json).map_err(io)?;
+        on_batch(report.rebuilt);
+    }
+    match std::fs::remove_file(&progress_file) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(e)),
+    }
+    Ok(report)
+}
