@@ -33,3 +33,11 @@ pub const STATUS_SEARCH: &str = include_str!("sql/status_search.sql");
 pub const STATUS_RUNS: &str = include_str!("sql/status_runs.sql");
 /// `demo`: postings per search.
 pub const HITS_PER_SEARCH: &str = include_str!("sql/hits_per_search.sql");
+/// Alerts: the queued new postings with what the rules filter on.
+pub const ALERT_CANDIDATES: &str = include_str!("sql/alert_candidates.sql");
+/// Alerts: the deliveries due now, with their postings.
+pub const ALERT_DUE: &str = include_str!("sql/alert_due.sql");
+/// Alerts: give up deliveries whose posting is gone.
+pub const ALERT_EXPIRE: &str = include_str!("sql/alert_expire.sql");
+/// Alerts: each rule's counts and state.
+pub const ALERT_STATUS: &str = include_str!("sql/alert_status.sql");

@@ -11,7 +11,10 @@
 //! every search concurrently under one rate limiter into a new spool folder, then loads every
 //! pending spool folder in one transaction, prunes by retention and exports the views. The
 //! database is not held open while fetching, so a reader can use it between loads; if it is held
-//! at load time, the pages wait in the spool for the next run.
+//! at load time, the pages wait in the spool for the next run. After the load commits, the new
+//! postings are matched against the `[[alert]]` rules ([`crate::alerts::plan`]), and once the
+//! database is closed the messages due are delivered ([`crate::alerts::deliver_due`]); alerts
+//! never change a sync's outcome.
 
 pub mod export;
 pub mod fetch;
@@ -24,6 +27,7 @@ pub mod views;
 
 pub use lock::{PipelineLock, lock};
 
+use crate::alerts;
 use crate::auth::AuthError;
 use crate::config::Config;
 use crate::db::{self, DbError};
@@ -65,6 +69,8 @@ pub struct SyncReport {
     pub requests: u64,
     /// Set when signing in failed during the run.
     pub auth_error: Option<String>,
+    /// The alert deliveries, when there are rules and the database was available.
+    pub alerts: Option<alerts::DeliveryReport>,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -308,6 +314,18 @@ pub async fn sync(
         }
         Err(e) => return Err(e),
     };
+    let alerts = if config.alerts.is_empty() || spooled.is_some() {
+        None
+    } else {
+        let config = config.clone();
+        match blocking(move || alerts::deliver_due(&config, Utc::now())).await? {
+            Ok(report) => Some(report),
+            Err(e) => {
+                tracing::error!(stage = "alerts", error = %e, "alert delivery skipped; the next sync tries again");
+                None
+            }
+        }
+    };
     Ok(SyncReport {
         run_id,
         searches,
@@ -316,6 +334,7 @@ pub async fn sync(
         exported,
         requests,
         auth_error,
+        alerts,
         elapsed: started.elapsed(),
     })
 }
@@ -334,6 +353,12 @@ fn store(
     spool.remove(&pending)?;
     let watermarks = load::watermarks(&conn).map_err(load::LoadError::from)?;
     spool.save_state(&watermarks)?;
+    // The alert rules see the new postings before retention can prune their titles. Planning
+    // failing leaves them queued for the next sync; it never fails the sync.
+    export::write_profile(&conn, &config.profile).map_err(load::LoadError::from)?;
+    if let Err(e) = alerts::plan(&conn, &config.alerts, Utc::now()) {
+        tracing::error!(stage = "alerts", error = %e, "matching new postings against the alert rules failed; they stay queued for the next sync");
+    }
     retention::prune(&conn, &config.retention).map_err(load::LoadError::from)?;
     tracing::info!(
         stage = "load",
