@@ -74,6 +74,9 @@ pub enum Command {
     /// Show the searches, their watermarks and the last runs.
     #[command(after_help = "Example:\n  upjobpilot status --json | jq .searches")]
     Status(StatusArgs),
+    /// Show the alert rules' deliveries, or send a sample posting through one.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
     /// Serve a local stand-in for Upwork's OAuth2 and GraphQL API.
     Sandbox(SandboxArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) or the man page.
@@ -106,6 +109,26 @@ pub enum AuthCommand {
     /// Delete the stored tokens.
     #[command(after_help = "Example:\n  upjobpilot auth logout")]
     Logout,
+}
+
+/// `alerts` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Each rule's deliveries: sent, waiting, suppressed, the last one, failures in a row.
+    #[command(after_help = "Example:\n  upjobpilot alerts status --json")]
+    Status(StatusArgs),
+    /// Send a sample posting through a rule's channel, to check the webhook or the command.
+    #[command(
+        after_help = "Example:\n  SLACK_WEBHOOK_URL=https://hooks.slack.com/... upjobpilot alerts test rust-to-slack"
+    )]
+    Test(AlertTestArgs),
+}
+
+/// `alerts test` options.
+#[derive(Debug, Args)]
+pub struct AlertTestArgs {
+    /// The `[[alert]]` rule's name.
+    pub name: String,
 }
 
 /// `auth login` options.

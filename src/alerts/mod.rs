@@ -502,7 +502,7 @@ pub struct RuleStatus {
 
 /// Each configured rule's status (zeros for a rule never evaluated), then any recorded rule no
 /// longer configured. Empty for a database older than the alert tables.
-pub fn status(conn: &Connection, alerts: &[Alert]) -> Result<Vec<RuleStatus>, AlertError> {
+pub fn status(conn: &Connection, alerts: &[Alert]) -> Result<Vec<RuleStatus>, duckdb::Error> {
     let has_tables: i64 = conn.query_row(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'alert_rules'",
         [],
