@@ -65,6 +65,11 @@ pub enum Command {
         after_help = "Example (cron, every 10 minutes):\n  */10 * * * * cd ~/jobs && upjobpilot sync --quiet"
     )]
     Sync(SyncArgs),
+    /// Keep syncing every interval (alerts included) until SIGTERM or Ctrl-C.
+    #[command(
+        after_help = "Example (a systemd user service is in contrib/):\n  upjobpilot watch --interval-secs 120\n\nIt prints the requests a day it will use and refuses an interval that would take\nmore than 80% of the daily budget. On SIGTERM or Ctrl-C it finishes the sync in\nprogress and exits with status 0."
+    )]
+    Watch(WatchArgs),
     /// Export the views in queries/ without fetching.
     #[command(after_help = "Example:\n  upjobpilot export")]
     Export,
@@ -151,6 +156,21 @@ pub struct SyncArgs {
     /// Seconds to wait for another running sync before exiting with status 6.
     #[arg(long, default_value_t = 0)]
     pub wait_secs: u64,
+}
+
+/// `watch` options.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Seconds from the start of one sync to the start of the next, 10 to 86400.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub interval_secs: u64,
+    /// Requests a day the key may use (Upwork's documented daily limit is 40000); an interval
+    /// whose idle polls alone would take more than 80% of it is refused.
+    #[arg(long, default_value_t = 40_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub daily_budget: u64,
+    /// Do not export the views after each sync.
+    #[arg(long)]
+    pub no_export: bool,
 }
 
 /// `status` options.

@@ -17,6 +17,7 @@ pub mod init;
 pub mod sandbox;
 pub mod status;
 pub mod sync;
+pub mod watch;
 
 use crate::cli::{AlertsCommand, AuthCommand, Cli, Command};
 use crate::exit::Exit;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli, runtime: &Runtime) -> Result<Exit, Failure> {
         Command::Auth(AuthCommand::Status) => auth::status(config),
         Command::Auth(AuthCommand::Logout) => auth::logout(config),
         Command::Sync(args) => sync::run(config, &args, cli.quiet, runtime),
+        Command::Watch(args) => watch::run(config, &args, cli.quiet, runtime),
         Command::Export => export::run(config),
         Command::Doctor => doctor::run(config, runtime),
         Command::Status(args) => status::run(config, args.json),

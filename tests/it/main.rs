@@ -23,3 +23,4 @@ mod sandbox_schema;
 mod scheduling;
 mod secrets;
 mod support;
+mod watch;
