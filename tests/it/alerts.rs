@@ -570,3 +570,58 @@ fn payloads_have_the_fields_each_api_requires_and_escape_its_markup() {
         }
     }
 }
+
+#[test]
+fn a_kill_between_delivery_and_bookkeeping_causes_one_duplicate_with_the_same_key() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let (file, marker) = (out.path().join("out.jsonl"), out.path().join("killed"));
+    // The command delivers, then (the first time only) kills upjobpilot with SIGKILL before it
+    // can record the delivery: its parent is upjobpilot, since commands run without a shell.
+    let rules = format!(
+        r#"
+[[alert]]
+name = "killer"
+command = ["sh", "-c", "cat >> '{file}'; echo >> '{file}'; if [ ! -e '{marker}' ]; then touch '{marker}'; kill -9 $PPID; fi"]
+"#,
+        file = file.display(),
+        marker = marker.display()
+    );
+    let h = harness(46, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    let killed = upjobpilot(&h, home.path(), &receiver, &["sync", "--no-export"])
+        .output()
+        .expect("runs");
+    assert_eq!(killed.status.code(), None, "killed by a signal: {killed:?}");
+    assert!(marker.exists());
+    let keys = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let body: serde_json::Value = serde_json::from_str(l).expect("json");
+                body["idempotency_key"].as_str().expect("key").to_string()
+            })
+            .collect()
+    };
+    assert_eq!(
+        keys(&std::fs::read_to_string(&file).expect("read")).len(),
+        1
+    );
+
+    for _ in 0..2 {
+        h.sandbox.advance(Duration::from_secs(60));
+        sync(&h, home.path(), &receiver);
+    }
+    let sent = keys(&std::fs::read_to_string(&file).expect("read"));
+    assert_eq!(sent[0], sent[1], "the one duplicate carries the same key");
+    let distinct: BTreeSet<&String> = sent.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        sent.len() - 1,
+        "exactly one duplicate: {sent:?}"
+    );
+    assert_eq!(
+        h.count("SELECT count(*) FROM alerts_sent WHERE status IN ('pending', 'failed')"),
+        0
+    );
+}
