@@ -349,6 +349,12 @@ pub struct SandboxArgs {
     #[arg(long)]
     pub renewals_to_top: bool,
 
+    /// Refuse a document with more than one root field (`s1: marketplaceJobPostingsSearch(...)
+    /// s2: ...`) with a validation error, as Upwork might; upjobpilot then asks one search per
+    /// request.
+    #[arg(long)]
+    pub refuse_batches: bool,
+
     /// How a search without `pagination_eq.after` fails: `500` (HTTP 500) or `errors` (HTTP 200
     /// with an "Exception occurred" errors entry and the search null).
     #[arg(long, default_value = "500", value_name = "500|errors")]

@@ -2,9 +2,10 @@
 //! within a poll of a posting's publication, for users who keep one program running instead of a
 //! timer.
 //!
-//! Before the first poll it computes the requests a day its idle polls cost (one per search) and
-//! refuses an interval that would take more than 80% of the daily budget, leaving the rest for
-//! the pages of busy polls; it prints that figure. Each poll is a whole `sync` (fetch, load,
+//! Before the first poll it computes the requests a day its idle polls cost (one batched request
+//! for up to 50 searches, or one per search where Upwork refused batches) and refuses an interval
+//! that would take more than 80% of the daily budget, leaving the rest for the pages of busy
+//! polls; it prints that figure. Each poll is a whole `sync` (fetch, load,
 //! alerts, export) with one Upwork client, and so one rate limiter, for the life of the process;
 //! the database is opened only by the steps that need it, so other programs can read it between
 //! polls. A poll that fails (another sync holds the lock, a network outage) is logged and the
@@ -26,9 +27,9 @@ use tokio::sync::watch;
 /// The share of the daily budget idle polls may take.
 const BUDGET_SHARE_PERCENT: u64 = 80;
 
-/// Requests a day the idle polls of `searches` searches every `interval_secs` cost.
-pub fn idle_requests_per_day(searches: usize, interval_secs: u64) -> u64 {
-    (86_400u64).div_ceil(interval_secs.max(1)) * searches as u64
+/// Requests a day that idle polls costing `per_poll` requests every `interval_secs` cost.
+pub fn idle_requests_per_day(per_poll: u64, interval_secs: u64) -> u64 {
+    (86_400u64).div_ceil(interval_secs.max(1)) * per_poll
 }
 
 /// Syncs every `args.interval_secs` until a signal.
@@ -40,10 +41,11 @@ pub fn run(
 ) -> Result<Exit, Failure> {
     let context = Context::load(config_path)?;
     let searches = context.config.searches.len();
-    let per_day = idle_requests_per_day(searches, args.interval_secs);
+    let per_poll = pipeline::idle_sync_requests(&context.config);
+    let per_day = idle_requests_per_day(per_poll, args.interval_secs);
     let allowed = args.daily_budget * BUDGET_SHARE_PERCENT / 100;
     if per_day > allowed {
-        let shortest = (86_400 * searches as u64).div_ceil(allowed.max(1));
+        let shortest = (86_400 * per_poll).div_ceil(allowed.max(1));
         return Err(Failure::msg(
             Exit::Usage,
             format!(
@@ -151,7 +153,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_idle_budget_is_one_request_per_search_per_poll() {
+    fn the_idle_budget_is_the_requests_of_a_poll_times_the_polls() {
         assert_eq!(idle_requests_per_day(3, 120), 3 * 720);
         assert_eq!(idle_requests_per_day(1, 60), 1440);
         assert_eq!(idle_requests_per_day(10, 7), 10 * 12_343);
