@@ -24,8 +24,11 @@ fn home_for(project: &Path) -> tempfile::TempDir {
     let home = tempfile::tempdir().expect("tempdir");
     let bin = home.path().join(".cargo/bin");
     std::fs::create_dir_all(&bin).expect("bin");
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_upjobpilot"), bin.join("upjobpilot"))
-        .expect("link the binary");
+    std::os::unix::fs::symlink(
+        assert_cmd::cargo::cargo_bin("upjobpilot"),
+        bin.join("upjobpilot"),
+    )
+    .expect("link the binary");
     std::os::unix::fs::symlink(project, home.path().join("jobs")).expect("link the project");
     home
 }
