@@ -625,3 +625,49 @@ command = ["sh", "-c", "cat >> '{file}'; echo >> '{file}'; if [ ! -e '{marker}' 
         0
     );
 }
+
+#[test]
+fn webhooks_follow_redirects_only_within_the_same_host() {
+    let rules = r#"
+[[alert]]
+name = "hook"
+webhook_env = "HOOK_URL"
+timeout_secs = 2
+"#;
+    let h = harness(47, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    let elsewhere = Receiver::start();
+    // Another host: `localhost` is not `127.0.0.1`, though both reach this machine.
+    let port = elsewhere
+        .url()
+        .rsplit(':')
+        .next()
+        .expect("port")
+        .to_string();
+    receiver.redirect_to(Some(format!("http://localhost:{port}/stolen")));
+    let refused = upjobpilot(&h, home.path(), &receiver, &["alerts", "test", "hook"])
+        .output()
+        .expect("runs");
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("redirect"), "{stderr}");
+    assert!(
+        !stderr.contains(SECRET_PATH) && !stderr.contains(SECRET_QUERY),
+        "{stderr}"
+    );
+    assert!(
+        elsewhere.received().is_empty(),
+        "nothing reached the other host"
+    );
+
+    // The same host: followed.
+    receiver.redirect_to(Some(format!("{}/moved", receiver.url())));
+    upjobpilot(&h, home.path(), &receiver, &["alerts", "test", "hook"])
+        .assert()
+        .success();
+    let moved = receiver.accepted();
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0].path, "/moved");
+    assert_eq!(moved[0].json()["rule"], "hook");
+}

@@ -53,6 +53,7 @@ impl Faults {
 
 struct Shared {
     log: Mutex<Vec<Received>>,
+    redirect: Mutex<Option<String>>,
     faults: Mutex<(Faults, SmallRng)>,
     stop: AtomicBool,
 }
@@ -69,6 +70,7 @@ impl Receiver {
         let port = server.server_addr().to_ip().expect("an ip address").port();
         let shared = Arc::new(Shared {
             log: Mutex::new(Vec::new()),
+            redirect: Mutex::new(None),
             faults: Mutex::new((Faults::none(), SmallRng::seed_from_u64(0))),
             stop: AtomicBool::new(false),
         });
@@ -100,6 +102,11 @@ impl Receiver {
         *self.shared.faults.lock().expect("faults") = (faults, rng);
     }
 
+    /// Answers every request with a 307 to `location` (`None`: stop redirecting).
+    pub fn redirect_to(&self, location: Option<String>) {
+        *self.shared.redirect.lock().expect("redirect") = location;
+    }
+
     /// Every request so far.
     pub fn received(&self) -> Vec<Received> {
         self.shared.log.lock().expect("log").clone()
@@ -117,6 +124,13 @@ impl Receiver {
 fn handle(shared: &Shared, mut request: tiny_http::Request) {
     let mut body = Vec::new();
     let _ = request.as_reader().read_to_end(&mut body);
+    let redirect = shared.redirect.lock().expect("redirect").clone();
+    if let Some(location) = redirect.filter(|l| !l.ends_with(request.url())) {
+        let header =
+            tiny_http::Header::from_bytes("Location", location.as_bytes()).expect("a header");
+        let _ = request.respond(tiny_http::Response::empty(307).with_header(header));
+        return;
+    }
     let (fail, late, delay) = {
         let mut faults = shared.faults.lock().expect("faults");
         let (config, rng) = &mut *faults;
