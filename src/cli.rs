@@ -65,6 +65,11 @@ pub enum Command {
         after_help = "Example (cron, every 10 minutes):\n  */10 * * * * cd ~/jobs && upjobpilot sync --quiet"
     )]
     Sync(SyncArgs),
+    /// Keep syncing every interval (alerts included) until SIGTERM or Ctrl-C.
+    #[command(
+        after_help = "Example (a systemd user service is in contrib/):\n  upjobpilot watch --interval-secs 120\n\nIt prints the requests a day it will use and refuses an interval that would take\nmore than 80% of the daily budget. On SIGTERM or Ctrl-C it finishes the sync in\nprogress and exits with status 0."
+    )]
+    Watch(WatchArgs),
     /// Export the views in queries/ without fetching.
     #[command(after_help = "Example:\n  upjobpilot export")]
     Export,
@@ -74,6 +79,9 @@ pub enum Command {
     /// Show the searches, their watermarks and the last runs.
     #[command(after_help = "Example:\n  upjobpilot status --json | jq .searches")]
     Status(StatusArgs),
+    /// Show the alert rules' deliveries, or send a sample posting through one.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
     /// Serve a local stand-in for Upwork's OAuth2 and GraphQL API.
     Sandbox(SandboxArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) or the man page.
@@ -115,6 +123,26 @@ pub enum AuthCommand {
     /// Delete the stored tokens.
     #[command(after_help = "Example:\n  upjobpilot auth logout")]
     Logout,
+}
+
+/// `alerts` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Each rule's deliveries: sent, waiting, suppressed, the last one, failures in a row.
+    #[command(after_help = "Example:\n  upjobpilot alerts status --json")]
+    Status(StatusArgs),
+    /// Send a sample posting through a rule's channel, to check the webhook or the command.
+    #[command(
+        after_help = "Example:\n  SLACK_WEBHOOK_URL=https://hooks.slack.com/... upjobpilot alerts test rust-to-slack"
+    )]
+    Test(AlertTestArgs),
+}
+
+/// `alerts test` options.
+#[derive(Debug, Args)]
+pub struct AlertTestArgs {
+    /// The `[[alert]]` rule's name.
+    pub name: String,
 }
 
 /// `auth login` options.
@@ -160,6 +188,21 @@ pub struct ResetArgs {
     /// Do not ask (needed off a terminal).
     #[arg(long, short)]
     pub yes: bool,
+}
+
+/// `watch` options.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Seconds from the start of one sync to the start of the next, 10 to 86400.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub interval_secs: u64,
+    /// Requests a day the key may use (Upwork's documented daily limit is 40000); an interval
+    /// whose idle polls alone would take more than 80% of it is refused.
+    #[arg(long, default_value_t = 40_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub daily_budget: u64,
+    /// Do not export the views after each sync.
+    #[arg(long)]
+    pub no_export: bool,
 }
 
 /// `status` options.
@@ -337,6 +380,12 @@ pub struct SandboxArgs {
     /// moves back to the top with its old publishedDateTime.
     #[arg(long)]
     pub renewals_to_top: bool,
+
+    /// Refuse a document with more than one root field (`s1: marketplaceJobPostingsSearch(...)
+    /// s2: ...`) with a validation error, as Upwork might; upjobpilot then asks one search per
+    /// request.
+    #[arg(long)]
+    pub refuse_batches: bool,
 
     /// How a search without `pagination_eq.after` fails: `500` (HTTP 500) or `errors` (HTTP 200
     /// with an "Exception occurred" errors entry and the search null).

@@ -7,6 +7,7 @@
 //!   and [`failure`] (every stage's error as an exit status and a hint)
 //! - [`pipeline`]: a sync's orchestration and its stages (lock, fetch, spool, load, retention,
 //!   export)
+//! - [`alerts`]: new postings matched against the `[[alert]]` rules and delivered once each
 //! - [`upwork`] (the only HTTP path to Upwork) and [`db`] (the DuckDB file; every SQL text)
 //! - [`auth`], [`config`], [`fs`] (one atomic-write rule), [`http`] (capped bodies),
 //!   [`secret`], [`exit`]
@@ -14,6 +15,7 @@
 //! [`sandbox`] is the local stand-in for Upwork that the tests and `upjobpilot demo` run against;
 //! it imports nothing of the product.
 
+pub mod alerts;
 pub mod auth;
 pub mod cli;
 pub mod commands;

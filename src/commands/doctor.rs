@@ -1,8 +1,9 @@
 //! `upjobpilot doctor`: a health check that walks what a sync will do and says what to fix.
 //!
 //! Config, sign-in and token expiry, the endpoints (a real GraphQL request with the stored
-//! token, like sync's first one), the database and the export folder. Each check prints one
-//! line; the exit status is the first failing check's (config, auth or failure).
+//! token, like sync's first one), the database and the export folder, and each alert rule.
+//! Each check prints one line; the exit status is the first failing check's (config, auth or
+//! failure); a failing alert rule is listed but leaves the status alone.
 
 use super::context::Context;
 use crate::config::Config;
@@ -70,6 +71,8 @@ pub fn run(config_path: &Path, runtime: &Runtime) -> Result<Exit, Failure> {
         first_failure.get_or_insert(Exit::Failure);
     }
     checks.extend(storage);
+    // A failing alert rule is reported, but the data is safe: it does not change the status.
+    checks.extend(alert_checks(config));
     for check in &checks {
         println!("{} {}", if check.ok { "ok  " } else { "FAIL" }, check.what);
         if let Some(fix) = &check.fix {
@@ -138,6 +141,36 @@ fn auth_checks(context: &Context, runtime: &Runtime) -> Vec<Check> {
         )),
         Err((what, fix)) => fail(what, fix),
     });
+    checks
+}
+
+/// Each alert rule: its webhook variable is set, and it is not failing.
+fn alert_checks(config: &Config) -> Vec<Check> {
+    let statuses = super::alerts::read_status(config).unwrap_or_default();
+    let mut checks = Vec::new();
+    for alert in &config.alerts {
+        if let crate::config::Channel::Webhook { env, .. } = &alert.channel
+            && std::env::var_os(env).is_none_or(|v| v.is_empty())
+        {
+            checks.push(fail(
+                format!("alert {:?}: environment variable {env} is not set", alert.name),
+                format!("export {env}=<the webhook URL> where sync runs (the systemd unit's Environment=, or the crontab)"),
+            ));
+        }
+        if let Some(status) = statuses.iter().find(|s| s.rule == alert.name && s.failing) {
+            checks.push(fail(
+                format!(
+                    "alert {:?} is failing: {} deliveries in a row failed ({})",
+                    alert.name,
+                    status.consecutive_failures,
+                    status.last_error.as_deref().unwrap_or("no message")
+                ),
+                format!("fix the channel, then `upjobpilot alerts test {}`; waiting postings are retried by the next sync", alert.name),
+            ));
+        } else {
+            checks.push(pass(format!("alert {:?}", alert.name)));
+        }
+    }
     checks
 }
 

@@ -5,6 +5,7 @@
 //! crate: they use the pipeline, the Upwork client, the database, auth and config, and nothing
 //! below imports them. [`context`] is what they share.
 
+pub mod alerts;
 pub mod auth;
 pub mod bench;
 pub mod completions;
@@ -18,8 +19,9 @@ pub mod reset;
 pub mod sandbox;
 pub mod status;
 pub mod sync;
+pub mod watch;
 
-use crate::cli::{AuthCommand, Cli, Command};
+use crate::cli::{AlertsCommand, AuthCommand, Cli, Command};
 use crate::exit::Exit;
 use crate::failure::Failure;
 use tokio::runtime::Runtime;
@@ -33,9 +35,12 @@ pub fn run(cli: Cli, runtime: &Runtime) -> Result<Exit, Failure> {
         Command::Auth(AuthCommand::Status) => auth::status(config),
         Command::Auth(AuthCommand::Logout) => auth::logout(config),
         Command::Sync(args) => sync::run(config, &args, cli.quiet, runtime),
+        Command::Watch(args) => watch::run(config, &args, cli.quiet, runtime),
         Command::Export => export::run(config),
         Command::Doctor => doctor::run(config, runtime),
         Command::Status(args) => status::run(config, args.json),
+        Command::Alerts(AlertsCommand::Status(args)) => alerts::status(config, args.json),
+        Command::Alerts(AlertsCommand::Test(args)) => alerts::test(config, &args.name),
         Command::Sandbox(args) => sandbox::run(&args, runtime),
         Command::Demo(args) => demo::run(args, runtime),
         Command::Reset(args) => reset::run(config, &args),

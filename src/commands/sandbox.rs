@@ -57,6 +57,7 @@ pub fn to_config(args: &SandboxArgs) -> SandboxConfig {
             missing_after: args.missing_after,
             display_value: args.display_value,
             verification: args.verification,
+            refuse_batches: args.refuse_batches,
         },
         request_log: args.request_log.clone(),
         ..SandboxConfig::default()

@@ -1,4 +1,5 @@
-//! `upjobpilot status`: the searches, their watermarks and postings, the last runs, the token.
+//! `upjobpilot status`: the searches, their watermarks and postings, the last runs, the token,
+//! and the alert rules' deliveries.
 //!
 //! Reads the database read-only, so it works while a sync is fetching, and prints a table (or
 //! JSON with `--json` for scripts).
@@ -17,6 +18,7 @@ struct Status {
     searches: Vec<SearchRow>,
     runs: Vec<RunRow>,
     token_expires_at: Option<String>,
+    alerts: Vec<crate::alerts::RuleStatus>,
 }
 
 #[derive(Debug, Serialize)]
@@ -83,6 +85,23 @@ pub fn run(config_path: &Path, json: bool) -> Result<Exit, Failure> {
             r.run_id, r.status, r.pages, r.postings_seen, r.postings_new, r.quarantined, r.requests
         );
     }
+    if !status.alerts.is_empty() {
+        println!();
+        println!(
+            "{:<24} {:>6} {:>8} {:<20}  STATE",
+            "ALERT", "SENT", "WAITING", "LAST SENT"
+        );
+        for a in &status.alerts {
+            println!(
+                "{:<24} {:>6} {:>8} {:<20}  {}",
+                a.rule,
+                a.sent,
+                a.waiting,
+                a.last_sent_at.as_deref().unwrap_or("never"),
+                super::alerts::state(a)
+            );
+        }
+    }
     println!();
     match &status.token_expires_at {
         Some(at) => println!("access token expires at {at}"),
@@ -142,10 +161,12 @@ fn read(config: &Config, database: &Path) -> Result<Status, duckdb::Error> {
             .ok()
             .and_then(|store| store.load().ok().flatten())
             .map(|tokens| tokens.expires_at.format(TIME).to_string());
+    let alerts = crate::alerts::status(&conn, &config.alerts)?;
     Ok(Status {
         database: database.display().to_string(),
         searches,
         runs,
         token_expires_at,
+        alerts,
     })
 }

@@ -20,9 +20,10 @@ mod parse;
 mod validate;
 
 pub use model::{
-    Criteria, DEFAULT_REDIRECT_URI, DEFAULT_SECRET_ENV, Experience, Export, ExportFormat,
-    GrantKind, IntRange, JobType, Profile, Retention, Search, Sort, Storage, UPWORK_AUTHORIZE_URL,
-    UPWORK_GRAPHQL_URL, UPWORK_RETENTION_HOURS, UPWORK_TOKEN_URL, Upwork, Workload,
+    Alert, AlertFilter, Channel, Criteria, DEFAULT_REDIRECT_URI, DEFAULT_SECRET_ENV, Experience,
+    Export, ExportFormat, GrantKind, IntRange, JobType, Profile, Retention, Search, Sort, Storage,
+    UPWORK_AUTHORIZE_URL, UPWORK_GRAPHQL_URL, UPWORK_RETENTION_HOURS, UPWORK_TOKEN_URL, Upwork,
+    WebhookFormat, Workload,
 };
 pub use validate::{is_view_name, parse_size};
 
@@ -47,6 +48,8 @@ pub struct Config {
     pub profile: Profile,
     /// The job searches, in file order.
     pub searches: Vec<Search>,
+    /// The alert rules, in file order.
+    pub alerts: Vec<Alert>,
 }
 
 /// One problem in the configuration, with where it is.

@@ -414,3 +414,133 @@ pub enum Sort {
     /// Best-rated clients first.
     ClientRating,
 }
+
+pub(super) const DEFAULT_ALERT_TIMEOUT_SECS: u32 = 10;
+pub(super) const DEFAULT_ALERT_MAX_POSTINGS: u32 = 10;
+pub(super) const DEFAULT_ALERT_MAX_PER_HOUR: u32 = 30;
+
+/// One `[[alert]]` table: new postings that match its filters are pushed to its channel, once
+/// per posting, after each sync's load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    /// Unique name: 1 to 64 letters, digits, `-` and `_` (required). Deliveries are recorded
+    /// under it: renaming a rule makes it a new rule.
+    pub name: String,
+    /// The searches whose new postings it considers, by name; empty (the default) means all.
+    pub searches: Vec<String>,
+    /// What a posting must be to match; every filter left out lets every posting pass.
+    pub filter: AlertFilter,
+    /// Where the postings go.
+    pub channel: Channel,
+    /// `true`: one message per sync with up to `max_postings` postings (the best first) instead
+    /// of one message per posting. Default `false`.
+    pub digest: bool,
+    /// Postings in one digest message, 1 to 20 (1 to 10 for `discord`, its limit of embeds).
+    /// Also the size of the one digest the flood guard sends. Default 10.
+    pub max_postings: u32,
+    /// Messages this rule sends per hour at most, 1 to 3600; postings past it are folded into
+    /// one digest of the best, and once the hour's messages are spent, recorded as
+    /// `suppressed` and not sent. Default 30.
+    pub max_per_hour: u32,
+}
+
+/// The filters of an `[[alert]]` table, over the stored posting; they combine with AND.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlertFilter {
+    /// The lowest `fit_score` (0 to 100, the formula of `queries/fit_score.sql`).
+    pub min_fit_score: Option<f64>,
+    /// The lowest client `quality_score` (0 to 100, the formula of
+    /// `queries/client_quality.sql`).
+    pub min_client_quality: Option<f64>,
+    /// Words that must all be in the title (any case).
+    pub title_required: Vec<String>,
+    /// Words none of which may be in the title (any case).
+    pub title_excluded: Vec<String>,
+    /// Hourly or fixed price.
+    pub job_type: Option<JobType>,
+    /// The lowest budget of fixed-price jobs in the posting's currency (hourly jobs pass).
+    pub min_budget: Option<u32>,
+    /// The lowest top hourly rate of hourly jobs (fixed-price jobs pass).
+    pub min_hourly_rate: Option<u32>,
+    /// Only clients whose payment method is verified. Default `false`.
+    pub payment_verified: bool,
+}
+
+/// Where an alert's postings go: exactly one of `webhook_env` or `command` per rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Channel {
+    /// An HTTP POST to a URL read from the environment.
+    Webhook {
+        /// The environment variable holding the URL (`webhook_env`): Slack, Discord and
+        /// Telegram URLs carry secrets, so the URL is never in the file and never logged.
+        env: String,
+        /// The payload's shape (`format`). Default `json`.
+        format: WebhookFormat,
+        /// Telegram's chat id (`chat_id`), required with `format = "telegram"` only.
+        chat_id: Option<String>,
+        /// Seconds before the request is given up (`timeout_secs`), 1 to 120. Default 10.
+        timeout_secs: u32,
+    },
+    /// A program run without a shell (`command`, an argv list), the postings as JSON on stdin,
+    /// its stderr to the log; a non-zero exit is a failed delivery.
+    Command {
+        /// The program and its arguments.
+        argv: Vec<String>,
+        /// Seconds before the program is killed (`timeout_secs`), 1 to 120. Default 10.
+        timeout_secs: u32,
+    },
+}
+
+/// The payload a webhook receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    /// upjobpilot's own versioned JSON (see the README).
+    Json,
+    /// A Slack incoming webhook: Block Kit.
+    Slack,
+    /// A Discord webhook: embeds.
+    Discord,
+    /// The Telegram Bot API's `sendMessage` (URL `https://api.telegram.org/bot<token>/sendMessage`).
+    Telegram,
+    /// An ntfy topic URL (`https://ntfy.sh/<topic>` or a self-hosted server).
+    Ntfy,
+}
+
+impl fmt::Display for WebhookFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WebhookFormat::Json => "json",
+            WebhookFormat::Slack => "slack",
+            WebhookFormat::Discord => "discord",
+            WebhookFormat::Telegram => "telegram",
+            WebhookFormat::Ntfy => "ntfy",
+        })
+    }
+}
+
+/// One `[[alert]]` table as written in the file; see [`Alert`], [`AlertFilter`], [`Channel`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "an `[[alert]]` table")]
+pub(super) struct RawAlert {
+    pub(super) name: Spanned<String>,
+    pub(super) searches: Option<Vec<Spanned<String>>>,
+    pub(super) min_fit_score: Option<Spanned<f64>>,
+    pub(super) min_client_quality: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) title_required: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) title_excluded: Vec<Spanned<String>>,
+    pub(super) job_type: Option<JobType>,
+    pub(super) min_budget: Option<Spanned<i64>>,
+    pub(super) min_hourly_rate: Option<Spanned<i64>>,
+    pub(super) payment_verified: Option<bool>,
+    pub(super) webhook_env: Option<Spanned<String>>,
+    pub(super) format: Option<Spanned<WebhookFormat>>,
+    pub(super) chat_id: Option<Spanned<String>>,
+    pub(super) command: Option<Spanned<Vec<String>>>,
+    pub(super) timeout_secs: Option<Spanned<i64>>,
+    pub(super) digest: Option<bool>,
+    pub(super) max_postings: Option<Spanned<i64>>,
+    pub(super) max_per_hour: Option<Spanned<i64>>,
+}

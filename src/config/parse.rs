@@ -3,11 +3,14 @@
 //! The document is parsed once into toml's `DeTable`, which keeps the span of every key and
 //! value. Each section, and each `[[search]]` table, is then deserialized on its own from its
 //! spanned value, so one wrong value stops only its own table and the problems of all the others
-//! are still found. Syntax errors, unknown sections and keys, wrong types and missing required
-//! keys are reported here; what the values mean is checked by `validate`.
+//! are still found; `[[alert]]` tables likewise. Syntax errors, unknown sections and keys, wrong
+//! types and missing required keys are reported here; what the values mean is checked by
+//! `validate`.
 
 use super::Problems;
-use super::model::{RawExport, RawProfile, RawRetention, RawSearch, RawStorage, RawUpwork};
+use super::model::{
+    RawAlert, RawExport, RawProfile, RawRetention, RawSearch, RawStorage, RawUpwork,
+};
 use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
@@ -24,6 +27,8 @@ pub(super) struct RawConfig {
     pub(super) profile: Option<RawProfile>,
     /// The `[[search]]` tables that could be read, in file order.
     pub(super) searches: Vec<RawSearch>,
+    /// The `[[alert]]` tables that could be read, in file order.
+    pub(super) alerts: Vec<RawAlert>,
 }
 
 /// Parses `text`; `None` when it is not TOML at all.
@@ -42,6 +47,7 @@ pub(super) fn document(text: &str, problems: &mut Problems<'_>) -> Option<RawCon
         retention: Some(RawRetention::default()),
         profile: Some(RawProfile::default()),
         searches: Vec::new(),
+        alerts: Vec::new(),
     };
     let mut has_upwork = false;
     let mut has_search = false;
@@ -68,10 +74,22 @@ pub(super) fn document(text: &str, problems: &mut Problems<'_>) -> Option<RawCon
                     ),
                 }
             }
+            "alert" => {
+                let span = value.span();
+                match value.into_inner() {
+                    DeValue::Array(items) => raw
+                        .alerts
+                        .extend(items.into_iter().filter_map(|item| section(problems, item))),
+                    _ => problems.at(
+                        span,
+                        "`alert` must be an array of tables: write each rule as `[[alert]]`",
+                    ),
+                }
+            }
             other => problems.at(
                 key.span(),
                 &format!(
-                    "unknown section `{other}`, expected one of `upwork`, `storage`, `export`, `retention`, `profile`, `search`"
+                    "unknown section `{other}`, expected one of `upwork`, `storage`, `export`, `retention`, `profile`, `search`, `alert`"
                 ),
             ),
         }

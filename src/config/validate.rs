@@ -7,11 +7,13 @@
 //! returned when nothing was wrong.
 
 use super::model::{
-    Criteria, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES, DEFAULT_MAX_RETRIES, DEFAULT_PAGE_SIZE,
-    DEFAULT_REDIRECT_URI, DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_RETRY_BASE_MS, DEFAULT_SECRET_ENV,
-    DEFAULT_TIMEOUT_SECS, Export, IntRange, JobType, Profile, RawExport, RawProfile, RawRetention,
-    RawSearch, RawStorage, RawUpwork, Retention, Search, Storage, UPWORK_AUTHORIZE_URL,
-    UPWORK_GRAPHQL_URL, UPWORK_RETENTION_HOURS, UPWORK_TOKEN_URL, Upwork,
+    Alert, AlertFilter, Channel, Criteria, DEFAULT_ALERT_MAX_PER_HOUR, DEFAULT_ALERT_MAX_POSTINGS,
+    DEFAULT_ALERT_TIMEOUT_SECS, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES, DEFAULT_MAX_RETRIES,
+    DEFAULT_PAGE_SIZE, DEFAULT_REDIRECT_URI, DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_RETRY_BASE_MS,
+    DEFAULT_SECRET_ENV, DEFAULT_TIMEOUT_SECS, Export, IntRange, JobType, Profile, RawAlert,
+    RawExport, RawProfile, RawRetention, RawSearch, RawStorage, RawUpwork, Retention, Search,
+    Storage, UPWORK_AUTHORIZE_URL, UPWORK_GRAPHQL_URL, UPWORK_RETENTION_HOURS, UPWORK_TOKEN_URL,
+    Upwork, WebhookFormat,
 };
 use super::parse::RawConfig;
 use super::{Config, Problems};
@@ -71,6 +73,7 @@ pub(super) fn config(raw: RawConfig, path: &Path, problems: &mut Problems<'_>) -
         .as_ref()
         .map_or(UPWORK_RETENTION_HOURS, |r| r.hours.max(1));
     let searches = check.searches(raw.searches, retention_hours);
+    let alerts = check.alerts(raw.alerts, &searches);
     if check.problems.count() > 0 {
         return None;
     }
@@ -82,6 +85,7 @@ pub(super) fn config(raw: RawConfig, path: &Path, problems: &mut Problems<'_>) -
         retention: retention?,
         profile: profile?,
         searches,
+        alerts,
     };
     check.spool_owns_nothing_else(&config, spool_span);
     (check.problems.count() == 0).then_some(config)
@@ -401,34 +405,44 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// A `[[search]]` or `[[alert]]` name: its characters, and unique among `seen` ignoring case.
+    fn unique_name(
+        &mut self,
+        what: &str,
+        name: &Spanned<String>,
+        seen: &mut BTreeMap<String, Range<usize>>,
+    ) {
+        let text = name.get_ref();
+        let valid_name = !text.is_empty()
+            && text.len() <= 64
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid_name {
+            self.at(
+                name.span(),
+                &format!("{what} name {text:?} must be 1 to 64 letters, digits, `-` or `_`"),
+            );
+        }
+        // Names that differ only in case share a spool folder on a case-insensitive file
+        // system (macOS, Windows): they are the same name.
+        let key = text.to_ascii_lowercase();
+        if let Some(first) = seen.get(&key) {
+            let (line, _) = self.problems.line_col(first.start);
+            self.at(
+                name.span(),
+                &format!("duplicate {what} name {text:?} (first used on line {line}; names that differ only in case are the same)"),
+            );
+        } else {
+            seen.insert(key, name.span());
+        }
+    }
+
     fn searches(&mut self, raws: Vec<RawSearch>, retention_hours: u32) -> Vec<Search> {
         let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
         let mut searches = Vec::new();
         for raw in raws {
-            let name = raw.name.get_ref();
-            let valid_name = !name.is_empty()
-                && name.len() <= 64
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-            if !valid_name {
-                self.at(
-                    raw.name.span(),
-                    &format!("search name {name:?} must be 1 to 64 letters, digits, `-` or `_`"),
-                );
-            }
-            // Names that differ only in case share a spool folder on a case-insensitive file
-            // system (macOS, Windows): they are the same name.
-            let key = name.to_ascii_lowercase();
-            if let Some(first) = seen.get(&key) {
-                let (line, _) = self.problems.line_col(first.start);
-                self.at(
-                    raw.name.span(),
-                    &format!("duplicate search name {name:?} (first used on line {line}; names that differ only in case are the same)"),
-                );
-            } else {
-                seen.insert(key, raw.name.span());
-            }
+            self.unique_name("search", &raw.name, &mut seen);
             if let Some(search) = self.search(raw, retention_hours) {
                 searches.push(search);
             }
@@ -492,6 +506,232 @@ impl Checker<'_, '_> {
             max_pages,
             max_age_hours,
         })
+    }
+
+    fn alerts(&mut self, raws: Vec<RawAlert>, searches: &[Search]) -> Vec<Alert> {
+        let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
+        let mut alerts = Vec::new();
+        for raw in raws {
+            self.unique_name("alert", &raw.name, &mut seen);
+            if let Some(alert) = self.alert(raw, searches) {
+                alerts.push(alert);
+            }
+        }
+        alerts
+    }
+
+    fn alert(&mut self, raw: RawAlert, searches: &[Search]) -> Option<Alert> {
+        let before = self.problems.count();
+        let name_span = raw.name.span();
+        let mut names = Vec::new();
+        for search in raw.searches.unwrap_or_default() {
+            if !searches.iter().any(|s| s.name == *search.get_ref()) {
+                self.at(
+                    search.span(),
+                    &format!(
+                        "alert `searches`: there is no `[[search]]` named {:?}",
+                        search.get_ref()
+                    ),
+                );
+            }
+            names.push(search.into_inner());
+        }
+        let min_fit_score = raw.min_fit_score.map(|v| self.score("min_fit_score", v));
+        let min_client_quality = raw
+            .min_client_quality
+            .map(|v| self.score("min_client_quality", v));
+        let title_required = self.words("title_required", raw.title_required);
+        let title_excluded = self.words("title_excluded", raw.title_excluded);
+        let min_budget = raw
+            .min_budget
+            .map(|v| self.bounded("min_budget", Some(v), 0..=i32::MAX as u32, 0));
+        let min_hourly_rate = raw
+            .min_hourly_rate
+            .map(|v| self.bounded("min_hourly_rate", Some(v), 0..=i32::MAX as u32, 0));
+        if raw.job_type == Some(JobType::Hourly) && min_budget.is_some() {
+            self.at(
+                name_span.clone(),
+                "`min_budget` applies to fixed-price jobs but `job_type` is \"hourly\": use `min_hourly_rate`",
+            );
+        }
+        if raw.job_type == Some(JobType::Fixed) && min_hourly_rate.is_some() {
+            self.at(
+                name_span.clone(),
+                "`min_hourly_rate` applies to hourly jobs but `job_type` is \"fixed\": use `min_budget`",
+            );
+        }
+        let timeout_secs = self.bounded(
+            "timeout_secs",
+            raw.timeout_secs,
+            1..=120,
+            DEFAULT_ALERT_TIMEOUT_SECS,
+        );
+        let format = raw.format.as_ref().map(|f| *f.get_ref());
+        let channel = self.channel(
+            &raw.name,
+            raw.webhook_env,
+            raw.format,
+            raw.chat_id,
+            raw.command,
+            timeout_secs,
+        );
+        let max_postings_span = raw.max_postings.as_ref().map(|m| m.span());
+        let max_postings = self.bounded(
+            "max_postings",
+            raw.max_postings,
+            1..=20,
+            DEFAULT_ALERT_MAX_POSTINGS,
+        );
+        if format == Some(WebhookFormat::Discord) && max_postings > 10 {
+            self.at(
+                max_postings_span.unwrap_or(name_span),
+                "`max_postings` must be at most 10 with `format = \"discord\"` (Discord's limit of embeds per message)",
+            );
+        }
+        let max_per_hour = self.bounded(
+            "max_per_hour",
+            raw.max_per_hour,
+            1..=3600,
+            DEFAULT_ALERT_MAX_PER_HOUR,
+        );
+        if self.problems.count() > before {
+            return None;
+        }
+        Some(Alert {
+            name: raw.name.into_inner(),
+            searches: names,
+            filter: AlertFilter {
+                min_fit_score,
+                min_client_quality,
+                title_required,
+                title_excluded,
+                job_type: raw.job_type,
+                min_budget,
+                min_hourly_rate,
+                payment_verified: raw.payment_verified.unwrap_or(false),
+            },
+            channel: channel?,
+            digest: raw.digest.unwrap_or(false),
+            max_postings,
+            max_per_hour,
+        })
+    }
+
+    /// The one channel of an alert: `webhook_env` (with `format`, `chat_id`) or `command`.
+    fn channel(
+        &mut self,
+        name: &Spanned<String>,
+        webhook_env: Option<Spanned<String>>,
+        format: Option<Spanned<WebhookFormat>>,
+        chat_id: Option<Spanned<String>>,
+        command: Option<Spanned<Vec<String>>>,
+        timeout_secs: u32,
+    ) -> Option<Channel> {
+        match (webhook_env, command) {
+            (None, None) => {
+                self.at(
+                    name.span(),
+                    "alert has no channel: set `webhook_env` (with `format`) or `command`",
+                );
+                None
+            }
+            (Some(_), Some(command)) => {
+                self.at(
+                    command.span(),
+                    "alert has two channels: set `webhook_env` or `command`, not both (write two rules to use both)",
+                );
+                None
+            }
+            (None, Some(command)) => {
+                for (key, span) in [
+                    ("format", format.map(|f| f.span())),
+                    ("chat_id", chat_id.map(|c| c.span())),
+                ] {
+                    if let Some(span) = span {
+                        self.at(
+                            span,
+                            &format!("`{key}` is for `webhook_env` channels, not `command`"),
+                        );
+                    }
+                }
+                let argv = command.get_ref();
+                if argv.first().is_none_or(|program| program.trim().is_empty()) {
+                    self.at(
+                        command.span(),
+                        "`command` needs a program: a list like [\"notify-send\", \"New job\"] (run without a shell)",
+                    );
+                    return None;
+                }
+                Some(Channel::Command {
+                    argv: command.into_inner(),
+                    timeout_secs,
+                })
+            }
+            (Some(env), None) => {
+                let valid_env = env
+                    .get_ref()
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && env
+                        .get_ref()
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if !valid_env {
+                    self.at(
+                        env.span(),
+                        &format!(
+                            "`webhook_env` {:?} is not an environment variable name: name the variable that holds the URL, not the URL",
+                            env.get_ref()
+                        ),
+                    );
+                }
+                let format_value = format
+                    .as_ref()
+                    .map_or(WebhookFormat::Json, |f| *f.get_ref());
+                match (&chat_id, format_value) {
+                    (None, WebhookFormat::Telegram) => self.at(
+                        format.as_ref().map_or(name.span(), |f| f.span()),
+                        "`format = \"telegram\"` needs `chat_id` (the chat the bot posts to)",
+                    ),
+                    (Some(id), WebhookFormat::Telegram) if id.get_ref().trim().is_empty() => {
+                        self.at(id.span(), "`chat_id` is empty");
+                    }
+                    (Some(id), other) if other != WebhookFormat::Telegram => self.at(
+                        id.span(),
+                        &format!("`chat_id` is for `format = \"telegram\"`, not \"{other}\""),
+                    ),
+                    _ => {}
+                }
+                valid_env.then(|| Channel::Webhook {
+                    env: env.into_inner(),
+                    format: format_value,
+                    chat_id: chat_id.map(Spanned::into_inner),
+                    timeout_secs,
+                })
+            }
+        }
+    }
+
+    /// A score threshold, 0 to 100.
+    fn score(&mut self, key: &str, value: Spanned<f64>) -> f64 {
+        let score = *value.get_ref();
+        if !(0.0..=100.0).contains(&score) {
+            self.at(value.span(), &format!("`{key}` must be between 0 and 100"));
+        }
+        score
+    }
+
+    /// Title words: each a non-blank word.
+    fn words(&mut self, key: &str, words: Vec<Spanned<String>>) -> Vec<String> {
+        let mut out = Vec::new();
+        for word in words {
+            if word.get_ref().trim().is_empty() {
+                self.at(word.span(), &format!("`{key}` holds an empty word"));
+            }
+            out.push(word.into_inner().trim().to_lowercase());
+        }
+        out
     }
 
     /// A search expression (`expression`, `title`) that can match something.

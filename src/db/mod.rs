@@ -25,10 +25,11 @@ const MIGRATIONS: &[(i32, &str)] = &[
         ),
     ),
     (3, include_str!("migrations/003_profile.sql")),
+    (5, include_str!("migrations/005_alerts.sql")),
 ];
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 5;
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]

@@ -39,3 +39,11 @@ pub const RESET_WATERMARK: &str = include_str!("sql/reset_watermark.sql");
 pub const RESET_HITS: &str = include_str!("sql/reset_hits.sql");
 /// `renormalize`: the next batch of stored raw JSON.
 pub const RENORMALIZE_NEXT: &str = include_str!("sql/renormalize_next.sql");
+/// Alerts: the queued new postings with what the rules filter on.
+pub const ALERT_CANDIDATES: &str = include_str!("sql/alert_candidates.sql");
+/// Alerts: the deliveries due now, with their postings.
+pub const ALERT_DUE: &str = include_str!("sql/alert_due.sql");
+/// Alerts: give up deliveries whose posting is gone.
+pub const ALERT_EXPIRE: &str = include_str!("sql/alert_expire.sql");
+/// Alerts: each rule's counts and state.
+pub const ALERT_STATUS: &str = include_str!("sql/alert_status.sql");

@@ -25,7 +25,7 @@
 
 use super::spool::{Outcome, RunSpool, SearchStatus};
 use crate::config::{Search, Sort};
-use crate::upwork::{UpworkClient, UpworkError};
+use crate::upwork::{Fetched, UpworkClient, UpworkError};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashSet;
 
@@ -60,7 +60,8 @@ pub trait Progress: Send + Sync {
     fn done(&self, search: &str, outcome: &Outcome);
 }
 
-/// Fetches one search into the run's spool folder.
+/// Fetches one search into the run's spool folder; `first` is its first page when the poll's
+/// batched request brought it.
 pub async fn fetch_search(
     client: &UpworkClient,
     spool: &RunSpool,
@@ -68,6 +69,7 @@ pub async fn fetch_search(
     watermark: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
     progress: &dyn Progress,
+    mut first: Option<Fetched>,
 ) -> SearchFetch {
     let incremental = search.sort == Sort::Recency;
     let horizon = now - Duration::hours(i64::from(search.max_age_hours));
@@ -110,13 +112,18 @@ pub async fn fetch_search(
             }
             break SearchStatus::Complete;
         }
-        let fetched = match client.search_page(search, offset).await {
-            Ok(fetched) => fetched,
-            Err(e) => {
-                note = Some(e.to_string());
-                error = Some(e);
-                break SearchStatus::Failed;
-            }
+        // The first page may have come in the poll's batched request.
+        let prefetched = if offset == 0 { first.take() } else { None };
+        let fetched = match prefetched {
+            Some(fetched) => fetched,
+            None => match client.search_page(search, offset).await {
+                Ok(fetched) => fetched,
+                Err(e) => {
+                    note = Some(e.to_string());
+                    error = Some(e);
+                    break SearchStatus::Failed;
+                }
+            },
         };
         pages += 1;
         if let Err(e) = spool.write_page(&search.name, pages, &fetched.body) {

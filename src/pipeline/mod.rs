@@ -11,7 +11,10 @@
 //! every search concurrently under one rate limiter into a new spool folder, then loads every
 //! pending spool folder in one transaction, prunes by retention and exports the views. The
 //! database is not held open while fetching, so a reader can use it between loads; if it is held
-//! at load time, the pages wait in the spool for the next run.
+//! at load time, the pages wait in the spool for the next run. After the load commits, the new
+//! postings are matched against the `[[alert]]` rules ([`crate::alerts::plan`]), and once the
+//! database is closed the messages due are delivered ([`crate::alerts::deliver_due`]); alerts
+//! never change a sync's outcome.
 
 pub mod export;
 pub mod fetch;
@@ -25,11 +28,12 @@ pub mod views;
 
 pub use lock::{PipelineLock, lock};
 
+use crate::alerts;
 use crate::auth::AuthError;
 use crate::config::Config;
 use crate::db::{self, DbError};
 use crate::exit::Exit;
-use crate::upwork::{UpworkClient, UpworkError};
+use crate::upwork::{Fetched, UpworkClient, UpworkError};
 use chrono::{DateTime, Utc};
 use fetch::Progress;
 use spool::{RunRecord, SearchStatus, Spool};
@@ -66,6 +70,8 @@ pub struct SyncReport {
     pub requests: u64,
     /// Set when signing in failed during the run.
     pub auth_error: Option<String>,
+    /// The alert deliveries, when there are rules and the database was available.
+    pub alerts: Option<alerts::DeliveryReport>,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -207,6 +213,7 @@ pub async fn sync(
     };
     tracing::info!(stage = "fetch", run_id = %run_id, searches = config.searches.len(), "sync started");
 
+    let mut firsts = first_pages(config, &client, &spool).await?;
     let permits = Arc::new(tokio::sync::Semaphore::new(
         config.upwork.concurrency as usize,
     ));
@@ -220,6 +227,7 @@ pub async fn sync(
         );
         let search = search.clone();
         let watermark = watermarks.get(&search.name).copied();
+        let first = firsts[index].take();
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let fetched = fetch::fetch_search(
@@ -229,6 +237,7 @@ pub async fn sync(
                 watermark,
                 now,
                 progress.as_ref(),
+                first,
             )
             .await;
             let written = run_spool.write_outcome(&fetched.outcome);
@@ -309,6 +318,18 @@ pub async fn sync(
         }
         Err(e) => return Err(e),
     };
+    let alerts = if config.alerts.is_empty() || spooled.is_some() {
+        None
+    } else {
+        let config = config.clone();
+        match blocking(move || alerts::deliver_due(&config, Utc::now())).await? {
+            Ok(report) => Some(report),
+            Err(e) => {
+                tracing::error!(stage = "alerts", error = %e, "alert delivery skipped; the next sync tries again");
+                None
+            }
+        }
+    };
     Ok(SyncReport {
         run_id,
         searches,
@@ -317,8 +338,63 @@ pub async fn sync(
         exported,
         requests,
         auth_error,
+        alerts,
         elapsed: started.elapsed(),
     })
+}
+
+/// Searches asked for in one batched document at most: a batch's answer holds all their first
+/// pages, and stays well under the body size the client reads.
+const BATCH_SEARCHES: usize = 50;
+
+/// Requests an idle sync costs: the batches of first pages, or one per search where batching
+/// is off (one search, or Upwork refused a batch before).
+pub fn idle_sync_requests(config: &Config) -> u64 {
+    let searches = config.searches.len();
+    if searches < 2 || Spool::new(config.spool_dir()).batching_refused() {
+        searches as u64
+    } else {
+        searches.div_ceil(BATCH_SEARCHES) as u64
+    }
+}
+
+/// The first page of every search, asked in batches of aliased searches (one request for up to
+/// [`BATCH_SEARCHES`] searches: an idle poll costs one request, not one per search). A search
+/// whose part failed, or every search when a batch failed, gets `None` and asks on its own. When
+/// Upwork refuses the batched document itself, that is remembered in the spool and every later
+/// sync asks one search per request.
+async fn first_pages(
+    config: &Config,
+    client: &UpworkClient,
+    spool: &Spool,
+) -> Result<Vec<Option<Fetched>>, SyncError> {
+    let mut firsts: Vec<Option<Fetched>> = std::iter::repeat_with(|| None)
+        .take(config.searches.len())
+        .collect();
+    if config.searches.len() < 2 || spool.batching_refused() {
+        return Ok(firsts);
+    }
+    for (chunk, searches) in config.searches.chunks(BATCH_SEARCHES).enumerate() {
+        if searches.len() < 2 {
+            continue;
+        }
+        match client.first_pages(searches).await {
+            Ok(pages) => {
+                for (i, page) in pages.into_iter().enumerate() {
+                    firsts[chunk * BATCH_SEARCHES + i] = page;
+                }
+            }
+            Err(UpworkError::Rejected(why)) => {
+                tracing::warn!(stage = "fetch", reason = %why, "Upwork refused a batch of first pages; asking one search per request from now on (delete spool/batching-refused to try again)");
+                spool.refuse_batching(&why)?;
+                break;
+            }
+            Err(e) => {
+                tracing::warn!(stage = "fetch", error = %e, "the batch of first pages failed; its searches ask on their own");
+            }
+        }
+    }
+    Ok(firsts)
 }
 
 /// Loads every pending spool folder, prunes, exports. Used by sync and by `export`.
@@ -335,6 +411,12 @@ fn store(
     spool.remove(&pending)?;
     let watermarks = load::watermarks(&conn).map_err(load::LoadError::from)?;
     spool.save_state(&watermarks)?;
+    // The alert rules see the new postings before retention can prune their titles. Planning
+    // failing leaves them queued for the next sync; it never fails the sync.
+    export::write_profile(&conn, &config.profile).map_err(load::LoadError::from)?;
+    if let Err(e) = alerts::plan(&conn, &config.alerts, Utc::now()) {
+        tracing::error!(stage = "alerts", error = %e, "matching new postings against the alert rules failed; they stay queued for the next sync");
+    }
     retention::prune(&conn, &config.retention).map_err(load::LoadError::from)?;
     tracing::info!(
         stage = "load",

@@ -137,6 +137,9 @@ impl PendingRun {
     }
 }
 
+/// The file whose presence says Upwork refused a batched document: delete it to try again.
+const BATCHING_REFUSED: &str = "batching-refused";
+
 /// The spool folder.
 #[derive(Debug, Clone)]
 pub struct Spool {
@@ -226,6 +229,17 @@ impl Spool {
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .unwrap_or_default()
+    }
+
+    /// Whether Upwork refused a batch of first pages before (then every search asks alone).
+    pub fn batching_refused(&self) -> bool {
+        self.root.join(BATCHING_REFUSED).exists()
+    }
+
+    /// Remembers that Upwork refused a batch of first pages, and why.
+    pub fn refuse_batching(&self, why: &str) -> Result<(), SpoolError> {
+        std::fs::create_dir_all(&self.root).map_err(err(&self.root))?;
+        write_atomic(&self.root.join(BATCHING_REFUSED), why.as_bytes())
     }
 
     /// Saves the watermarks as of a load.

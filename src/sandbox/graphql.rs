@@ -274,6 +274,16 @@ fn run_operation(
             "BadFaithIntrospection",
         )]));
     }
+    if ctx.realism.refuse_batches && operation.selection_set.selections.len() > 1 {
+        return Outcome::Response(Response::errors(vec![GqlError::new(
+            format!(
+                "Validation error: the query has {} root fields; at most 1 is allowed",
+                operation.selection_set.selections.len()
+            ),
+            Vec::new(),
+            "ValidationError",
+        )]));
+    }
     let variables = match coerce_variables(document, operation, &request.variables) {
         Ok(variables) => variables,
         Err(error) => return Outcome::Response(Response::errors(vec![error])),

@@ -89,6 +89,9 @@ pub struct Realism {
     pub display_value: DisplayValue,
     /// How `client.verificationStatus` is sent.
     pub verification: VerificationForm,
+    /// Refuse a document with more than one root field (a batch of aliased searches) as a
+    /// validation error: nothing public says whether Upwork accepts them.
+    pub refuse_batches: bool,
 }
 
 /// A path into a search node: object keys, or list indices written as digits.

@@ -8,11 +8,12 @@
 //! request carries the `User-Agent` and, when configured, `X-Upwork-API-TenantId`.
 //!
 //! The client sends only the three query documents in this folder (`search.graphql`,
-//! `profile.graphql`, `ping.graphql`), each through its own method: it has no way to send a
-//! mutation. [`filter`] turns a configured search into the search's variables, [`wire`] is the
+//! `profile.graphql`, `ping.graphql`), and [`batch`]'s aliased copies of the search, each through
+//! its own method: it has no way to send a mutation. [`filter`] turns a configured search into the search's variables, [`wire`] is the
 //! response format, [`page`] decodes it. Tokens come from `auth`; nothing here knows about the
 //! database or the spool.
 
+pub mod batch;
 pub mod filter;
 pub mod page;
 pub mod ratelimit;
@@ -169,6 +170,48 @@ impl UpworkClient {
                 page,
                 server_time: answer.server_time,
             })
+        })
+        .await
+    }
+
+    /// The first page of each of `searches` in one request ([`batch`]). Per search, its page,
+    /// or `None` when its part of the answer is not a good page (the search then asks on its
+    /// own). An error means the batch as a whole failed; [`UpworkError::Rejected`] means Upwork
+    /// refused the document itself, so asking again cannot help.
+    pub async fn first_pages(
+        &self,
+        searches: &[Search],
+    ) -> Result<Vec<Option<Fetched>>, UpworkError> {
+        let mut variables = serde_json::Map::new();
+        for (i, search) in searches.iter().enumerate() {
+            let mut filter = filter::search_filter(&search.criteria);
+            filter.insert(
+                "pagination_eq".into(),
+                json!({ "after": "0", "first": search.page_size }),
+            );
+            variables.insert(format!("f{i}"), Value::Object(filter));
+            variables.insert(
+                format!("o{i}"),
+                json!([{ "field": filter::sort_field(search.sort) }]),
+            );
+        }
+        let body = json!({
+            "query": batch::document(searches.len()),
+            "operationName": "JobSearchBatch",
+            "variables": variables,
+        });
+        self.send(&body, 0, |answer: &Answer| {
+            let parts = batch::split(&answer.body, searches.len())?;
+            Ok(parts
+                .into_iter()
+                .map(|body| {
+                    page::decode(&body).ok().map(|page| Fetched {
+                        body,
+                        page,
+                        server_time: answer.server_time,
+                    })
+                })
+                .collect())
         })
         .await
     }

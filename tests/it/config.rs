@@ -173,6 +173,19 @@ fn in_search(line: &str) -> String {
     format!("{UPWORK}{SEARCH}{line}\n")
 }
 
+/// Three lines (5 to 7): a valid `[[alert]]` table with a command channel (the name is on 6:8).
+const ALERT: &str = "[[alert]]\nname = \"n\"\ncommand = [\"true\"]\n";
+
+/// A valid file with `line` added to its only `[[alert]]` (a command one), as line 7.
+fn in_alert(line: &str) -> String {
+    format!("{UPWORK}{SEARCH}[[alert]]\nname = \"n\"\n{line}\ncommand = [\"true\"]\n")
+}
+
+/// A valid file with `line` added to its only `[[alert]]`, a webhook one, as line 8.
+fn in_webhook(line: &str) -> String {
+    format!("{UPWORK}{SEARCH}[[alert]]\nname = \"n\"\nwebhook_env = \"HOOK\"\n{line}\n")
+}
+
 fn problems(text: &str) -> Vec<Problem> {
     match Config::parse(text, Path::new("pipeline.toml")) {
         Err(ConfigError::Invalid { problems, .. }) => problems,
@@ -526,6 +539,170 @@ fn every_problem_with_a_place_in_the_file_reports_that_line_and_column() {
             17,
             "between 1 and 8784",
         ),
+        // validate.rs, [[alert]]
+        (
+            "alert is an array of tables",
+            format!("{UPWORK}{SEARCH}[alert]\nname = \"a\"\n"),
+            5,
+            1,
+            "array of tables",
+        ),
+        (
+            "unknown key in an alert",
+            in_alert("min_fitscore = 50"),
+            7,
+            1,
+            "min_fitscore",
+        ),
+        (
+            "alert name characters",
+            format!("{UPWORK}{SEARCH}[[alert]]\nname = \"a b\"\ncommand = [\"true\"]\n"),
+            6,
+            8,
+            "letters, digits",
+        ),
+        (
+            "alert name unique",
+            format!("{UPWORK}{SEARCH}{ALERT}{ALERT}"),
+            9,
+            8,
+            "duplicate alert name",
+        ),
+        (
+            "alert searches exist",
+            in_alert("searches = [\"a\", \"nope\"]"),
+            7,
+            18,
+            "nope",
+        ),
+        (
+            "alert has a channel",
+            format!("{UPWORK}{SEARCH}[[alert]]\nname = \"n\"\n"),
+            6,
+            8,
+            "no channel",
+        ),
+        (
+            "alert has one channel",
+            in_alert("webhook_env = \"HOOK\""),
+            8,
+            11,
+            "two channels",
+        ),
+        (
+            "webhook_env names a variable",
+            format!(
+                "{UPWORK}{SEARCH}[[alert]]\nname = \"n\"\nwebhook_env = \"https://hooks.slack.com/x\"\n"
+            ),
+            7,
+            15,
+            "environment variable name",
+        ),
+        (
+            "format is a known one",
+            in_webhook("format = \"teams\""),
+            8,
+            10,
+            "teams",
+        ),
+        (
+            "telegram needs chat_id",
+            in_webhook("format = \"telegram\""),
+            8,
+            10,
+            "chat_id",
+        ),
+        (
+            "chat_id only for telegram",
+            in_webhook("format = \"slack\"\nchat_id = \"42\""),
+            9,
+            11,
+            "chat_id",
+        ),
+        (
+            "format only for webhooks",
+            in_alert("format = \"slack\""),
+            7,
+            10,
+            "not `command`",
+        ),
+        (
+            "command has a program",
+            format!("{UPWORK}{SEARCH}[[alert]]\nname = \"n\"\ncommand = []\n"),
+            7,
+            11,
+            "needs a program",
+        ),
+        (
+            "min_fit_score range",
+            in_alert("min_fit_score = 101"),
+            7,
+            17,
+            "between 0 and 100",
+        ),
+        (
+            "min_client_quality range",
+            in_alert("min_client_quality = -1"),
+            7,
+            22,
+            "between 0 and 100",
+        ),
+        (
+            "title words not blank",
+            in_alert("title_required = [\"rust\", \" \"]"),
+            7,
+            27,
+            "empty word",
+        ),
+        (
+            "min_budget not negative",
+            in_alert("min_budget = -5"),
+            7,
+            14,
+            "min_budget",
+        ),
+        (
+            "min_budget needs fixed price",
+            in_alert("job_type = \"hourly\"\nmin_budget = 100"),
+            6,
+            8,
+            "use `min_hourly_rate`",
+        ),
+        (
+            "min_hourly_rate needs hourly",
+            in_alert("job_type = \"fixed\"\nmin_hourly_rate = 30"),
+            6,
+            8,
+            "use `min_budget`",
+        ),
+        (
+            "alert timeout range",
+            in_alert("timeout_secs = 0"),
+            7,
+            16,
+            "between 1 and 120",
+        ),
+        (
+            "max_postings range",
+            in_alert("max_postings = 21"),
+            7,
+            16,
+            "between 1 and 20",
+        ),
+        (
+            "discord embeds limit",
+            in_webhook("format = \"discord\"\nmax_postings = 11"),
+            9,
+            16,
+            "discord",
+        ),
+        (
+            "max_per_hour range",
+            in_alert("max_per_hour = 0"),
+            7,
+            16,
+            "between 1 and 3600",
+        ),
     ];
     for (rule, text, line, column, word) in &cases {
         let found = problems(text);
@@ -555,4 +732,32 @@ fn only_what_the_file_lacks_is_reported_for_the_whole_file() {
         assert_eq!((found[0].line, found[0].column), (0, 0), "{found:?}");
         assert!(found[0].message.contains(word), "{found:?}");
     }
+}
+
+#[test]
+fn the_commented_out_alert_examples_in_pipeline_toml_are_valid() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipeline.toml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let (_, examples) = text
+        .split_once("# Examples, one per channel:")
+        .expect("the examples are there");
+    let uncommented: String = examples
+        .lines()
+        .map(|line| line.strip_prefix("# ").unwrap_or(""))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let config =
+        Config::parse(&format!("{text}\n{uncommented}"), &path).expect("the examples are valid");
+    let names: Vec<&str> = config.alerts.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "rust-to-slack",
+            "data-to-discord",
+            "phone",
+            "ntfy",
+            "my-service",
+            "desktop"
+        ]
+    );
 }

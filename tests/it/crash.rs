@@ -32,7 +32,7 @@ fn trials() -> u64 {
 }
 
 fn sync_command(h: &Harness, home: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_upjobpilot"));
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("upjobpilot"));
     cmd.env_clear()
         .env("HOME", home)
         .env("UPJOBPILOT_DATA_DIR", home.join("data"))

@@ -5,6 +5,7 @@
 //! temp folders) or drives the real binary (`CARGO_BIN_EXE_upjobpilot`) with a scrubbed
 //! environment. Nothing reaches the network.
 
+mod alerts;
 mod auth;
 mod chaos;
 mod cli;
@@ -22,3 +23,4 @@ mod sandbox_schema;
 mod scheduling;
 mod secrets;
 mod support;
+mod watch;

@@ -102,8 +102,9 @@ max_age_hours = 100
 }
 
 #[test]
-fn an_idle_sync_makes_one_request_per_search_and_changes_nothing() {
+fn an_idle_sync_makes_one_batched_request_and_changes_nothing() {
     let h = harness(13, SEARCHES);
+    assert!(h.config.searches.len() > 1);
     h.sync();
     let snapshot = |h: &Harness| {
         h.db()
@@ -122,8 +123,8 @@ fn an_idle_sync_makes_one_request_per_search_and_changes_nothing() {
     assert_eq!(report.exit(), Exit::Ok);
     assert_eq!(
         h.graphql_requests() - requests,
-        h.config.searches.len() as u64,
-        "an idle sync costs one request per search"
+        1,
+        "an idle sync asks every search's first page in one document"
     );
     let after = snapshot(&h);
     assert_eq!(
@@ -131,6 +132,61 @@ fn an_idle_sync_makes_one_request_per_search_and_changes_nothing() {
         (after.0, after.2, after.3, after.4)
     );
     assert_eq!(h.count("SELECT count(*) FROM sync_runs"), 2);
+}
+
+/// `n` searches that each match part of the market.
+fn many_searches(n: usize) -> String {
+    let skills = ["python", "rust", "sql", "javascript", "react", "design"];
+    (0..n)
+        .map(|i| {
+            format!(
+                "[[search]]\nname = \"s{i}\"\nskills = [\"{}\"]\nmax_age_hours = {}\n",
+                skills[i % skills.len()],
+                1 + i % 5
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_idle_poll_costs_one_request_for_1_10_and_50_searches() {
+    for n in [1, 10, 50] {
+        let mut h = harness(19, &many_searches(n));
+        // One document answers every search: the sandbox's debug build needs more than the
+        // harness's 2 s for 50.
+        h.config.upwork.timeout_secs = 60;
+        let first = h.sync();
+        assert_eq!(first.exit(), Exit::Ok, "{first:?}");
+        let requests = h.graphql_requests();
+        assert_eq!(h.sync().exit(), Exit::Ok);
+        assert_eq!(h.graphql_requests() - requests, 1, "{n} searches");
+    }
+}
+
+#[test]
+fn a_refused_batch_falls_back_to_one_request_per_search_and_is_remembered() {
+    let h = crate::support::harness_with(20, SEARCHES, |config| {
+        config.realism.refuse_batches = true;
+    });
+    let searches = h.config.searches.len() as u64;
+    let first = h.sync();
+    assert_eq!(first.exit(), Exit::Ok, "{first:?}");
+    for search in &h.config.searches {
+        assert_eq!(
+            h.hits(&search.name),
+            h.expected(&search.name),
+            "{}",
+            search.name
+        );
+    }
+    assert!(h.config.spool_dir().join("batching-refused").exists());
+    let requests = h.graphql_requests();
+    assert_eq!(h.sync().exit(), Exit::Ok);
+    assert_eq!(
+        h.graphql_requests() - requests,
+        searches,
+        "remembered: no batch is tried again"
+    );
 }
 
 #[test]

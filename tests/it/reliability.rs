@@ -163,8 +163,8 @@ fn a_partial_answer_keeps_every_good_posting_and_reports_the_loss_once() {
     let idle = h.sync();
     assert_eq!(idle.exit(), Exit::Ok, "the same loss is not news: {idle:?}");
     assert_eq!(
-        idle.requests, 2,
-        "an idle sync is still one request per search"
+        idle.requests, 1,
+        "an idle sync is still one batched request for both searches"
     );
 }
 
@@ -194,8 +194,8 @@ fn renewed_postings_at_the_top_hide_nothing() {
     assert!(h.count("SELECT count(*) FROM job_changes WHERE renewed_at IS NOT NULL") > 0);
     let idle = h.sync();
     assert_eq!(
-        idle.requests, 2,
-        "renewals at the top do not cost an idle sync more"
+        idle.requests, 1,
+        "renewals at the top do not cost an idle sync more than its one batched request"
     );
 }
 

@@ -1466,6 +1466,7 @@ mod realism {
             "--missing-after <500|errors>",
             "--display-value <plain|currency|mixed>",
             "--verification <enum|verified-or-null>",
+            "--refuse-batches",
         ] {
             assert!(help.contains(flag), "{flag} missing from:\n{help}");
         }
@@ -1495,6 +1496,7 @@ mod realism {
             "mixed",
             "--verification",
             "verified-or-null",
+            "--refuse-batches",
         ])
         .expect("valid flags");
         let config = upjobpilot::commands::sandbox::to_config(&cli.args);
@@ -1507,6 +1509,7 @@ mod realism {
                 missing_after: MissingAfter::ErrorsEntry,
                 display_value: DisplayValue::Mixed,
                 verification: VerificationForm::VerifiedOrNull,
+                refuse_batches: true,
             }
         );
         for bad in [

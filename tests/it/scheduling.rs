@@ -24,8 +24,11 @@ fn home_for(project: &Path) -> tempfile::TempDir {
     let home = tempfile::tempdir().expect("tempdir");
     let bin = home.path().join(".cargo/bin");
     std::fs::create_dir_all(&bin).expect("bin");
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_upjobpilot"), bin.join("upjobpilot"))
-        .expect("link the binary");
+    std::os::unix::fs::symlink(
+        assert_cmd::cargo::cargo_bin("upjobpilot"),
+        bin.join("upjobpilot"),
+    )
+    .expect("link the binary");
     std::os::unix::fs::symlink(project, home.path().join("jobs")).expect("link the project");
     home
 }
@@ -160,7 +163,7 @@ fn the_service_counts_exactly_the_statuses_that_resolve_on_the_next_run_as_succe
     );
 }
 
-/// `systemd-analyze verify --user` on both units, with a home where `ExecStart` exists. Skipped
+/// `systemd-analyze verify --user` on the three units, with a home where `ExecStart` exists. Skipped
 /// (with a note on stderr) where systemd-analyze is not installed.
 #[test]
 fn the_systemd_units_pass_systemd_analyze_verify() {
@@ -173,13 +176,17 @@ fn the_systemd_units_pass_systemd_analyze_verify() {
     let home = home_for(project.path());
     let units = tempfile::tempdir().expect("tempdir");
     let runtime = tempfile::tempdir().expect("tempdir");
-    for name in ["upjobpilot-sync.service", "upjobpilot-sync.timer"] {
+    let names = [
+        "upjobpilot-sync.service",
+        "upjobpilot-sync.timer",
+        "upjobpilot-watch.service",
+    ];
+    for name in names {
         std::fs::write(units.path().join(name), contrib(name)).expect("copy");
     }
     let output = Command::new("systemd-analyze")
         .args(["verify", "--user"])
-        .arg(units.path().join("upjobpilot-sync.service"))
-        .arg(units.path().join("upjobpilot-sync.timer"))
+        .args(names.map(|name| units.path().join(name)))
         .env("HOME", home.path())
         .env("XDG_RUNTIME_DIR", runtime.path())
         .output()
@@ -188,7 +195,7 @@ fn the_systemd_units_pass_systemd_analyze_verify() {
     assert!(output.status.success(), "{stderr}");
     // Unknown keys and bad values are only warnings: none is allowed.
     assert!(
-        !stderr.contains("upjobpilot-sync"),
+        !stderr.contains("upjobpilot-"),
         "warnings about the units: {stderr}"
     );
 }

@@ -78,6 +78,10 @@ SELECT
 FROM stage_latest s
 LEFT JOIN jobs j ON j.id = s.id;
 
+-- New postings wait for the alert rules, which are matched after the commit: queued in this
+-- transaction, so no crash can lose an alert.
+INSERT INTO alerts_queue SELECT id, now() FROM stage_status WHERE is_new;
+
 CREATE OR REPLACE TEMP TABLE stage_counts AS
 SELECT
     count(*) FILTER (WHERE is_new) AS new_postings,

@@ -1,7 +1,8 @@
 //! Shared set-up for the integration tests: an in-process sandbox, a config pointing at it in a
 //! temp folder, a signed-in Upwork client, and helpers to read the DuckDB file; [`sandbox`] has
-//! the helpers of the sandbox's own API tests.
+//! the helpers of the sandbox's own API tests, [`receiver`] a webhook receiver for the alerts.
 
+pub mod receiver;
 pub mod sandbox;
 
 use std::collections::BTreeSet;

@@ -1,0 +1,112 @@
+//! `upjobpilot alerts status | test NAME`: the alert rules' deliveries, and a sample through one.
+//!
+//! `status` reads the database read-only (it works while a sync runs) and prints a table, or
+//! JSON with `--json`. `test` sends a made-up posting through the rule's channel without
+//! touching the database, and fails (status 1) with the channel's error when it does not arrive.
+
+use crate::alerts::{self, RuleStatus, channel};
+use crate::config::Config;
+use crate::exit::Exit;
+use crate::failure::Failure;
+use duckdb::{AccessMode, Connection};
+use std::path::Path;
+
+/// Prints each rule's deliveries.
+pub fn status(config_path: &Path, json: bool) -> Result<Exit, Failure> {
+    let config = Config::load(config_path)?;
+    let rules = read_status(&config).map_err(|e| {
+        Failure::msg(
+            Exit::Failure,
+            format!("cannot read {}: {e}", config.database_path().display()),
+        )
+        .hint("run `upjobpilot sync` first")
+    })?;
+    if json {
+        let text = serde_json::to_string_pretty(&rules).map_err(Failure::other)?;
+        println!("{text}");
+        return Ok(Exit::Ok);
+    }
+    if rules.is_empty() {
+        println!("no [[alert]] rules in {}", config_path.display());
+        return Ok(Exit::Ok);
+    }
+    println!(
+        "{:<24} {:>6} {:>8} {:>10} {:<20} {:>8}  STATE",
+        "RULE", "SENT", "WAITING", "SUPPRESSED", "LAST SENT", "FAILURES"
+    );
+    for r in &rules {
+        println!(
+            "{:<24} {:>6} {:>8} {:>10} {:<20} {:>8}  {}",
+            r.rule,
+            r.sent,
+            r.waiting,
+            r.suppressed,
+            r.last_sent_at.as_deref().unwrap_or("never"),
+            r.consecutive_failures,
+            state(r)
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+/// `ok`, `failing: <error>`, or `retrying: <error>`.
+pub fn state(rule: &RuleStatus) -> String {
+    match (&rule.last_error, rule.failing) {
+        (Some(error), true) => format!("failing: {error}"),
+        (Some(error), false) => format!("retrying: {error}"),
+        (None, _) => "ok".to_string(),
+    }
+}
+
+/// The rules' status from the database, read-only; every rule with zeros when there is no
+/// database yet.
+pub fn read_status(config: &Config) -> Result<Vec<RuleStatus>, duckdb::Error> {
+    let database = config.database_path();
+    if !database.exists() {
+        return Ok(config
+            .alerts
+            .iter()
+            .map(|a| RuleStatus {
+                rule: a.name.clone(),
+                ..RuleStatus::default()
+            })
+            .collect());
+    }
+    let conn = Connection::open_with_flags(
+        &database,
+        duckdb::Config::default().access_mode(AccessMode::ReadOnly)?,
+    )?;
+    alerts::status(&conn, &config.alerts)
+}
+
+/// Sends a sample posting through the rule `name`.
+pub fn test(config_path: &Path, name: &str) -> Result<Exit, Failure> {
+    let config = Config::load(config_path)?;
+    let Some(alert) = config.alerts.iter().find(|a| a.name == name) else {
+        let known: Vec<&str> = config.alerts.iter().map(|a| a.name.as_str()).collect();
+        return Err(Failure::msg(
+            Exit::Usage,
+            format!(
+                "no [[alert]] rule named {name:?} in {}",
+                config_path.display()
+            ),
+        )
+        .hint(if known.is_empty() {
+            "add an [[alert]] table to the config (see the commented examples in pipeline.toml)"
+                .to_string()
+        } else {
+            format!("the rules are: {}", known.join(", "))
+        }));
+    };
+    let message = alerts::sample(&alert.name, chrono::Utc::now());
+    channel::send(alert, &message, chrono::Utc::now()).map_err(|e| {
+        Failure::msg(Exit::Failure, format!("alert {name:?}: {e}")).hint(
+            "check the URL in the variable named by `webhook_env` (or the command), then try again",
+        )
+    })?;
+    println!(
+        "sent a sample posting through {name:?} (key {})",
+        message.key
+    );
+    Ok(Exit::Ok)
+}

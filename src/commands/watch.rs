@@ -1,0 +1,161 @@
+//! `upjobpilot watch`: one long-running process that syncs every interval, so alerts arrive
+//! within a poll of a posting's publication, for users who keep one program running instead of a
+//! timer.
+//!
+//! Before the first poll it computes the requests a day its idle polls cost (one batched request
+//! for up to 50 searches, or one per search where Upwork refused batches) and refuses an interval
+//! that would take more than 80% of the daily budget, leaving the rest for the pages of busy
+//! polls; it prints that figure. Each poll is a whole `sync` (fetch, load,
+//! alerts, export) with one Upwork client, and so one rate limiter, for the life of the process;
+//! the database is opened only by the steps that need it, so other programs can read it between
+//! polls. A poll that fails (another sync holds the lock, a network outage) is logged and the
+//! next one runs on schedule; a sign-in that needs the user ends the process with the auth
+//! status. SIGTERM or Ctrl-C during a poll lets the poll finish, between polls ends the wait; the
+//! exit status is then 0.
+
+use super::context::Context;
+use super::sync::finish;
+use crate::cli::WatchArgs;
+use crate::exit::Exit;
+use crate::failure::Failure;
+use crate::pipeline::{self, SyncOptions};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tokio::runtime::Runtime;
+use tokio::sync::watch;
+
+/// The share of the daily budget idle polls may take.
+const BUDGET_SHARE_PERCENT: u64 = 80;
+
+/// Requests a day that idle polls costing `per_poll` requests every `interval_secs` cost.
+pub fn idle_requests_per_day(per_poll: u64, interval_secs: u64) -> u64 {
+    (86_400u64).div_ceil(interval_secs.max(1)) * per_poll
+}
+
+/// Syncs every `args.interval_secs` until a signal.
+pub fn run(
+    config_path: &Path,
+    args: &WatchArgs,
+    quiet: bool,
+    runtime: &Runtime,
+) -> Result<Exit, Failure> {
+    let context = Context::load(config_path)?;
+    let searches = context.config.searches.len();
+    let per_poll = pipeline::idle_sync_requests(&context.config);
+    let per_day = idle_requests_per_day(per_poll, args.interval_secs);
+    let allowed = args.daily_budget * BUDGET_SHARE_PERCENT / 100;
+    if per_day > allowed {
+        let shortest = (86_400 * per_poll).div_ceil(allowed.max(1));
+        return Err(Failure::msg(
+            Exit::Usage,
+            format!(
+                "polling {searches} searches every {} s costs about {per_day} requests a day, more than {BUDGET_SHARE_PERCENT}% of the daily budget of {}",
+                args.interval_secs, args.daily_budget
+            ),
+        )
+        .hint(format!("use --interval-secs {shortest} or more")));
+    }
+    tracing::info!(
+        stage = "watch",
+        interval_secs = args.interval_secs,
+        searches,
+        requests_per_day = per_day,
+        daily_budget = args.daily_budget,
+        "watching"
+    );
+    if !quiet {
+        println!(
+            "watching {searches} searches every {} s: about {per_day} requests a day when idle (budget {})",
+            args.interval_secs, args.daily_budget
+        );
+    }
+    let options = SyncOptions {
+        export: !args.no_export,
+        // A sync from cron running at the same time: skip this poll, not wait.
+        lock_wait: Duration::ZERO,
+        progress: false,
+    };
+    let interval = Duration::from_secs(args.interval_secs);
+    runtime.block_on(async {
+        let stop = stop_signal()?;
+        let client = context.client().await?;
+        let mut poll: u64 = 0;
+        loop {
+            poll += 1;
+            let started = Instant::now();
+            let mut stopping = stop.clone();
+            let mut signalled = *stopping.borrow();
+            let sync = pipeline::sync(&context.config, client.clone(), &options);
+            tokio::pin!(sync);
+            // The poll in progress finishes (its load is one transaction, its requests have
+            // timeouts); a signal meanwhile only ends the loop after it.
+            let result = loop {
+                tokio::select! {
+                    result = &mut sync => break result,
+                    _ = stopping.changed(), if !signalled => {
+                        signalled = true;
+                        tracing::info!(stage = "watch", poll, "stopping after this poll");
+                    }
+                }
+            };
+            match result {
+                Ok(report) => {
+                    if let Err(failure) = finish(&report)
+                        && failure.exit == Exit::Auth
+                    {
+                        return Err(failure);
+                    }
+                    let new = report.load.as_ref().map_or(0, |l| l.new_postings);
+                    let alerts = report.alerts.as_ref().map_or(0, |a| a.sent);
+                    tracing::info!(stage = "watch", poll, new, requests = report.requests, alerts, "poll done");
+                    if !quiet {
+                        println!(
+                            "poll {poll}: {new} new postings, {} requests, {alerts} alerts sent",
+                            report.requests
+                        );
+                    }
+                }
+                Err(error) if error.exit() == Exit::Auth => return Err(error.into()),
+                Err(error) => {
+                    tracing::error!(stage = "watch", poll, error = %error, "poll failed; the next one runs on schedule");
+                }
+            }
+            if *stop.borrow() {
+                return Ok(Exit::Ok);
+            }
+            let mut stopping = stop.clone();
+            tokio::select! {
+                () = tokio::time::sleep(interval.saturating_sub(started.elapsed())) => {}
+                _ = stopping.changed() => return Ok(Exit::Ok),
+            }
+        }
+    })
+}
+
+/// A channel that turns `true` on SIGTERM or Ctrl-C.
+fn stop_signal() -> Result<watch::Receiver<bool>, Failure> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(Failure::other)?;
+    let (sender, receiver) = watch::channel(false);
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        tracing::info!(stage = "watch", "signal received: finishing");
+        let _ = sender.send(true);
+    });
+    Ok(receiver)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_idle_budget_is_the_requests_of_a_poll_times_the_polls() {
+        assert_eq!(idle_requests_per_day(3, 120), 3 * 720);
+        assert_eq!(idle_requests_per_day(1, 60), 1440);
+        assert_eq!(idle_requests_per_day(10, 7), 10 * 12_343);
+    }
+}

@@ -1,0 +1,673 @@
+//! Alerts end to end: the real binary syncing from the sandbox's moving market and delivering to
+//! a webhook receiver on 127.0.0.1 (the webhook URL reaches the binary through its environment
+//! only, as it would in a user's crontab), with faults on both sides. Invariants: every matching
+//! new posting reaches the receiver under exactly one idempotency key, nothing else does, a rule's
+//! first sync sends one digest, a failing rule is reported without changing the exit status, the
+//! URL's secret parts never reach the log, and each format's payload has what its API requires.
+
+use crate::support::receiver::{Faults, Received, Receiver};
+use crate::support::{Harness, harness};
+use assert_cmd::Command;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Duration;
+use upjobpilot::alerts::payload::{self, Message, Posting};
+use upjobpilot::config::WebhookFormat;
+use upjobpilot::sandbox::{FaultConfig, FaultKind};
+
+/// The secret parts of the webhook URL, which must never be logged.
+const SECRET_PATH: &str = "SECRETPATH9f3a";
+const SECRET_QUERY: &str = "SECRETQUERY77b1";
+
+/// The binary on the harness's config and tokens, with nothing of the developer's environment
+/// but PATH, and the webhook URL in `HOOK_URL`.
+fn upjobpilot(h: &Harness, home: &Path, receiver: &Receiver, args: &[&str]) -> Command {
+    let mut cmd = Command::cargo_bin("upjobpilot").expect("binary");
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("UPJOBPILOT_DATA_DIR", home.join("data"))
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .env(
+            "HOOK_URL",
+            format!("{}/hook/{SECRET_PATH}?token={SECRET_QUERY}", receiver.url()),
+        )
+        .args(args)
+        .arg("--config")
+        .arg(h.dir.path().join("pipeline.toml"));
+    cmd
+}
+
+/// Runs `sync`; its stderr. Partial syncs (status 3) are expected under faults; anything else
+/// but success fails the test.
+fn sync(h: &Harness, home: &Path, receiver: &Receiver) -> String {
+    let output = upjobpilot(h, home, receiver, &["sync", "--no-export"])
+        .output()
+        .expect("sync runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(
+        matches!(output.status.code(), Some(0 | 3)),
+        "sync: {:?}\n{stderr}",
+        output.status
+    );
+    assert!(
+        !stderr.contains(SECRET_PATH) && !stderr.contains(SECRET_QUERY),
+        "the webhook URL reached the log:\n{stderr}"
+    );
+    stderr
+}
+
+fn ids(h: &Harness, sql: &str) -> BTreeSet<String> {
+    let conn = h.db();
+    let mut stmt = conn.prepare(sql).expect(sql);
+    stmt.query_map([], |r| r.get::<_, String>(0))
+        .expect(sql)
+        .collect::<Result<_, _>>()
+        .expect(sql)
+}
+
+/// Per posting id, the idempotency keys of the accepted JSON requests of `rule` that carried it.
+fn keys_per_posting(received: &[Received], rule: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for request in received {
+        let body = request.json();
+        if body["rule"] != rule {
+            continue;
+        }
+        let key = body["idempotency_key"].as_str().expect("key").to_string();
+        assert_eq!(
+            request.header("idempotency-key"),
+            Some(key.as_str()),
+            "the header and the field carry the same key"
+        );
+        for posting in body["postings"].as_array().expect("postings") {
+            let id = posting["id"].as_str().expect("id").to_string();
+            out.entry(id).or_default().insert(key.clone());
+        }
+    }
+    out
+}
+
+/// Lets every backoff pass, as the minutes between two scheduled syncs do.
+fn skip_backoff(h: &Harness) {
+    h.db()
+        .execute_batch("UPDATE alerts_sent SET next_attempt_at = NULL WHERE status = 'failed'")
+        .expect("skip backoff");
+}
+
+const ALL_POSTINGS: &str = r#"
+[[search]]
+name = "all"
+max_age_hours = 2
+page_size = 100
+"#;
+
+#[test]
+fn matching_new_postings_arrive_once_each_through_faults_on_both_sides() {
+    let rules = r#"
+[[alert]]
+name = "hourly"
+job_type = "hourly"
+webhook_env = "HOOK_URL"
+timeout_secs = 1
+max_per_hour = 3600
+
+[[alert]]
+name = "good-fit"
+searches = ["all"]
+min_fit_score = 30
+webhook_env = "HOOK_URL"
+digest = true
+max_postings = 5
+timeout_secs = 1
+max_per_hour = 3600
+"#;
+    let h = harness(41, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+
+    // The first sync: each rule's flood guard sends one digest.
+    sync(&h, home.path(), &receiver);
+    let first = ids(&h, "SELECT id FROM jobs");
+    assert!(
+        first.len() > 20,
+        "a first sync of two hours: {}",
+        first.len()
+    );
+    let flood = receiver.accepted();
+    assert_eq!(flood.len(), 2, "one digest per rule: {flood:?}");
+
+    h.sandbox.set_faults(FaultConfig {
+        seed: 41,
+        rate: 0.3,
+        kinds: vec![
+            FaultKind::ServerError(500),
+            FaultKind::ServerError(503),
+            FaultKind::Latency(Duration::from_millis(2500)),
+            FaultKind::DropConnection,
+            FaultKind::TooManyRequests { retry_after: None },
+        ],
+        schedule: Vec::new(),
+    });
+    receiver.set_faults(Faults {
+        rate: 0.3,
+        delay: Duration::from_millis(1500),
+        seed: 41,
+    });
+    let mut failed_seen = false;
+    for _ in 0..10 {
+        h.sandbox.advance(Duration::from_secs(15 * 60));
+        sync(&h, home.path(), &receiver);
+        // Backoff: a failed delivery waits, it is not retried by a sync straight after.
+        let waiting = h.count(
+            "SELECT count(*) FROM alerts_sent WHERE status = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= sent_at OR next_attempt_at <= queued_at)",
+        );
+        assert_eq!(waiting, 0, "every failed delivery has a later next attempt");
+        failed_seen |= h.count("SELECT count(*) FROM alerts_sent WHERE status = 'failed'") > 0;
+        skip_backoff(&h);
+    }
+    assert!(
+        failed_seen,
+        "the receiver's faults made some deliveries fail"
+    );
+
+    h.sandbox.set_faults(FaultConfig::none());
+    receiver.set_faults(Faults::none());
+    for _ in 0..3 {
+        skip_backoff(&h);
+        sync(&h, home.path(), &receiver);
+    }
+    assert_eq!(
+        h.count("SELECT count(*) FROM alerts_sent WHERE status IN ('pending', 'failed')"),
+        0,
+        "everything delivered once the faults stop"
+    );
+
+    let received = receiver.accepted();
+    let new = |sql: &str| -> BTreeSet<String> {
+        ids(&h, sql)
+            .into_iter()
+            .filter(|id| !first.contains(id))
+            .collect()
+    };
+    // "hourly": one message per posting, each under one key, exactly the new hourly postings.
+    let hourly = keys_per_posting(&received, "hourly");
+    let expected = new("SELECT id FROM jobs WHERE job_type = 'HOURLY'");
+    assert!(expected.len() > 10, "{}", expected.len());
+    let delivered: BTreeSet<String> = hourly
+        .keys()
+        .filter(|id| !first.contains(*id))
+        .cloned()
+        .collect();
+    assert_eq!(delivered, expected, "exactly the matching new postings");
+    for (id, keys) in &hourly {
+        assert_eq!(keys.len(), 1, "{id} arrived under several keys: {keys:?}");
+    }
+    // "good-fit": one digest per sync of the best 5; with the rest recorded as suppressed,
+    // every match is accounted for once; the scores are those of the fit_score view.
+    upjobpilot(&h, home.path(), &receiver, &["export"])
+        .assert()
+        .success();
+    let expected = new("SELECT id FROM fit_score WHERE fit_score >= 30");
+    let recorded = new("SELECT job_id FROM alerts_sent WHERE rule = 'good-fit'");
+    assert_eq!(recorded, expected, "the rule's matches are the view's");
+    let good = keys_per_posting(&received, "good-fit");
+    let sent = new("SELECT job_id FROM alerts_sent WHERE rule = 'good-fit' AND status = 'sent'");
+    let delivered: BTreeSet<String> = good
+        .keys()
+        .filter(|id| !first.contains(*id))
+        .cloned()
+        .collect();
+    assert_eq!(delivered, sent);
+    for (id, keys) in &good {
+        assert_eq!(keys.len(), 1, "{id} arrived in several digests: {keys:?}");
+    }
+    for request in received.iter().filter(|r| r.json()["rule"] == "good-fit") {
+        assert!(
+            request.json()["postings"]
+                .as_array()
+                .expect("postings")
+                .len()
+                <= 5
+        );
+    }
+}
+
+#[test]
+fn the_first_sync_of_a_rule_sends_one_digest_of_the_best_and_the_hourly_cap_holds() {
+    let searches = r#"
+[[search]]
+name = "all"
+max_age_hours = 8
+page_size = 100
+"#;
+    let rules = r#"
+[[alert]]
+name = "everything"
+webhook_env = "HOOK_URL"
+max_postings = 7
+max_per_hour = 3
+"#;
+    let h = harness(42, &format!("{searches}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    sync(&h, home.path(), &receiver);
+    let stored = h.count("SELECT count(*) FROM jobs");
+    assert!(stored >= 300, "a first sync of eight hours: {stored}");
+    let received = receiver.accepted();
+    assert_eq!(received.len(), 1, "one message, not {stored}");
+    let body = received[0].json();
+    assert_eq!(body["digest"], true);
+    let postings = body["postings"].as_array().expect("postings");
+    assert_eq!(postings.len(), 7);
+    let scores: Vec<f64> = postings
+        .iter()
+        .map(|p| p["fit_score"].as_f64().expect("score"))
+        .collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "best first: {scores:?}"
+    );
+    let best = h.count("SELECT max(fit_score)::BIGINT FROM alerts_sent");
+    assert_eq!(scores[0].round() as i64, best, "the best of all matches");
+    assert_eq!(
+        h.count("SELECT count(*) FROM alerts_sent WHERE status = 'suppressed'"),
+        stored - 7
+    );
+
+    // Then one message per new posting, up to the hourly cap of 3; past it, one digest.
+    h.sandbox.advance(Duration::from_secs(60));
+    let before = h.count("SELECT count(*) FROM jobs");
+    sync(&h, home.path(), &receiver);
+    let new = h.count("SELECT count(*) FROM jobs") - before;
+    let messages = receiver.accepted().len() - 1;
+    if new <= 2 {
+        assert_eq!(messages as i64, new);
+    } else {
+        assert_eq!(messages, 1, "{new} new postings over the cap: one digest");
+    }
+    h.sandbox.advance(Duration::from_secs(30 * 60));
+    sync(&h, home.path(), &receiver);
+    let total = receiver.accepted().len();
+    assert!(
+        total <= 4,
+        "at most 3 messages within the hour: {total} in all"
+    );
+    assert!(
+        h.count("SELECT count(*) FROM alerts_sent WHERE last_error LIKE 'hourly cap%'") > 0,
+        "the cap recorded what it held back"
+    );
+}
+
+#[test]
+fn a_rule_that_keeps_failing_is_reported_and_the_sync_still_succeeds() {
+    let rules = r#"
+[[alert]]
+name = "broken"
+webhook_env = "HOOK_URL"
+timeout_secs = 1
+"#;
+    let h = harness(43, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    receiver.set_faults(Faults {
+        rate: 1.0,
+        delay: Duration::from_millis(1500),
+        seed: 3,
+    });
+    let mut stderr = String::new();
+    for _ in 0..12 {
+        h.sandbox.advance(Duration::from_secs(5 * 60));
+        stderr = sync(&h, home.path(), &receiver);
+        skip_backoff(&h);
+        if stderr.contains("alert rule is failing") {
+            break;
+        }
+    }
+    assert!(receiver.received().len() >= 10);
+    assert!(stderr.contains("alert rule is failing"), "{stderr}");
+    let status = upjobpilot(&h, home.path(), &receiver, &["alerts", "status", "--json"])
+        .output()
+        .expect("alerts status");
+    assert!(status.status.success());
+    let rules: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    assert_eq!(rules[0]["rule"], "broken");
+    assert_eq!(rules[0]["failing"], true);
+    assert!(rules[0]["consecutive_failures"].as_i64().expect("count") >= 10);
+    assert_eq!(rules[0]["sent"], 0);
+    let status = upjobpilot(&h, home.path(), &receiver, &["status", "--json"])
+        .output()
+        .expect("status");
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    assert_eq!(status["alerts"][0]["failing"], true);
+    let doctor = upjobpilot(&h, home.path(), &receiver, &["doctor"])
+        .output()
+        .expect("doctor");
+    let text = String::from_utf8_lossy(&doctor.stdout);
+    assert!(text.contains("alert \"broken\" is failing"), "{text}");
+    assert!(
+        !text.contains(SECRET_PATH) && !text.contains(SECRET_QUERY),
+        "{text}"
+    );
+
+    // Once the receiver is back, the waiting postings go out and the rule recovers.
+    receiver.set_faults(Faults::none());
+    skip_backoff(&h);
+    sync(&h, home.path(), &receiver);
+    let status = upjobpilot(&h, home.path(), &receiver, &["alerts", "status", "--json"])
+        .output()
+        .expect("alerts status");
+    let rules: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    assert_eq!(rules[0]["failing"], false);
+    assert_eq!(rules[0]["waiting"], 0);
+}
+
+#[test]
+fn a_command_gets_the_postings_on_stdin_and_its_stderr_is_logged() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let file = out.path().join("alerts.jsonl");
+    let rules = format!(
+        r#"
+[[alert]]
+name = "script"
+command = ["sh", "-c", "cat >> '{}'; echo >> '{}'; echo note-from-the-script >&2"]
+
+[[alert]]
+name = "slow"
+command = ["sleep", "30"]
+timeout_secs = 1
+"#,
+        file.display(),
+        file.display()
+    );
+    let h = harness(44, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    let stderr = sync(&h, home.path(), &receiver);
+    assert!(stderr.contains("note-from-the-script"), "{stderr}");
+    let text = std::fs::read_to_string(&file).expect("the command ran");
+    let body: serde_json::Value = serde_json::from_str(text.trim()).expect("one JSON document");
+    assert_eq!(body["version"], payload::JSON_VERSION);
+    assert_eq!(body["rule"], "script");
+    assert!(!body["postings"].as_array().expect("postings").is_empty());
+    let slow: (String, String) = h
+        .db()
+        .query_row(
+            "SELECT status, last_error FROM alerts_sent WHERE rule = 'slow' LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("slow row");
+    assert_eq!(slow.0, "failed");
+    assert!(slow.1.contains("killed after 1 s"), "{slow:?}");
+}
+
+#[test]
+fn alerts_test_sends_a_sample_and_names_the_rules_when_the_name_is_wrong() {
+    let rules = r#"
+[[alert]]
+name = "to-slack"
+webhook_env = "HOOK_URL"
+format = "slack"
+"#;
+    let h = harness(45, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    upjobpilot(&h, home.path(), &receiver, &["alerts", "test", "to-slack"])
+        .assert()
+        .success();
+    let received = receiver.accepted();
+    assert_eq!(received.len(), 1);
+    assert!(received[0].path.contains(SECRET_PATH));
+    assert!(received[0].header("idempotency-key").is_some());
+    assert_slack(&received[0].json());
+    let wrong = upjobpilot(&h, home.path(), &receiver, &["alerts", "test", "nope"])
+        .output()
+        .expect("runs");
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("to-slack"));
+    assert!(!h.db_path().exists(), "a test alert touches no database");
+}
+
+/// A posting whose text carries every format's markup, and mentions.
+fn nasty(i: usize) -> Posting {
+    Posting {
+        id: format!("10000000000000000{i:02}"),
+        title: Some(format!(
+            "<b>Rust</b> & *bold* _it_ `code` [x](y) |pipe| @everyone <@123> #{i} {}",
+            "long ".repeat(200)
+        )),
+        url: format!("https://www.upwork.com/jobs/~0{i}"),
+        job_type: "FIXED".into(),
+        currency: Some("USD".into()),
+        fixed_budget: Some(1500.0),
+        hourly_min: None,
+        hourly_max: None,
+        skills: vec!["rust".into()],
+        published_at: Some(chrono::Utc::now()),
+        client_country: Some("<Canada>".into()),
+        payment_verified: Some(true),
+        fit_score: Some(70.0),
+    }
+}
+
+fn message(n: usize) -> Message {
+    Message {
+        rule: "r".into(),
+        key: "upjobpilot:r:1".into(),
+        digest: n > 1,
+        postings: (0..n).map(nasty).collect(),
+    }
+}
+
+/// Slack: `text` (the notification fallback) and at most 50 blocks; a header is plain_text of
+/// at most 150 characters, a section's mrkdwn at most 3000, with `<` and `>` only in links.
+fn assert_slack(body: &serde_json::Value) {
+    assert!(body["text"].as_str().is_some_and(|t| !t.is_empty()));
+    let blocks = body["blocks"].as_array().expect("blocks");
+    assert!(!blocks.is_empty() && blocks.len() <= 50);
+    for block in blocks {
+        match block["type"].as_str() {
+            Some("header") => {
+                assert_eq!(block["text"]["type"], "plain_text");
+                assert!(
+                    block["text"]["text"]
+                        .as_str()
+                        .expect("text")
+                        .chars()
+                        .count()
+                        <= 150
+                );
+            }
+            Some("section") => {
+                assert_eq!(block["text"]["type"], "mrkdwn");
+                let text = block["text"]["text"].as_str().expect("text");
+                assert!(text.chars().count() <= 3000);
+                let outside_links: String = text
+                    .split('<')
+                    .skip(1)
+                    .map(|part| part.split_once('>').map_or(part, |(_, rest)| rest))
+                    .collect();
+                assert!(
+                    !outside_links.contains('<') && !outside_links.contains('>'),
+                    "{text}"
+                );
+                assert!(!text.contains("<@"), "no mention: {text}");
+            }
+            other => panic!("unexpected block {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn payloads_have_the_fields_each_api_requires_and_escape_its_markup() {
+    let now = chrono::Utc::now();
+    for n in [1, 10, 20] {
+        let message = message(n);
+        let body = |format| {
+            let body = payload::render(format, &message, Some("-100123"), now);
+            assert_eq!(body.content_type, "application/json");
+            serde_json::from_slice::<serde_json::Value>(&body.bytes).expect("json")
+        };
+
+        let json = body(WebhookFormat::Json);
+        assert_eq!(json["version"], payload::JSON_VERSION);
+        assert_eq!(json["idempotency_key"], "upjobpilot:r:1");
+        assert_eq!(json["postings"].as_array().expect("postings").len(), n);
+        assert_eq!(json["postings"][0]["title"], nasty(0).title.expect("title"));
+
+        assert_slack(&body(WebhookFormat::Slack));
+
+        let discord = body(WebhookFormat::Discord);
+        let embeds = discord["embeds"].as_array().expect("embeds");
+        assert!(!embeds.is_empty() && embeds.len() <= 10);
+        let mut total = 0;
+        for embed in embeds {
+            let title = embed["title"].as_str().expect("title");
+            let description = embed["description"].as_str().expect("description");
+            assert!(title.chars().count() <= 256 && description.chars().count() <= 4096);
+            total += title.chars().count() + description.chars().count();
+            assert!(embed["url"].as_str().expect("url").starts_with("https://"));
+            assert!(
+                !title.contains("**") && title.contains("\\*bold\\*"),
+                "{title}"
+            );
+            assert!(!title.contains("@everyone"), "{title}");
+        }
+        assert!(total <= 6000, "{total}");
+        assert_eq!(discord["allowed_mentions"]["parse"], serde_json::json!([]));
+        assert!(
+            discord["content"]
+                .as_str()
+                .expect("content")
+                .chars()
+                .count()
+                <= 2000
+        );
+
+        let telegram = body(WebhookFormat::Telegram);
+        assert_eq!(telegram["chat_id"], "-100123");
+        assert_eq!(telegram["parse_mode"], "HTML");
+        let text = telegram["text"].as_str().expect("text");
+        assert!(!text.is_empty() && text.chars().count() <= 4096);
+        let tags: Vec<&str> = text
+            .split('<')
+            .skip(1)
+            .map(|t| t.split(['>', ' ']).next().expect("tag"))
+            .collect();
+        assert!(
+            tags.iter().all(|t| ["b", "/b", "a", "/a"].contains(t)),
+            "only the tags we wrote: {tags:?}"
+        );
+        assert!(text.contains("&lt;b&gt;Rust&lt;/b&gt; &amp;"), "{text}");
+
+        let ntfy = payload::render(WebhookFormat::Ntfy, &message, None, now);
+        assert!(ntfy.content_type.starts_with("text/plain"));
+        assert!(ntfy.bytes.len() <= 4096);
+        assert!(std::str::from_utf8(&ntfy.bytes).is_ok());
+        for (name, value) in &ntfy.headers {
+            assert!(value.is_ascii() && !value.contains('\n'), "{name}: {value}");
+        }
+    }
+}
+
+#[test]
+fn a_kill_between_delivery_and_bookkeeping_causes_one_duplicate_with_the_same_key() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let (file, marker) = (out.path().join("out.jsonl"), out.path().join("killed"));
+    // The command delivers, then (the first time only) kills upjobpilot with SIGKILL before it
+    // can record the delivery: its parent is upjobpilot, since commands run without a shell.
+    let rules = format!(
+        r#"
+[[alert]]
+name = "killer"
+command = ["sh", "-c", "cat >> '{file}'; echo >> '{file}'; if [ ! -e '{marker}' ]; then touch '{marker}'; kill -9 $PPID; fi"]
+"#,
+        file = file.display(),
+        marker = marker.display()
+    );
+    let h = harness(46, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    let killed = upjobpilot(&h, home.path(), &receiver, &["sync", "--no-export"])
+        .output()
+        .expect("runs");
+    assert_eq!(killed.status.code(), None, "killed by a signal: {killed:?}");
+    assert!(marker.exists());
+    let keys = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let body: serde_json::Value = serde_json::from_str(l).expect("json");
+                body["idempotency_key"].as_str().expect("key").to_string()
+            })
+            .collect()
+    };
+    assert_eq!(
+        keys(&std::fs::read_to_string(&file).expect("read")).len(),
+        1
+    );
+
+    for _ in 0..2 {
+        h.sandbox.advance(Duration::from_secs(60));
+        sync(&h, home.path(), &receiver);
+    }
+    let sent = keys(&std::fs::read_to_string(&file).expect("read"));
+    assert_eq!(sent[0], sent[1], "the one duplicate carries the same key");
+    let distinct: BTreeSet<&String> = sent.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        sent.len() - 1,
+        "exactly one duplicate: {sent:?}"
+    );
+    assert_eq!(
+        h.count("SELECT count(*) FROM alerts_sent WHERE status IN ('pending', 'failed')"),
+        0
+    );
+}
+
+#[test]
+fn webhooks_follow_redirects_only_within_the_same_host() {
+    let rules = r#"
+[[alert]]
+name = "hook"
+webhook_env = "HOOK_URL"
+timeout_secs = 2
+"#;
+    let h = harness(47, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    let elsewhere = Receiver::start();
+    // Another host: `localhost` is not `127.0.0.1`, though both reach this machine.
+    let port = elsewhere
+        .url()
+        .rsplit(':')
+        .next()
+        .expect("port")
+        .to_string();
+    receiver.redirect_to(Some(format!("http://localhost:{port}/stolen")));
+    let refused = upjobpilot(&h, home.path(), &receiver, &["alerts", "test", "hook"])
+        .output()
+        .expect("runs");
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("redirect"), "{stderr}");
+    assert!(
+        !stderr.contains(SECRET_PATH) && !stderr.contains(SECRET_QUERY),
+        "{stderr}"
+    );
+    assert!(
+        elsewhere.received().is_empty(),
+        "nothing reached the other host"
+    );
+
+    // The same host: followed.
+    receiver.redirect_to(Some(format!("{}/moved", receiver.url())));
+    upjobpilot(&h, home.path(), &receiver, &["alerts", "test", "hook"])
+        .assert()
+        .success();
+    let moved = receiver.accepted();
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0].path, "/moved");
+    assert_eq!(moved[0].json()["rule"], "hook");
+}

@@ -1,0 +1,143 @@
+//! `upjobpilot watch`, black-box: it prints its request budget and refuses one over the daily
+//! budget, polls on its interval, and on SIGTERM finishes the poll in progress and exits 0, as
+//! systemd stops the service in `contrib/`.
+
+use crate::support::{Harness, harness};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use upjobpilot::sandbox::{FaultConfig, FaultKind};
+
+const SEARCHES: &str = r#"
+[[search]]
+name = "all"
+max_age_hours = 1
+"#;
+
+/// `upjobpilot watch ARGS` on the harness, with its stdout lines arriving on a channel.
+fn watch(h: &Harness, home: &Path, args: &[&str]) -> (Child, mpsc::Receiver<String>) {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("upjobpilot"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .arg("watch")
+        .args(args)
+        .arg("--config")
+        .arg(h.dir.path().join("pipeline.toml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("watch starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (send, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, lines)
+}
+
+/// The next line starting with `prefix`, within `timeout`.
+fn line_starting(lines: &mpsc::Receiver<String>, prefix: &str, timeout: Duration) -> String {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) if line.starts_with(prefix) => return line,
+            Ok(_) => {}
+            Err(e) => panic!("no line starting with {prefix:?}: {e}"),
+        }
+    }
+}
+
+fn terminate(child: &Child) {
+    // SAFETY: kill(2) on the pid of a child we spawned and have not reaped.
+    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    assert_eq!(sent, 0);
+}
+
+/// Its exit status, within `timeout`.
+fn exits_within(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("watch did not stop within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn watch_polls_on_its_interval_and_stops_on_sigterm_between_polls() {
+    let h = harness(51, SEARCHES);
+    let home = tempfile::tempdir().expect("tempdir");
+    let (mut child, lines) = watch(&h, home.path(), &["--interval-secs", "10", "--no-export"]);
+    let budget = line_starting(&lines, "watching", Duration::from_secs(30));
+    assert!(
+        budget.contains("8640 requests a day"),
+        "one search every 10 s: {budget}"
+    );
+    let first = line_starting(&lines, "poll 1:", Duration::from_secs(60));
+    assert!(!first.starts_with("poll 1: 0 new"), "{first}");
+    h.sandbox.advance(Duration::from_secs(600));
+    line_starting(&lines, "poll 2:", Duration::from_secs(30));
+    terminate(&child);
+    let status = exits_within(&mut child, Duration::from_secs(5));
+    assert!(status.success(), "{status:?}");
+    assert!(h.count("SELECT count(*) FROM jobs") > 0);
+}
+
+#[test]
+fn sigterm_during_a_poll_lets_it_finish_then_exits_0() {
+    let h = harness(52, SEARCHES);
+    h.sandbox.set_faults(FaultConfig {
+        seed: 1,
+        rate: 1.0,
+        kinds: vec![FaultKind::Latency(Duration::from_millis(1500))],
+        schedule: Vec::new(),
+    });
+    let home = tempfile::tempdir().expect("tempdir");
+    let (mut child, lines) = watch(&h, home.path(), &["--interval-secs", "600", "--no-export"]);
+    line_starting(&lines, "watching", Duration::from_secs(30));
+    // The first request is held back 1.5 s: the poll is in progress.
+    std::thread::sleep(Duration::from_millis(500));
+    terminate(&child);
+    let poll = line_starting(&lines, "poll 1:", Duration::from_secs(60));
+    let status = exits_within(&mut child, Duration::from_secs(5));
+    assert!(status.success(), "{status:?}");
+    let stored = h.count("SELECT count(*) FROM jobs");
+    assert!(
+        poll.starts_with(&format!("poll 1: {stored} new")),
+        "the poll finished its load: {poll}, {stored} stored"
+    );
+}
+
+#[test]
+fn an_interval_over_the_daily_budget_is_refused_with_the_shortest_that_fits() {
+    let h = harness(53, SEARCHES);
+    let home = tempfile::tempdir().expect("tempdir");
+    let output = Command::new(assert_cmd::cargo::cargo_bin("upjobpilot"))
+        .env_clear()
+        .env("HOME", home.path())
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .args(["watch", "--interval-secs", "10", "--daily-budget", "1000"])
+        .arg("--config")
+        .arg(h.dir.path().join("pipeline.toml"))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("8640 requests a day"), "{stderr}");
+    assert!(stderr.contains("--interval-secs 108"), "{stderr}");
+    assert_eq!(h.graphql_requests(), 0, "nothing fetched");
+}
