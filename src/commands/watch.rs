@@ -76,10 +76,13 @@ pub fn run(
         progress: false,
     };
     let interval = Duration::from_secs(args.interval_secs);
+    let daily_budget = args.daily_budget;
     runtime.block_on(async {
         let stop = stop_signal()?;
         let client = context.client().await?;
         let mut poll: u64 = 0;
+        let watching = Instant::now();
+        let mut requests_used: u64 = 0;
         loop {
             poll += 1;
             let started = Instant::now();
@@ -98,8 +101,13 @@ pub fn run(
                     }
                 }
             };
+            let mut busy = false;
             match result {
                 Ok(report) => {
+                    requests_used += report.requests;
+                    // A search that needed more than its first page had a page full of new
+                    // postings: more are likely on their way.
+                    busy = report.searches.iter().any(|s| s.pages > 1);
                     if let Err(failure) = finish(&report)
                         && failure.exit == Exit::Auth
                     {
@@ -123,13 +131,42 @@ pub fn run(
             if *stop.borrow() {
                 return Ok(Exit::Ok);
             }
+            let wait = next_wait(
+                interval,
+                busy,
+                requests_used,
+                watching.elapsed(),
+                daily_budget,
+            );
+            if wait < interval {
+                tracing::info!(stage = "watch", poll, wait_secs = wait.as_secs(), "a page was full of new postings; polling sooner");
+            }
             let mut stopping = stop.clone();
             tokio::select! {
-                () = tokio::time::sleep(interval.saturating_sub(started.elapsed())) => {}
+                () = tokio::time::sleep(wait.saturating_sub(started.elapsed())) => {}
                 _ = stopping.changed() => return Ok(Exit::Ok),
             }
         }
     })
+}
+
+/// How long after the start of a poll the next one starts: the interval, or half of it after a
+/// busy poll (a page full of new postings) while the requests so far, spread over a day, stay
+/// under 80 % of the daily budget.
+pub fn next_wait(
+    interval: Duration,
+    busy: bool,
+    requests_used: u64,
+    watched: Duration,
+    daily_budget: u64,
+) -> Duration {
+    let per_day =
+        requests_used as f64 / watched.as_secs_f64().max(interval.as_secs_f64()) * 86_400.0;
+    if busy && per_day < daily_budget as f64 * 0.8 {
+        interval / 2
+    } else {
+        interval
+    }
 }
 
 /// A channel that turns `true` on SIGTERM or Ctrl-C.
@@ -151,6 +188,16 @@ fn stop_signal() -> Result<watch::Receiver<bool>, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_busy_poll_brings_the_next_one_sooner_within_the_budget() {
+        let minute = Duration::from_secs(60);
+        let hour = Duration::from_secs(3600);
+        assert_eq!(next_wait(minute, false, 60, hour, 40_000), minute);
+        assert_eq!(next_wait(minute, true, 60, hour, 40_000), minute / 2);
+        // 2,000 requests an hour would be 48,000 a day: over budget, no sooner poll.
+        assert_eq!(next_wait(minute, true, 2_000, hour, 40_000), minute);
+    }
 
     #[test]
     fn the_idle_budget_is_the_requests_of_a_poll_times_the_polls() {
