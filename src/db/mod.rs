@@ -25,10 +25,11 @@ const MIGRATIONS: &[(i32, &str)] = &[
         ),
     ),
     (3, include_str!("migrations/003_profile.sql")),
+    (4, include_str!("migrations/004_labels.sql")),
 ];
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]

@@ -38,6 +38,10 @@ pub const DEFAULT_VIEWS: &[(&str, &str)] = &[
     ),
     ("fit_score.sql", include_str!("../../queries/fit_score.sql")),
     (
+        "my_postings.sql",
+        include_str!("../../queries/my_postings.sql"),
+    ),
+    (
         "new_postings.sql",
         include_str!("../../queries/new_postings.sql"),
     ),
