@@ -7,7 +7,9 @@
 //! keys are reported here; what the values mean is checked by `validate`.
 
 use super::Problems;
-use super::model::{RawExport, RawProfile, RawRetention, RawSearch, RawStorage, RawUpwork};
+use super::model::{
+    RawExport, RawProfile, RawRetention, RawSearch, RawServe, RawStorage, RawUpwork,
+};
 use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
@@ -22,6 +24,7 @@ pub(super) struct RawConfig {
     pub(super) export: Option<RawExport>,
     pub(super) retention: Option<RawRetention>,
     pub(super) profile: Option<RawProfile>,
+    pub(super) serve: Option<RawServe>,
     /// The `[[search]]` tables that could be read, in file order.
     pub(super) searches: Vec<RawSearch>,
 }
@@ -41,6 +44,7 @@ pub(super) fn document(text: &str, problems: &mut Problems<'_>) -> Option<RawCon
         export: Some(RawExport::default()),
         retention: Some(RawRetention::default()),
         profile: Some(RawProfile::default()),
+        serve: Some(RawServe::default()),
         searches: Vec::new(),
     };
     let mut has_upwork = false;
@@ -55,6 +59,7 @@ pub(super) fn document(text: &str, problems: &mut Problems<'_>) -> Option<RawCon
             "export" => raw.export = section(problems, value),
             "retention" => raw.retention = section(problems, value),
             "profile" => raw.profile = section(problems, value),
+            "serve" => raw.serve = section(problems, value),
             "search" => {
                 has_search = true;
                 let span = value.span();
@@ -71,7 +76,7 @@ pub(super) fn document(text: &str, problems: &mut Problems<'_>) -> Option<RawCon
             other => problems.at(
                 key.span(),
                 &format!(
-                    "unknown section `{other}`, expected one of `upwork`, `storage`, `export`, `retention`, `profile`, `search`"
+                    "unknown section `{other}`, expected one of `upwork`, `storage`, `export`, `retention`, `profile`, `serve`, `search`"
                 ),
             ),
         }
