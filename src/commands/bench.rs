@@ -385,6 +385,7 @@ formats = ["csv", "parquet"]
     let options = SyncOptions {
         export: true,
         lock_wait: Duration::ZERO,
+        busy_wait: Duration::ZERO,
         progress: false,
     };
     let start = Instant::now();
