@@ -87,6 +87,9 @@ pub enum Command {
         after_help = "Example:\n  upjobpilot bench load --postings 100000 --export"
     )]
     Bench(BenchCommand),
+    /// Browse, filter and label the stored postings in a local dashboard (loopback only).
+    #[command(after_help = "Example:\n  upjobpilot serve --open")]
+    Serve(ServeArgs),
     /// Run the whole pipeline against the built-in sandbox, in a new folder.
     #[command(after_help = "Example:\n  upjobpilot demo --dir /tmp/upjobpilot-demo")]
     Demo(DemoArgs),
@@ -128,6 +131,17 @@ pub struct SyncArgs {
     /// Seconds to wait for another running sync before exiting with status 6.
     #[arg(long, default_value_t = 0)]
     pub wait_secs: u64,
+}
+
+/// `serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port on 127.0.0.1 and [::1] (0: any free port).
+    #[arg(long, default_value_t = crate::serve::DEFAULT_PORT)]
+    pub port: u16,
+    /// Open the dashboard in the browser.
+    #[arg(long)]
+    pub open: bool,
 }
 
 /// `status` options.

@@ -5,6 +5,7 @@
 //!
 //! - [`cli`] (the clap definitions), [`commands`] (one file per command, and what they share)
 //!   and [`failure`] (every stage's error as an exit status and a hint)
+//! - [`serve`]: the local dashboard (`upjobpilot serve`) over the database and the views
 //! - [`pipeline`]: a sync's orchestration and its stages (lock, fetch, spool, load, retention,
 //!   export)
 //! - [`upwork`] (the only HTTP path to Upwork) and [`db`] (the DuckDB file; every SQL text)
@@ -26,4 +27,5 @@ pub mod http;
 pub mod pipeline;
 pub mod sandbox;
 pub mod secret;
+pub mod serve;
 pub mod upwork;

@@ -14,6 +14,7 @@ pub mod doctor;
 pub mod export;
 pub mod init;
 pub mod sandbox;
+pub mod serve;
 pub mod status;
 pub mod sync;
 
@@ -35,6 +36,7 @@ pub fn run(cli: Cli, runtime: &Runtime) -> Result<Exit, Failure> {
         Command::Doctor => doctor::run(config, runtime),
         Command::Status(args) => status::run(config, args.json),
         Command::Sandbox(args) => sandbox::run(&args, runtime),
+        Command::Serve(args) => serve::run(config, &args),
         Command::Demo(args) => demo::run(args, runtime),
         Command::Completions(args) => completions::run(args.shell),
         Command::Bench(command) => bench::run(command, runtime),

@@ -1,0 +1,105 @@
+-- The dashboard's postings list: one page of the postings that pass every filter set, with the
+-- total. `__FIT_SCORE__` and `__CLIENT_QUALITY__` are replaced by the shipped views' SELECTs, so
+-- the scores are the exported ones. Parameters, each NULL when its filter is not set:
+--  $1 search, $2 label (NULL: all but ignored; 'any'; 'none'; or a label), $3 text,
+--  $4 job type, $5/$6 hourly rate min/max, $7/$8 fixed budget min/max, $9 skill,
+--  $10 experience, $11 payment verified, $12 client hire rate at least (0-1),
+--  $13 client spend at least, $14 client country, $15 proposals at most, $16 fit score at least,
+--  $17 published since (UTC timestamp text), $18 sort (date, fit, budget, client),
+--  $19 page size, $20 offset.
+WITH fit AS (
+__FIT_SCORE__
+),
+quality AS (
+__CLIENT_QUALITY__
+),
+last_sync AS (
+    SELECT coalesce(max(started_at), make_timestamp(0::BIGINT)::TIMESTAMPTZ) AS started
+    FROM sync_runs
+    WHERE status <> 'crashed'
+),
+matching AS (
+    SELECT
+        j.id,
+        j.title,
+        j.job_type,
+        j.currency,
+        j.fixed_budget::DOUBLE AS fixed_budget,
+        j.hourly_min::DOUBLE AS hourly_min,
+        j.hourly_max::DOUBLE AS hourly_max,
+        j.experience_level,
+        j.total_applicants,
+        j.client_country,
+        j.client_payment_verified,
+        j.client_hire_rate,
+        j.client_total_spent::DOUBLE AS client_total_spent,
+        to_json(coalesce(j.skills, []::VARCHAR[]))::VARCHAR AS skills,
+        j.published_at,
+        f.fit_score,
+        q.quality_score,
+        l.label,
+        l.note,
+        j.first_seen_at >= (SELECT started FROM last_sync) AS is_new
+    FROM jobs j
+    LEFT JOIN fit f ON f.id = j.id
+    LEFT JOIN quality q ON q.id = j.id
+    LEFT JOIN labels l ON l.job_id = j.id
+    WHERE ($1::VARCHAR IS NULL
+           OR EXISTS (SELECT 1 FROM search_hits h WHERE h.job_id = j.id AND h.search = $1::VARCHAR))
+      AND CASE
+              WHEN $2::VARCHAR IS NULL THEN l.label IS DISTINCT FROM 'ignored'
+              WHEN $2::VARCHAR = 'any' THEN true
+              WHEN $2::VARCHAR = 'none' THEN l.label IS NULL
+              ELSE l.label = $2::VARCHAR
+          END
+      AND ($3::VARCHAR IS NULL
+           OR j.title ILIKE '%' || $3::VARCHAR || '%'
+           OR j.description ILIKE '%' || $3::VARCHAR || '%')
+      AND ($4::VARCHAR IS NULL OR j.job_type = $4::VARCHAR)
+      AND ($5::DOUBLE IS NULL OR j.hourly_max >= $5::DOUBLE)
+      AND ($6::DOUBLE IS NULL OR j.hourly_min <= $6::DOUBLE)
+      AND ($7::DOUBLE IS NULL OR j.fixed_budget >= $7::DOUBLE)
+      AND ($8::DOUBLE IS NULL OR j.fixed_budget <= $8::DOUBLE)
+      AND ($9::VARCHAR IS NULL OR EXISTS (
+              SELECT 1 FROM job_skills k
+              WHERE k.job_id = j.id
+                AND (lower(k.skill) = lower($9::VARCHAR) OR lower(k.pretty_name) = lower($9::VARCHAR))))
+      AND ($10::VARCHAR IS NULL OR j.experience_level = $10::VARCHAR)
+      AND ($11::BOOLEAN IS NULL OR j.client_payment_verified = $11::BOOLEAN)
+      AND ($12::DOUBLE IS NULL OR j.client_hire_rate >= $12::DOUBLE)
+      AND ($13::DOUBLE IS NULL OR j.client_total_spent >= $13::DOUBLE)
+      AND ($14::VARCHAR IS NULL OR lower(j.client_country) = lower($14::VARCHAR))
+      AND ($15::BIGINT IS NULL OR j.total_applicants <= $15::BIGINT)
+      AND ($16::DOUBLE IS NULL OR f.fit_score >= $16::DOUBLE)
+      AND ($17::VARCHAR IS NULL OR j.published_at::TIMESTAMP >= $17::VARCHAR::TIMESTAMP)
+)
+SELECT
+    id,
+    title,
+    job_type,
+    currency,
+    fixed_budget,
+    hourly_min,
+    hourly_max,
+    experience_level,
+    total_applicants,
+    client_country,
+    client_payment_verified,
+    client_hire_rate,
+    client_total_spent,
+    skills,
+    strftime(published_at::TIMESTAMP, '%Y-%m-%dT%H:%M:%SZ') AS published_at,
+    fit_score,
+    quality_score,
+    label,
+    note,
+    is_new,
+    count(*) OVER () AS total
+FROM matching
+ORDER BY
+    CASE WHEN $18::VARCHAR = 'fit' THEN fit_score END DESC NULLS LAST,
+    CASE WHEN $18::VARCHAR = 'budget' THEN coalesce(fixed_budget, 40 * hourly_max) END DESC NULLS LAST,
+    CASE WHEN $18::VARCHAR = 'client' THEN quality_score END DESC NULLS LAST,
+    matching.published_at DESC,
+    id DESC
+LIMIT $19::BIGINT OFFSET $20::BIGINT
