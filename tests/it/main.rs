@@ -21,4 +21,5 @@ mod sandbox_market;
 mod sandbox_schema;
 mod scheduling;
 mod secrets;
+mod serve;
 mod support;
