@@ -90,7 +90,9 @@ impl Reply {
             .with_header(header("Content-Security-Policy", CONTENT_SECURITY_POLICY))
             .with_header(header("X-Content-Type-Options", "nosniff"))
             .with_header(header("X-Frame-Options", "DENY"))
-            .with_header(header("Referrer-Policy", "no-referrer"))
+            // Not `no-referrer`: under it a browser sends `Origin: null` with a form's POST,
+            // which the CSRF check must refuse. Other sites still get no referrer.
+            .with_header(header("Referrer-Policy", "same-origin"))
             .with_header(header("Cache-Control", "no-store"));
         if let Some(location) = self.location.filter(|l| l.is_ascii()) {
             response = response.with_header(header("Location", &location));

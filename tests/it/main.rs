@@ -6,6 +6,7 @@
 //! environment. Nothing reaches the network.
 
 mod auth;
+mod browser;
 mod chaos;
 mod cli;
 mod config;
