@@ -219,6 +219,10 @@ fn summary(
         "or:       upjobpilot status --config {}",
         dir.join("pipeline.toml").display()
     );
+    println!(
+        "browse:   upjobpilot serve --config {}",
+        dir.join("pipeline.toml").display()
+    );
     println!("sandbox:  {} requests served", sandbox.stats().total);
     Ok(())
 }
