@@ -356,6 +356,26 @@ pub enum BenchCommand {
     Load(BenchLoadArgs),
     /// Sync against a sandbox process with latency and a rate limit; compare with the bound.
     Sync(BenchSyncArgs),
+    /// Time the dashboard's pages over a database of N postings, and its memory over many loads.
+    Serve(BenchServeArgs),
+}
+
+/// `bench serve` options.
+#[derive(Debug, Args)]
+pub struct BenchServeArgs {
+    /// Postings in the database.
+    #[arg(long, default_value_t = 100_000)]
+    pub postings: usize,
+    /// Working folder (default: a temp folder). Its spool and database are reused by later runs
+    /// with the same size.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Timed loads of each page (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// Page loads between the two memory readings.
+    #[arg(long, default_value_t = 1000)]
+    pub loads: usize,
 }
 
 /// `bench load` options.

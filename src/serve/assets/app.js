@@ -34,14 +34,16 @@
     return response.json();
   }
 
+  // Replaces the row's label badge, keeping its note mark.
   function showLabel(cell, label) {
     if (!cell) { return; }
-    cell.replaceChildren();
+    const old = cell.querySelector(".badge");
+    if (old) { old.remove(); }
     if (label) {
       const badge = document.createElement("span");
       badge.className = "badge label-" + label;
       badge.textContent = label;
-      cell.appendChild(badge);
+      cell.prepend(badge);
     }
   }
 
@@ -70,7 +72,8 @@
       const id = row ? row.dataset.id : article && article.dataset.id;
       if (!id) { return; }
       const cell = row ? row.querySelector("td.label") : null;
-      const had = cell ? cell.textContent.trim() : "";
+      const badge = cell ? cell.querySelector(".badge") : null;
+      const had = badge ? badge.textContent.trim() : "";
       const wanted = had === keys[event.key] ? null : keys[event.key];
       const saved = await save(id, wanted, 0);
       if (!saved) { return; }
