@@ -140,12 +140,12 @@ impl Server {
         }
         let database = config.database_path();
         // Bring an older file's schema up to date once (the labels table): every later open
-        // is read-only or a short save. A busy file is migrated by the sync that holds it.
-        match crate::db::open(&database) {
-            Ok(conn) => drop(conn),
-            Err(error) => {
-                tracing::warn!(stage = "serve", database = %database.display(), error = %error, "database not opened at start")
-            }
+        // is read-only or a short save. A busy file is migrated by the sync that holds it; a
+        // missing one is left to the first sync (the pages say so).
+        if database.exists()
+            && let Err(error) = crate::db::open(&database)
+        {
+            tracing::warn!(stage = "serve", database = %database.display(), error = %error, "database not opened at start");
         }
         let labels = config.serve.all_labels();
         Ok(Server {

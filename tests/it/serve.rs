@@ -210,6 +210,24 @@ fn the_list_pages_and_filters_on_the_server_as_the_database_says() {
 }
 
 #[test]
+fn before_the_first_sync_the_pages_say_to_run_it() {
+    let h = harness(39, SEARCHES);
+    let server = serve(&h);
+    let page = get(&server, "/");
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        page.text()
+            .expect("html")
+            .contains("run `upjobpilot sync` first")
+    );
+    assert_eq!(
+        get(&server, "/api/postings").json::<Value>().expect("JSON")["error"],
+        "missing"
+    );
+    assert!(!h.db_path().exists(), "serve creates no database");
+}
+
+#[test]
 fn every_page_carries_a_csp_without_inline_script_and_embedded_assets() {
     let h = harness(32, SEARCHES);
     h.sync();
