@@ -19,27 +19,14 @@ last_sync AS (
     WHERE status <> 'crashed'
 ),
 matching AS (
+    -- Narrow rows: only what the filters and the sort need, so counting and sorting every
+    -- match stays cheap; the page's 50 rows get their other columns below.
     SELECT
         j.id,
-        j.title,
-        j.job_type,
-        j.currency,
-        j.fixed_budget::DOUBLE AS fixed_budget,
-        j.hourly_min::DOUBLE AS hourly_min,
-        j.hourly_max::DOUBLE AS hourly_max,
-        j.experience_level,
-        j.total_applicants,
-        j.client_country,
-        j.client_payment_verified,
-        j.client_hire_rate,
-        j.client_total_spent::DOUBLE AS client_total_spent,
-        to_json(coalesce(j.skills, []::VARCHAR[]))::VARCHAR AS skills,
         j.published_at,
         f.fit_score,
         q.quality_score,
-        l.label,
-        l.note,
-        j.first_seen_at >= (SELECT started FROM last_sync) AS is_new
+        coalesce(j.fixed_budget::DOUBLE, 40 * j.hourly_max::DOUBLE) AS budget_key
     FROM jobs j
     LEFT JOIN fit f ON f.id = j.id
     LEFT JOIN quality q ON q.id = j.id
@@ -72,34 +59,44 @@ matching AS (
       AND ($15::BIGINT IS NULL OR j.total_applicants <= $15::BIGINT)
       AND ($16::DOUBLE IS NULL OR f.fit_score >= $16::DOUBLE)
       AND ($17::VARCHAR IS NULL OR j.published_at::TIMESTAMP >= $17::VARCHAR::TIMESTAMP)
+),
+page AS (
+    SELECT
+        *,
+        row_number() OVER (
+            ORDER BY
+                CASE WHEN $18::VARCHAR = 'fit' THEN fit_score END DESC NULLS LAST,
+                CASE WHEN $18::VARCHAR = 'budget' THEN budget_key END DESC NULLS LAST,
+                CASE WHEN $18::VARCHAR = 'client' THEN quality_score END DESC NULLS LAST,
+                published_at DESC,
+                id DESC
+        ) AS position
+    FROM matching
+    QUALIFY position > $20::BIGINT AND position <= $20::BIGINT + $19::BIGINT
 )
 SELECT
-    id,
-    title,
-    job_type,
-    currency,
-    fixed_budget,
-    hourly_min,
-    hourly_max,
-    experience_level,
-    total_applicants,
-    client_country,
-    client_payment_verified,
-    client_hire_rate,
-    client_total_spent,
-    skills,
-    strftime(published_at::TIMESTAMP, '%Y-%m-%dT%H:%M:%SZ') AS published_at,
-    fit_score,
-    quality_score,
-    label,
-    note,
-    is_new,
-    count(*) OVER () AS total
-FROM matching
-ORDER BY
-    CASE WHEN $18::VARCHAR = 'fit' THEN fit_score END DESC NULLS LAST,
-    CASE WHEN $18::VARCHAR = 'budget' THEN coalesce(fixed_budget, 40 * hourly_max) END DESC NULLS LAST,
-    CASE WHEN $18::VARCHAR = 'client' THEN quality_score END DESC NULLS LAST,
-    matching.published_at DESC,
-    id DESC
-LIMIT $19::BIGINT OFFSET $20::BIGINT
+    j.id,
+    j.title,
+    j.job_type,
+    j.currency,
+    j.fixed_budget::DOUBLE,
+    j.hourly_min::DOUBLE,
+    j.hourly_max::DOUBLE,
+    j.experience_level,
+    j.total_applicants,
+    j.client_country,
+    j.client_payment_verified,
+    j.client_hire_rate,
+    j.client_total_spent::DOUBLE,
+    to_json(coalesce(j.skills, []::VARCHAR[]))::VARCHAR,
+    strftime(j.published_at::TIMESTAMP, '%Y-%m-%dT%H:%M:%SZ'),
+    p.fit_score,
+    p.quality_score,
+    l.label,
+    l.note,
+    j.first_seen_at >= (SELECT started FROM last_sync) AS is_new,
+    (SELECT count(*) FROM matching) AS total
+FROM page p
+JOIN jobs j ON j.id = p.id
+LEFT JOIN labels l ON l.job_id = j.id
+ORDER BY p.position
