@@ -462,6 +462,7 @@ fn bench_serve(args: &ServeArgs) -> anyhow::Result<serde_json::Value> {
             hourly_rate: Some(50.0),
         };
         pipeline::export::write_profile(&conn, &profile)?;
+        pipeline::export::write_scores(&conn)?;
     }
     let config_path = dir.join("pipeline.toml");
     std::fs::write(

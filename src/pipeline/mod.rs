@@ -377,6 +377,7 @@ pub fn export_views(config: &Config, conn: &duckdb::Connection) -> Result<Vec<Pa
     db::set_memory_limit(conn, config.storage.memory_limit).map_err(load::LoadError::from)?;
     let views = views::read_views(&config.queries_dir()).map_err(export::ExportError::from)?;
     export::write_profile(conn, &config.profile).map_err(load::LoadError::from)?;
+    export::write_scores(conn).map_err(load::LoadError::from)?;
     export::create_views(conn, &views)?;
     let files = export::export(
         conn,

@@ -5,7 +5,7 @@
 //! read, read-write for a moment to save) and never keeps it between requests.
 
 use super::filter::{Filter, PAGE_SIZE};
-use crate::pipeline::views::DEFAULT_VIEWS;
+use crate::pipeline::views::with_shipped_scores;
 use duckdb::Connection;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -26,36 +26,11 @@ const FILTER_CHOICES: &str = include_str!("sql/filter_choices.sql");
 /// The one prefix a posting's link may have: nothing from the database becomes a link elsewhere.
 pub const UPWORK_JOB_PREFIX: &str = "https://www.upwork.com/jobs/";
 
-/// A query with the shipped `fit_score` and `client_quality` views put in, so the dashboard's
-/// scores are the exported ones even when the user changed their own copies in `queries/`.
-fn with_scores(sql: &str) -> String {
-    let shipped = |file: &str| {
-        DEFAULT_VIEWS
-            .iter()
-            .find(|(name, _)| *name == file)
-            .map_or("SELECT NULL AS id", |(_, sql)| sql)
-            .trim()
-            .trim_end_matches(';')
-    };
-    // Only a marker on a line of its own: the files' comments name the markers too.
-    sql.replace(
-        "\n__FIT_SCORE__\n",
-        &format!("\n{}\n", shipped("fit_score.sql")),
-    )
-    .replace(
-        "\n__CLIENT_QUALITY__\n",
-        &format!("\n{}\n", shipped("client_quality.sql")),
-    )
-}
-
-fn postings_sql() -> &'static str {
-    static SQL: OnceLock<String> = OnceLock::new();
-    SQL.get_or_init(|| with_scores(POSTINGS))
-}
-
+/// One posting's query, with the shipped scoring views put in: one posting is scored as it is
+/// now (the list reads the scores the last export wrote).
 fn posting_sql() -> &'static str {
     static SQL: OnceLock<String> = OnceLock::new();
-    SQL.get_or_init(|| with_scores(POSTING))
+    SQL.get_or_init(|| with_shipped_scores(POSTING))
 }
 
 /// One row of the postings list.
@@ -199,7 +174,7 @@ pub struct PostingsPage {
 
 /// The postings list for `filter`.
 pub fn postings(conn: &Connection, filter: &Filter) -> duckdb::Result<PostingsPage> {
-    let mut stmt = conn.prepare_cached(postings_sql())?;
+    let mut stmt = conn.prepare_cached(POSTINGS)?;
     let mut total = 0;
     let postings = stmt
         .query_map(duckdb::params_from_iter(filter.sql_params()), |row| {

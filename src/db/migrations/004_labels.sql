@@ -10,3 +10,12 @@ CREATE TABLE IF NOT EXISTS labels (
     note        VARCHAR,
     updated_at  TIMESTAMPTZ NOT NULL
 );
+
+-- The scores of the shipped `fit_score` and `client_quality` views per posting, written with
+-- each export (db/sql/scores.sql) so the dashboard can filter and sort 100k postings by them
+-- without computing both views on every page.
+CREATE TABLE IF NOT EXISTS posting_scores (
+    job_id          VARCHAR PRIMARY KEY,
+    fit_score       DOUBLE,
+    client_quality  DOUBLE
+);

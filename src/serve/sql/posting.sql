@@ -1,5 +1,6 @@
--- The dashboard's page of one posting. `__FIT_SCORE__` and `__CLIENT_QUALITY__` as in
--- postings.sql. Parameter: $1 the posting's id.
+-- The dashboard's page of one posting, scored as it is now: `__FIT_SCORE__` and
+-- `__CLIENT_QUALITY__` are replaced by the shipped views' SELECTs
+-- (pipeline::views::with_shipped_scores). Parameter: $1 the posting's id.
 WITH fit AS (
 __FIT_SCORE__
 ),

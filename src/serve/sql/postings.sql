@@ -1,19 +1,14 @@
 -- The dashboard's postings list: one page of the postings that pass every filter set, with the
--- total. `__FIT_SCORE__` and `__CLIENT_QUALITY__` are replaced by the shipped views' SELECTs, so
--- the scores are the exported ones. Parameters, each NULL when its filter is not set:
+-- total. The scores are those the last export wrote into `posting_scores` (computing both views
+-- over every posting took most of a page's time at 100k). Parameters, each NULL when its filter
+-- is not set:
 --  $1 search, $2 label (NULL: all but ignored; 'any'; 'none'; or a label), $3 text,
 --  $4 job type, $5/$6 hourly rate min/max, $7/$8 fixed budget min/max, $9 skill,
 --  $10 experience, $11 payment verified, $12 client hire rate at least (0-1),
 --  $13 client spend at least, $14 client country, $15 proposals at most, $16 fit score at least,
 --  $17 published since (UTC timestamp text), $18 sort (date, fit, budget, client),
 --  $19 page size, $20 offset.
-WITH fit AS (
-__FIT_SCORE__
-),
-quality AS (
-__CLIENT_QUALITY__
-),
-last_sync AS (
+WITH last_sync AS (
     SELECT coalesce(max(started_at), make_timestamp(0::BIGINT)::TIMESTAMPTZ) AS started
     FROM sync_runs
     WHERE status <> 'crashed'
@@ -24,12 +19,11 @@ matching AS (
     SELECT
         j.id,
         j.published_at,
-        f.fit_score,
-        q.quality_score,
+        s.fit_score,
+        s.client_quality AS quality_score,
         coalesce(j.fixed_budget::DOUBLE, 40 * j.hourly_max::DOUBLE) AS budget_key
     FROM jobs j
-    LEFT JOIN fit f ON f.id = j.id
-    LEFT JOIN quality q ON q.id = j.id
+    LEFT JOIN posting_scores s ON s.job_id = j.id
     LEFT JOIN labels l ON l.job_id = j.id
     WHERE ($1::VARCHAR IS NULL
            OR EXISTS (SELECT 1 FROM search_hits h WHERE h.job_id = j.id AND h.search = $1::VARCHAR))
@@ -57,7 +51,7 @@ matching AS (
       AND ($13::DOUBLE IS NULL OR j.client_total_spent >= $13::DOUBLE)
       AND ($14::VARCHAR IS NULL OR lower(j.client_country) = lower($14::VARCHAR))
       AND ($15::BIGINT IS NULL OR j.total_applicants <= $15::BIGINT)
-      AND ($16::DOUBLE IS NULL OR f.fit_score >= $16::DOUBLE)
+      AND ($16::DOUBLE IS NULL OR s.fit_score >= $16::DOUBLE)
       AND ($17::VARCHAR IS NULL OR j.published_at::TIMESTAMP >= $17::VARCHAR::TIMESTAMP)
 ),
 page AS (
