@@ -149,129 +149,13 @@ fn a_person_filters_labels_by_key_and_click_and_finds_the_labels_exported() {
         .enable_all()
         .build()
         .expect("runtime");
+    // The session is closed whatever the steps do: a failed assertion must not leave a
+    // browser running (chromedriver does not stop the browsers it started when killed).
     let (by_key, by_click) = runtime.block_on(async {
         let client = browser(&driver).await;
-        client.goto(&base).await.expect("open the dashboard");
-        client
-            .wait()
-            .for_element(Locator::Css("table.postings tbody tr"))
-            .await
-            .expect("postings listed");
-        screenshot(&client, "postings").await;
-
-        // Filter through the form: the filter lands in the URL.
-        let text = client.find(Locator::Css("input[name=q]")).await.expect("q");
-        text.send_keys("rust").await.expect("type");
-        client
-            .find(Locator::Css("form.filters button[type=submit]"))
-            .await
-            .expect("button")
-            .click()
-            .await
-            .expect("submit");
-        until(&client, "filtered", "return location.search.includes('q=rust');").await;
-        let rows = client
-            .find_all(Locator::Css("table.postings tbody tr"))
-            .await
-            .expect("rows");
-        assert!(!rows.is_empty(), "rust postings are listed");
-        screenshot(&client, "postings-filtered").await;
-
-        // j moves to the second posting, s labels it saved.
-        press(&client, 'j').await;
-        until(
-            &client,
-            "the second row is current",
-            "return document.querySelectorAll('tbody tr')[1].classList.contains('current');",
-        )
-        .await;
-        let by_key = rows[1].attr("data-id").await.expect("attr").expect("id");
-        press(&client, 's').await;
-        until(
-            &client,
-            "labelled by key",
-            "return document.querySelectorAll('tbody tr')[1].querySelector('td.label').textContent.trim() === 'saved';",
-        )
-        .await;
-
-        // Open the third posting and label it by click.
-        let link = rows[2].find(Locator::Css("a")).await.expect("link");
-        let by_click = rows[2].attr("data-id").await.expect("attr").expect("id");
-        link.click().await.expect("open");
-        client
-            .wait()
-            .for_element(Locator::Css("form.label-form"))
-            .await
-            .expect("posting page");
-        client
-            .find(Locator::Css("input[name=label][value=applied]"))
-            .await
-            .expect("radio")
-            .click()
-            .await
-            .expect("choose");
-        client
-            .find(Locator::Css("textarea[name=note]"))
-            .await
-            .expect("note")
-            .send_keys("sent a proposal")
-            .await
-            .expect("type");
-        client
-            .find(Locator::Css("form.label-form button[type=submit]"))
-            .await
-            .expect("save")
-            .click()
-            .await
-            .expect("submit");
-        until(
-            &client,
-            "saved by the form",
-            "return location.pathname.startsWith('/postings/') && document.querySelector('form.label-form') !== null;",
-        )
-        .await;
-        client.refresh().await.expect("reload");
-        let applied = client
-            .wait()
-            .for_element(Locator::Css("input[name=label][value=applied]"))
-            .await
-            .expect("radio");
-        assert!(applied.is_selected().await.expect("checked"), "kept after reload");
-        screenshot(&client, "posting").await;
-
-        // The list, reloaded, still shows the key's label.
-        client.goto(&format!("{base}/?label=saved")).await.expect("list");
-        let saved = client
-            .find_all(Locator::Css("table.postings tbody tr"))
-            .await
-            .expect("rows");
-        assert_eq!(saved.len(), 1);
-        assert_eq!(saved[0].attr("data-id").await.expect("attr"), Some(by_key.clone()));
-
-        // Upwork's markup stays text: nothing ran, no element came from it.
-        client
-            .goto(&format!("{base}/postings/{hostile}"))
-            .await
-            .expect("hostile posting");
-        let title = client.find(Locator::Css("h1")).await.expect("h1");
-        assert!(title.text().await.expect("text").contains("<script>"), "shown as text");
-        until(
-            &client,
-            "nothing ran",
-            "return document.title !== 'pwned' && document.querySelectorAll('main img, #bad, script:not([src])').length === 0;",
-        )
-        .await;
-        screenshot(&client, "escaped").await;
-        client.goto(&format!("{base}/?label=any&q=script")).await.expect("list");
-        until(&client, "nothing ran in the list", "return document.title !== 'pwned' && document.querySelectorAll('main img').length === 0;").await;
-
-        client.goto(&format!("{base}/charts")).await.expect("charts");
-        client.wait().for_element(Locator::Css("svg polyline")).await.expect("a chart");
-        screenshot(&client, "charts").await;
-        client.goto(&format!("{base}/runs")).await.expect("runs");
-        screenshot(&client, "runs").await;
-        client.close().await.expect("close");
-        (by_key, by_click)
+        let steps = tokio::spawn(steps(client.clone(), base.clone(), hostile.clone())).await;
+        let _ = client.close().await;
+        steps.unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()))
     });
     drop(server);
 
@@ -298,4 +182,160 @@ fn a_person_filters_labels_by_key_and_click_and_finds_the_labels_exported() {
         "{rows:?}"
     );
     eprintln!("browser test: {:.1} s", started.elapsed().as_secs_f64());
+}
+
+/// What a person does, step by step; returns the postings labelled by key and by click.
+async fn steps(client: Client, base: String, hostile: String) -> (String, String) {
+    client.goto(&base).await.expect("open the dashboard");
+    client
+        .wait()
+        .for_element(Locator::Css("table.postings tbody tr"))
+        .await
+        .expect("postings listed");
+    screenshot(&client, "postings").await;
+
+    // Filter through the form: the filter lands in the URL.
+    let text = client.find(Locator::Css("input[name=q]")).await.expect("q");
+    text.send_keys("rust").await.expect("type");
+    client
+        .find(Locator::Css("form.filters button[type=submit]"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("submit");
+    until(
+        &client,
+        "filtered",
+        "return location.search.includes('q=rust');",
+    )
+    .await;
+    let rows = client
+        .find_all(Locator::Css("table.postings tbody tr"))
+        .await
+        .expect("rows");
+    assert!(!rows.is_empty(), "rust postings are listed");
+    screenshot(&client, "postings-filtered").await;
+
+    // j moves to the second posting, s labels it saved.
+    press(&client, 'j').await;
+    until(
+        &client,
+        "the second row is current",
+        "return document.querySelectorAll('tbody tr')[1].classList.contains('current');",
+    )
+    .await;
+    let by_key = rows[1].attr("data-id").await.expect("attr").expect("id");
+    press(&client, 's').await;
+    until(
+        &client,
+        "labelled by key",
+        "return document.querySelectorAll('tbody tr')[1].querySelector('td.label').textContent.trim() === 'saved';",
+    )
+    .await;
+
+    // Open the third posting and label it by click.
+    let link = rows[2].find(Locator::Css("a")).await.expect("link");
+    let by_click = rows[2].attr("data-id").await.expect("attr").expect("id");
+    link.click().await.expect("open");
+    client
+        .wait()
+        .for_element(Locator::Css("form.label-form"))
+        .await
+        .expect("posting page");
+    client
+        .find(Locator::Css("input[name=label][value=applied]"))
+        .await
+        .expect("radio")
+        .click()
+        .await
+        .expect("choose");
+    client
+        .find(Locator::Css("textarea[name=note]"))
+        .await
+        .expect("note")
+        .send_keys("sent a proposal")
+        .await
+        .expect("type");
+    client
+        .find(Locator::Css("form.label-form button[type=submit]"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("submit");
+    until(
+        &client,
+        "saved by the form",
+        "return location.pathname.startsWith('/postings/') && document.querySelector('form.label-form') !== null;",
+    )
+    .await;
+    client.refresh().await.expect("reload");
+    let applied = client
+        .wait()
+        .for_element(Locator::Css("input[name=label][value=applied]"))
+        .await
+        .expect("radio");
+    assert!(
+        applied.is_selected().await.expect("checked"),
+        "kept after reload"
+    );
+    screenshot(&client, "posting").await;
+
+    // The list, reloaded, still shows the key's label.
+    client
+        .goto(&format!("{base}/?label=saved"))
+        .await
+        .expect("list");
+    let saved = client
+        .find_all(Locator::Css("table.postings tbody tr"))
+        .await
+        .expect("rows");
+    assert_eq!(saved.len(), 1);
+    assert_eq!(
+        saved[0].attr("data-id").await.expect("attr"),
+        Some(by_key.clone())
+    );
+
+    // Upwork's markup stays text: nothing ran, no element came from it.
+    client
+        .goto(&format!("{base}/postings/{hostile}"))
+        .await
+        .expect("hostile posting");
+    let title = client.find(Locator::Css("h1")).await.expect("h1");
+    assert!(
+        title.text().await.expect("text").contains("<script>"),
+        "shown as text"
+    );
+    until(
+        &client,
+        "nothing ran",
+        "return document.title !== 'pwned' && document.querySelectorAll('main img, #bad, script:not([src])').length === 0;",
+    )
+    .await;
+    screenshot(&client, "escaped").await;
+    client
+        .goto(&format!("{base}/?label=any&q=script"))
+        .await
+        .expect("list");
+    until(
+        &client,
+        "nothing ran in the list",
+        "return document.title !== 'pwned' && document.querySelectorAll('main img').length === 0;",
+    )
+    .await;
+
+    client
+        .goto(&format!("{base}/charts"))
+        .await
+        .expect("charts");
+    client
+        .wait()
+        .for_element(Locator::Css("svg polyline"))
+        .await
+        .expect("a chart");
+    screenshot(&client, "charts").await;
+    client.goto(&format!("{base}/runs")).await.expect("runs");
+    screenshot(&client, "runs").await;
+    (by_key, by_click)
 }
