@@ -5,7 +5,7 @@
 -- + 25 for pay: hourly jobs whose top rate reaches your rate (scaled below it), fixed jobs whose
 --   budget is at least 20 hours at your rate (scaled below it); 12.5 when you set no rate,
 -- + 15 × the client's quality (payment verified, hire rate; see client_quality).
--- Postings with no skill of yours score at most 40.
+-- Postings with no skill of yours score at most 40. label is yours, from `upjobpilot serve`.
 WITH mine AS (SELECT DISTINCT skill FROM profile_skills),
 rate AS (SELECT any_value(hourly_rate) AS hourly_rate FROM profile),
 matches AS (
@@ -37,13 +37,15 @@ scored AS (
         END AS pay_fit,
         0.5 * coalesce(j.client_payment_verified::INTEGER, 0) + 0.5 * coalesce(j.client_hire_rate, 0) AS client_fit,
         j.published_at,
-        j.url
+        j.url,
+        l.label
     FROM jobs j
     LEFT JOIN matches mt ON mt.job_id = j.id
+    LEFT JOIN labels l ON l.job_id = j.id
     CROSS JOIN rate r
 )
 SELECT
     round(60 * skill_share + 25 * pay_fit + 15 * client_fit, 1) AS fit_score,
-    title, job_type, fixed_budget, hourly_min, hourly_max, matching_skills, skills, published_at, url, id
+    title, job_type, fixed_budget, hourly_min, hourly_max, matching_skills, skills, published_at, label, url, id
 FROM scored
 ORDER BY fit_score DESC, published_at DESC, id

@@ -78,3 +78,14 @@ for r in rows:
     if r["bench"] == "startup":
         print()
         print(f"start-up: `--version` {r['version_ms']:.1f} ms, config load (`status`) {r['config_ms']:.1f} ms")
+
+serves = [r for r in rows if r["bench"] == "serve"]
+if serves:
+    print()
+    print("| dashboard page (100k postings) | median ms | max ms |")
+    print("|---|---:|---:|")
+    for i, page in enumerate(serves[0]["pages"]):
+        print(f"| {page['page']} | {med([s['pages'][i]['median_ms'] for s in serves])} | "
+              f"{max(s['pages'][i]['max_ms'] for s in serves):.0f} |")
+    print(f"resident memory over {serves[0]['loads']:,} page loads: "
+          f"{med([s['rss_before_mb'] for s in serves])} MB before, {med([s['rss_after_mb'] for s in serves])} MB after")

@@ -104,6 +104,9 @@ pub enum Command {
     /// column); resumable.
     #[command(after_help = "Example:\n  upjobpilot renormalize --batch 5000")]
     Renormalize(RenormalizeArgs),
+    /// Browse, filter and label the stored postings in a local dashboard (loopback only).
+    #[command(after_help = "Example:\n  upjobpilot serve --open")]
+    Serve(ServeArgs),
     /// Run the whole pipeline against the built-in sandbox, in a new folder.
     #[command(after_help = "Example:\n  upjobpilot demo --dir /tmp/upjobpilot-demo")]
     Demo(DemoArgs),
@@ -203,6 +206,17 @@ pub struct WatchArgs {
     /// Do not export the views after each sync.
     #[arg(long)]
     pub no_export: bool,
+}
+
+/// `serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port on 127.0.0.1 and [::1] (0: any free port).
+    #[arg(long, default_value_t = crate::serve::DEFAULT_PORT)]
+    pub port: u16,
+    /// Open the dashboard in the browser.
+    #[arg(long)]
+    pub open: bool,
 }
 
 /// `status` options.
@@ -423,6 +437,26 @@ pub enum BenchCommand {
     Load(BenchLoadArgs),
     /// Sync against a sandbox process with latency and a rate limit; compare with the bound.
     Sync(BenchSyncArgs),
+    /// Time the dashboard's pages over a database of N postings, and its memory over many loads.
+    Serve(BenchServeArgs),
+}
+
+/// `bench serve` options.
+#[derive(Debug, Args)]
+pub struct BenchServeArgs {
+    /// Postings in the database.
+    #[arg(long, default_value_t = 100_000)]
+    pub postings: usize,
+    /// Working folder (default: a temp folder). Its spool and database are reused by later runs
+    /// with the same size.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Timed loads of each page (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// Page loads between the two memory readings.
+    #[arg(long, default_value_t = 1000)]
+    pub loads: usize,
 }
 
 /// `bench load` options.

@@ -5,6 +5,7 @@
 //!
 //! - [`cli`] (the clap definitions), [`commands`] (one file per command, and what they share)
 //!   and [`failure`] (every stage's error as an exit status and a hint)
+//! - [`serve`]: the local dashboard (`upjobpilot serve`) over the database and the views
 //! - [`pipeline`]: a sync's orchestration and its stages (lock, fetch, spool, load, retention,
 //!   export)
 //! - [`alerts`]: new postings matched against the `[[alert]]` rules and delivered once each
@@ -28,4 +29,5 @@ pub mod http;
 pub mod pipeline;
 pub mod sandbox;
 pub mod secret;
+pub mod serve;
 pub mod upwork;

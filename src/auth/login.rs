@@ -116,7 +116,7 @@ impl Drop for CancelOnDrop {
 
 /// Hands the URL to the desktop's URL opener. The URL is passed as one argument, never through a
 /// shell (it contains `&`).
-fn open_browser(url: &Url) -> std::io::Result<()> {
+pub fn open_browser(url: &Url) -> std::io::Result<()> {
     let mut command = if cfg!(target_os = "macos") {
         Command::new("open")
     } else if cfg!(windows) {

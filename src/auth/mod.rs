@@ -19,7 +19,7 @@ mod store;
 mod token;
 
 pub use error::AuthError;
-pub use login::{LoginOptions, login};
+pub use login::{LoginOptions, login, open_browser};
 pub use source::TokenSource;
 pub use store::{DATA_DIR_ENV, TOKEN_FILE_ENV, TokenStore};
 pub use token::client_credentials;

@@ -4,6 +4,8 @@
 //! - `load`: N postings from the sandbox's market generator, spooled as search pages, loaded into
 //!   a new database, against DuckDB's own `read_json` loading the same files into a table.
 //! - `export`: every view to CSV and Parquet, against DuckDB's own `COPY (SELECT * FROM view)`.
+//! - `serve`: the dashboard's pages (list, every filter, a posting, charts) over a database of N
+//!   postings, timed over HTTP; and its resident memory before and after many page loads.
 //! - `sync`: a first and an idle sync of several searches against the sandbox with added latency
 //!   and Upwork's rate limit, against the bound that the limit and the latency set.
 //!
@@ -11,7 +13,9 @@
 //! figure in a fresh process and take medians.
 
 use super::context::Context;
-use crate::cli::{BenchCommand, BenchLoadArgs as LoadArgs, BenchSyncArgs as SyncArgs};
+use crate::cli::{
+    BenchCommand, BenchLoadArgs as LoadArgs, BenchServeArgs as ServeArgs, BenchSyncArgs as SyncArgs,
+};
 use crate::config::{Config, ExportFormat};
 use crate::exit::Exit;
 use crate::failure::Failure;
@@ -27,6 +31,7 @@ pub fn run(command: BenchCommand, runtime: &Runtime) -> Result<Exit, Failure> {
     let result = match command {
         BenchCommand::Load(args) => bench_load(&args),
         BenchCommand::Sync(args) => bench_sync(&args, runtime),
+        BenchCommand::Serve(args) => bench_serve(&args),
     }
     .map_err(Failure::other)?;
     println!("{result}");
@@ -385,6 +390,7 @@ formats = ["csv", "parquet"]
     let options = SyncOptions {
         export: true,
         lock_wait: Duration::ZERO,
+        busy_wait: Duration::ZERO,
         progress: false,
     };
     let start = Instant::now();
@@ -408,6 +414,111 @@ formats = ["csv", "parquet"]
         "idle_requests": idle.requests, "idle_secs": idle_secs,
         "first_peak_rss_mb": first_peak_rss_mb, "peak_rss_mb": peak_rss_mb(),
     }))
+}
+
+/// The dashboard's pages, each with what it exercises.
+const SERVE_PAGES: &[(&str, &str)] = &[
+    ("list", "/"),
+    ("list page 100", "/?page=100"),
+    (
+        "every filter, hourly",
+        "/?q=python&search=bench&label=any&type=hourly&rate_min=20&rate_max=200&skill=python&experience=intermediate&verified=1&hire_rate_min=10&spend_min=100&proposals_max=50&fit_min=10&since=2000-01-01&sort=fit",
+    ),
+    (
+        "every filter, fixed",
+        "/?q=data&search=bench&type=fixed&budget_min=100&budget_max=100000&skill=sql&verified=1&hire_rate_min=10&spend_min=100&proposals_max=50&since=2000-01-01&sort=budget",
+    ),
+    ("text search, by client quality", "/?q=api&sort=client"),
+    ("list JSON", "/api/postings?type=hourly&sort=fit"),
+    ("posting", "/postings/{id}"),
+    ("charts", "/charts"),
+];
+
+fn bench_serve(args: &ServeArgs) -> anyhow::Result<serde_json::Value> {
+    let temp = tempfile::tempdir()?;
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| temp.path().to_path_buf());
+    std::fs::create_dir_all(&dir)?;
+    let database = dir.join("serve.duckdb");
+    let stored = crate::db::open(&database)
+        .and_then(|conn| {
+            conn.query_row("SELECT count(*) FROM jobs", [], |r| r.get::<_, i64>(0))
+                .map_err(|source| crate::db::DbError::DuckDb {
+                    path: database.clone(),
+                    source,
+                })
+        })
+        .unwrap_or(0);
+    if usize::try_from(stored).ok() != Some(args.postings) {
+        let _ = std::fs::remove_file(&database);
+        prepare_spool(&dir, args.postings, 100)?;
+        let mut conn = crate::db::open(&database)?;
+        let pending = spool::Spool::new(dir.join("spool")).pending()?;
+        load::load_within(&mut conn, &pending, None, 128_000_000)?;
+        let profile = crate::config::Profile {
+            skills: vec!["python".into(), "sql".into(), "api-integration".into()],
+            hourly_rate: Some(50.0),
+        };
+        pipeline::export::write_profile(&conn, &profile)?;
+        pipeline::export::write_scores(&conn)?;
+    }
+    let config_path = dir.join("pipeline.toml");
+    std::fs::write(
+        &config_path,
+        "[upwork]\nclient_id = \"bench\"\n[storage]\ndatabase = \"serve.duckdb\"\n[[search]]\nname = \"bench\"\n",
+    )?;
+    let config = Config::load(&config_path)?;
+    let id: String = crate::db::open(&database)?.query_row(
+        "SELECT id FROM jobs ORDER BY published_at DESC LIMIT 1",
+        [],
+        |r| r.get(0),
+    )?;
+    let server = crate::serve::Server::bind(config, 0)?.spawn();
+    let base = server.url().trim_end_matches('/').to_string();
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let fetch = |path: &str| -> anyhow::Result<f64> {
+        let start = Instant::now();
+        let response = client.get(format!("{base}{path}")).send()?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.bytes()?;
+        Ok(start.elapsed().as_secs_f64() * 1000.0)
+    };
+    let mut pages = Vec::new();
+    for (name, path) in SERVE_PAGES {
+        let path = path.replace("{id}", &id);
+        fetch(&path)?;
+        let mut times = (0..args.runs.max(1))
+            .map(|_| fetch(&path))
+            .collect::<anyhow::Result<Vec<f64>>>()?;
+        let max = times.iter().copied().fold(0.0, f64::max);
+        pages.push(json!({ "page": name, "median_ms": median(&mut times), "max_ms": max }));
+    }
+    let rss_before = current_rss_mb();
+    for n in 0..args.loads {
+        fetch(SERVE_PAGES[n % 4].1)?;
+    }
+    let rss_after = current_rss_mb();
+    Ok(json!({
+        "bench": "serve", "postings": args.postings, "pages": pages,
+        "loads": args.loads, "rss_before_mb": rss_before, "rss_after_mb": rss_after,
+        "peak_rss_mb": peak_rss_mb(),
+    }))
+}
+
+/// The process's resident set size now, from `/proc/self/status` (Linux).
+fn current_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 fn median(values: &mut [f64]) -> f64 {

@@ -72,6 +72,7 @@ pub fn run(args: DemoArgs, runtime: &Runtime) -> Result<Exit, Failure> {
             export: false,
             lock_wait: Duration::from_secs(5),
             progress,
+            busy_wait: super::sync::BUSY_WAIT,
         };
         let first = super::sync::sync(&context, &options).await?;
         sandbox.advance(chrono::Duration::hours(2).to_std().unwrap_or_default());
@@ -216,6 +217,10 @@ fn summary(
     );
     println!(
         "or:       upjobpilot status --config {}",
+        dir.join("pipeline.toml").display()
+    );
+    println!(
+        "browse:   upjobpilot serve --config {}",
         dir.join("pipeline.toml").display()
     );
     println!("sandbox:  {} requests served", sandbox.stats().total);

@@ -17,6 +17,7 @@ pub mod init;
 pub mod renormalize;
 pub mod reset;
 pub mod sandbox;
+pub mod serve;
 pub mod status;
 pub mod sync;
 pub mod watch;
@@ -42,6 +43,7 @@ pub fn run(cli: Cli, runtime: &Runtime) -> Result<Exit, Failure> {
         Command::Alerts(AlertsCommand::Status(args)) => alerts::status(config, args.json),
         Command::Alerts(AlertsCommand::Test(args)) => alerts::test(config, &args.name),
         Command::Sandbox(args) => sandbox::run(&args, runtime),
+        Command::Serve(args) => serve::run(config, &args),
         Command::Demo(args) => demo::run(args, runtime),
         Command::Reset(args) => reset::run(config, &args),
         Command::Renormalize(args) => renormalize::run(config, &args),

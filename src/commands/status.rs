@@ -1,46 +1,13 @@
-//! `upjobpilot status`: the searches, their watermarks and postings, the last runs, the token,
-//! and the alert rules' deliveries.
+//! `upjobpilot status`: the searches, their watermarks and postings, the last runs, the token.
 //!
-//! Reads the database read-only, so it works while a sync is fetching, and prints a table (or
-//! JSON with `--json` for scripts).
+//! Reads the database read-only ([`crate::pipeline::status`], shared with the dashboard), so it
+//! works while a sync is fetching, and prints a table (or JSON with `--json` for scripts).
 
 use crate::config::Config;
-use crate::db::sql;
 use crate::exit::Exit;
 use crate::failure::Failure;
-use duckdb::{AccessMode, Connection};
-use serde::Serialize;
+use crate::pipeline::status::read;
 use std::path::Path;
-
-#[derive(Debug, Serialize)]
-struct Status {
-    database: String,
-    searches: Vec<SearchRow>,
-    runs: Vec<RunRow>,
-    token_expires_at: Option<String>,
-    alerts: Vec<crate::alerts::RuleStatus>,
-}
-
-#[derive(Debug, Serialize)]
-struct SearchRow {
-    search: String,
-    last_synced_at: Option<String>,
-    last_status: Option<String>,
-    watermark: Option<String>,
-    postings: i64,
-    new_last_24h: i64,
-}
-
-#[derive(Debug, Serialize)]
-struct RunRow {
-    run_id: String,
-    status: String,
-    pages: i64,
-    postings_seen: i64,
-    postings_new: i64,
-    quarantined: i64,
-    requests: i64,
-}
 
 /// Prints the status.
 pub fn run(config_path: &Path, json: bool) -> Result<Exit, Failure> {
@@ -108,65 +75,4 @@ pub fn run(config_path: &Path, json: bool) -> Result<Exit, Failure> {
         None => println!("not signed in (run `upjobpilot auth login`)"),
     }
     Ok(Exit::Ok)
-}
-
-fn read(config: &Config, database: &Path) -> Result<Status, duckdb::Error> {
-    let conn = Connection::open_with_flags(
-        database,
-        duckdb::Config::default().access_mode(AccessMode::ReadOnly)?,
-    )?;
-    const TIME: &str = "%Y-%m-%dT%H:%M:%SZ";
-    let mut searches = Vec::new();
-    for search in &config.searches {
-        let row = conn.query_row(
-            sql::STATUS_SEARCH,
-            duckdb::params![
-                TIME,
-                search.name,
-                search.name,
-                TIME,
-                search.name,
-                search.name,
-                search.name
-            ],
-            |row| {
-                Ok(SearchRow {
-                    search: search.name.clone(),
-                    last_synced_at: row.get(0)?,
-                    last_status: row.get(1)?,
-                    watermark: row.get(2)?,
-                    postings: row.get(3)?,
-                    new_last_24h: row.get(4)?,
-                })
-            },
-        )?;
-        searches.push(row);
-    }
-    let mut stmt = conn.prepare(sql::STATUS_RUNS)?;
-    let runs = stmt
-        .query_map([], |row| {
-            Ok(RunRow {
-                run_id: row.get(0)?,
-                status: row.get(1)?,
-                pages: row.get(2)?,
-                postings_seen: row.get(3)?,
-                postings_new: row.get(4)?,
-                quarantined: row.get(5)?,
-                requests: row.get(6)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    let token_expires_at =
-        crate::auth::TokenStore::for_client(&config.upwork.client_id, &config.upwork.token_url)
-            .ok()
-            .and_then(|store| store.load().ok().flatten())
-            .map(|tokens| tokens.expires_at.format(TIME).to_string());
-    let alerts = crate::alerts::status(&conn, &config.alerts)?;
-    Ok(Status {
-        database: database.display().to_string(),
-        searches,
-        runs,
-        token_expires_at,
-        alerts,
-    })
 }

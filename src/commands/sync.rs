@@ -11,6 +11,10 @@ use std::path::Path;
 use std::time::Duration;
 use tokio::runtime::Runtime;
 
+/// How long a sync's load waits for a database another program holds (`upjobpilot serve` saving
+/// a label, a quick query) before it keeps the pages in the spool for the next run.
+pub const BUSY_WAIT: Duration = Duration::from_secs(5);
+
 /// Runs one sync with the stored sign-in.
 pub fn run(
     config_path: &Path,
@@ -23,6 +27,7 @@ pub fn run(
         export: !args.no_export,
         lock_wait: Duration::from_secs(args.wait_secs),
         progress: !quiet && std::io::stderr().is_terminal(),
+        busy_wait: BUSY_WAIT,
     };
     let report = runtime.block_on(sync(&context, &options))?;
     if !quiet {

@@ -74,6 +74,7 @@ pub fn run(
         // A sync from cron running at the same time: skip this poll, not wait.
         lock_wait: Duration::ZERO,
         progress: false,
+        busy_wait: super::sync::BUSY_WAIT,
     };
     let interval = Duration::from_secs(args.interval_secs);
     let daily_budget = args.daily_budget;

@@ -20,10 +20,10 @@ mod parse;
 mod validate;
 
 pub use model::{
-    Alert, AlertFilter, Channel, Criteria, DEFAULT_REDIRECT_URI, DEFAULT_SECRET_ENV, Experience,
-    Export, ExportFormat, GrantKind, IntRange, JobType, Profile, Retention, Search, Sort, Storage,
-    UPWORK_AUTHORIZE_URL, UPWORK_GRAPHQL_URL, UPWORK_RETENTION_HOURS, UPWORK_TOKEN_URL, Upwork,
-    WebhookFormat, Workload,
+    Alert, AlertFilter, BUILT_IN_LABELS, Channel, Criteria, DEFAULT_REDIRECT_URI,
+    DEFAULT_SECRET_ENV, Experience, Export, ExportFormat, GrantKind, IntRange, JobType, Profile,
+    Retention, Search, Serve, Sort, Storage, UPWORK_AUTHORIZE_URL, UPWORK_GRAPHQL_URL,
+    UPWORK_RETENTION_HOURS, UPWORK_TOKEN_URL, Upwork, WebhookFormat, Workload,
 };
 pub use validate::{is_view_name, parse_size};
 
@@ -46,6 +46,8 @@ pub struct Config {
     pub retention: Retention,
     /// The freelancer, for the fit score.
     pub profile: Profile,
+    /// The dashboard's labels.
+    pub serve: Serve,
     /// The job searches, in file order.
     pub searches: Vec<Search>,
     /// The alert rules, in file order.

@@ -262,6 +262,36 @@ pub(super) struct RawProfile {
     pub(super) hourly_rate: Option<Spanned<f64>>,
 }
 
+/// The labels every posting can have in `upjobpilot serve`, besides a note.
+pub const BUILT_IN_LABELS: [&str; 3] = ["saved", "applied", "ignored"];
+
+/// `[serve]`: the local dashboard (`upjobpilot serve`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Serve {
+    /// Your own labels besides `saved`, `applied` and `ignored` (`["shortlist", "maybe"]`): each
+    /// 1 to 32 lowercase letters, digits, `-` or `_`, starting with a letter, at most 20. Default
+    /// none.
+    pub labels: Vec<String>,
+}
+
+impl Serve {
+    /// Every label a posting can have: the built-in ones, then yours.
+    pub fn all_labels(&self) -> Vec<String> {
+        BUILT_IN_LABELS
+            .iter()
+            .map(|l| l.to_string())
+            .chain(self.labels.iter().cloned())
+            .collect()
+    }
+}
+
+/// `[serve]` as written in the file; see [`Serve`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "the `[serve]` table")]
+pub(super) struct RawServe {
+    pub(super) labels: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
 /// One `[[search]]` table: a job search.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Search {

@@ -9,7 +9,7 @@
 
 use super::Problems;
 use super::model::{
-    RawAlert, RawExport, RawProfile, RawRetention, RawSearch, RawStorage, RawUpwork,
+    RawAlert, RawExport, RawProfile, RawRetention, RawSearch, RawServe, RawStorage, RawUpwork,
 };
 use serde::Deserialize;
 use toml::Spanned;
@@ -25,6 +25,7 @@ pub(super) struct RawConfig {
     pub(super) export: Option<RawExport>,
     pub(super) retention: Option<RawRetention>,
     pub(super) profile: Option<RawProfile>,
+    pub(super) serve: Option<RawServe>,
     /// The `[[search]]` tables that could be read, in file order.
     pub(super) searches: Vec<RawSearch>,
     /// The `[[alert]]` tables that could be read, in file order.
@@ -46,6 +47,7 @@ pub(super) fn document(text: &str, problems: &mut Problems<'_>) -> Option<RawCon
         export: Some(RawExport::default()),
         retention: Some(RawRetention::default()),
         profile: Some(RawProfile::default()),
+        serve: Some(RawServe::default()),
         searches: Vec::new(),
         alerts: Vec::new(),
     };
@@ -61,6 +63,7 @@ pub(super) fn document(text: &str, problems: &mut Problems<'_>) -> Option<RawCon
             "export" => raw.export = section(problems, value),
             "retention" => raw.retention = section(problems, value),
             "profile" => raw.profile = section(problems, value),
+            "serve" => raw.serve = section(problems, value),
             "search" => {
                 has_search = true;
                 let span = value.span();
@@ -89,7 +92,7 @@ pub(super) fn document(text: &str, problems: &mut Problems<'_>) -> Option<RawCon
             other => problems.at(
                 key.span(),
                 &format!(
-                    "unknown section `{other}`, expected one of `upwork`, `storage`, `export`, `retention`, `profile`, `search`, `alert`"
+                    "unknown section `{other}`, expected one of `upwork`, `storage`, `export`, `retention`, `profile`, `serve`, `search`, `alert`"
                 ),
             ),
         }

@@ -7,13 +7,13 @@
 //! returned when nothing was wrong.
 
 use super::model::{
-    Alert, AlertFilter, Channel, Criteria, DEFAULT_ALERT_MAX_PER_HOUR, DEFAULT_ALERT_MAX_POSTINGS,
-    DEFAULT_ALERT_TIMEOUT_SECS, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES, DEFAULT_MAX_RETRIES,
-    DEFAULT_PAGE_SIZE, DEFAULT_REDIRECT_URI, DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_RETRY_BASE_MS,
-    DEFAULT_SECRET_ENV, DEFAULT_TIMEOUT_SECS, Export, IntRange, JobType, Profile, RawAlert,
-    RawExport, RawProfile, RawRetention, RawSearch, RawStorage, RawUpwork, Retention, Search,
-    Storage, UPWORK_AUTHORIZE_URL, UPWORK_GRAPHQL_URL, UPWORK_RETENTION_HOURS, UPWORK_TOKEN_URL,
-    Upwork, WebhookFormat,
+    Alert, AlertFilter, BUILT_IN_LABELS, Channel, Criteria, DEFAULT_ALERT_MAX_PER_HOUR,
+    DEFAULT_ALERT_MAX_POSTINGS, DEFAULT_ALERT_TIMEOUT_SECS, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES,
+    DEFAULT_MAX_RETRIES, DEFAULT_PAGE_SIZE, DEFAULT_REDIRECT_URI, DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_RETRY_BASE_MS, DEFAULT_SECRET_ENV, DEFAULT_TIMEOUT_SECS, Export, IntRange, JobType,
+    Profile, RawAlert, RawExport, RawProfile, RawRetention, RawSearch, RawServe, RawStorage,
+    RawUpwork, Retention, Search, Serve, Storage, UPWORK_AUTHORIZE_URL, UPWORK_GRAPHQL_URL,
+    UPWORK_RETENTION_HOURS, UPWORK_TOKEN_URL, Upwork, WebhookFormat,
 };
 use super::parse::RawConfig;
 use super::{Config, Problems};
@@ -50,6 +50,19 @@ pub fn parse_size(text: &str) -> Option<u64> {
     (bytes.is_finite() && bytes >= 1.0).then_some(bytes as u64)
 }
 
+/// The most custom labels `[serve] labels` may list: each gets a button and a filter.
+const MAX_LABELS: usize = 20;
+
+/// Whether `name` can be a custom label: 1 to 32 lowercase letters, digits, `-` and `_`,
+/// starting with a letter (labels go into URLs and CSS class names as they are).
+fn is_label_name(name: &str) -> bool {
+    name.len() <= 32
+        && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
 /// Whether `name` can name a view: letters, digits and `_`, starting with a letter.
 pub fn is_view_name(name: &str) -> bool {
     name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
@@ -69,6 +82,7 @@ pub(super) fn config(raw: RawConfig, path: &Path, problems: &mut Problems<'_>) -
     let export = raw.export.and_then(|e| check.export(e));
     let retention = raw.retention.map(|r| check.retention(r));
     let profile = raw.profile.map(|p| check.profile(p));
+    let serve = raw.serve.map(|s| check.serve(s));
     let retention_hours = retention
         .as_ref()
         .map_or(UPWORK_RETENTION_HOURS, |r| r.hours.max(1));
@@ -84,6 +98,7 @@ pub(super) fn config(raw: RawConfig, path: &Path, problems: &mut Problems<'_>) -
         export: export?,
         retention: retention?,
         profile: profile?,
+        serve: serve?,
         searches,
         alerts,
     };
@@ -436,6 +451,42 @@ impl Checker<'_, '_> {
         } else {
             seen.insert(key, name.span());
         }
+    }
+
+    fn serve(&mut self, raw: RawServe) -> Serve {
+        let Some(labels) = raw.labels else {
+            return Serve::default();
+        };
+        if labels.get_ref().len() > MAX_LABELS {
+            self.at(
+                labels.span(),
+                &format!("`serve.labels` lists more than {MAX_LABELS} labels"),
+            );
+        }
+        let mut seen: Vec<String> = Vec::new();
+        for label in labels.get_ref() {
+            let name = label.get_ref();
+            if !is_label_name(name) {
+                self.at(
+                    label.span(),
+                    &format!(
+                        "`serve.labels`: {name:?} must be 1 to 32 lowercase letters, digits, `-` or `_`, starting with a letter"
+                    ),
+                );
+            } else if BUILT_IN_LABELS.contains(&name.as_str()) {
+                self.at(
+                    label.span(),
+                    &format!("`serve.labels`: {name:?} is built in: list only your own labels"),
+                );
+            } else if seen.contains(name) {
+                self.at(
+                    label.span(),
+                    &format!("`serve.labels`: {name:?} is listed twice"),
+                );
+            }
+            seen.push(name.clone());
+        }
+        Serve { labels: seen }
     }
 
     fn searches(&mut self, raws: Vec<RawSearch>, retention_hours: u32) -> Vec<Search> {

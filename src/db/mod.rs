@@ -13,6 +13,7 @@ pub mod sql;
 use duckdb::Connection;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// The migrations, in order; the number is the schema version each one brings.
 const MIGRATIONS: &[(i32, &str)] = &[
@@ -25,6 +26,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
         ),
     ),
     (3, include_str!("migrations/003_profile.sql")),
+    (4, include_str!("migrations/004_labels.sql")),
     (5, include_str!("migrations/005_alerts.sql")),
 ];
 
@@ -132,6 +134,33 @@ pub fn open(path: &Path) -> Result<Connection, DbError> {
             .map_err(|e| DbError::duckdb(path, e))?;
     migrate(&conn, path)?;
     Ok(conn)
+}
+
+/// [`open`], waiting up to `wait` while another program holds the file: `upjobpilot serve` (and
+/// a quick query in the duckdb CLI) holds it for moments, which should not cost a sync its load.
+pub fn open_waiting(path: &Path, wait: Duration) -> Result<Connection, DbError> {
+    let deadline = Instant::now() + wait;
+    loop {
+        match open(path) {
+            Err(DbError::Busy { .. }) if Instant::now() < deadline => {
+                std::thread::sleep(BUSY_POLL);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// How often [`open_waiting`] tries again.
+const BUSY_POLL: Duration = Duration::from_millis(25);
+
+/// Opens an existing database read-only, without migrating: for readers that must never block a
+/// sync for longer than a query (`status`, `serve`).
+pub fn open_read_only(path: &Path) -> Result<Connection, DbError> {
+    check_magic(path)?;
+    let config = config(false)
+        .and_then(|c| c.access_mode(duckdb::AccessMode::ReadOnly))
+        .map_err(|e| DbError::duckdb(path, e))?;
+    Connection::open_with_flags(path, config).map_err(|e| DbError::duckdb(path, e))
 }
 
 /// Caps DuckDB's memory for this connection's database; past it DuckDB spills to a temp folder

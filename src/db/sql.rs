@@ -27,6 +27,8 @@ pub const RETENTION_PRUNE: &str = include_str!("sql/retention_prune.sql");
 pub const RETENTION_EXPIRED: &str = include_str!("sql/retention_expired.sql");
 /// Strict retention: close their days and delete them.
 pub const RETENTION_DELETE: &str = include_str!("sql/retention_delete.sql");
+/// The dashboard's scores, from the shipped views' SELECTs (markers replaced by the pipeline).
+pub const SCORES: &str = include_str!("sql/scores.sql");
 /// `status`: one search's figures.
 pub const STATUS_SEARCH: &str = include_str!("sql/status_search.sql");
 /// `status`: the last runs.

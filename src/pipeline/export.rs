@@ -99,6 +99,13 @@ pub fn write_profile(
     appender.flush()
 }
 
+/// Rewrites the dashboard's `posting_scores` from the shipped views, in one transaction.
+pub fn write_scores(conn: &Connection) -> Result<(), duckdb::Error> {
+    let tx = conn.unchecked_transaction()?;
+    tx.execute_batch(&super::views::with_shipped_scores(crate::db::sql::SCORES))?;
+    tx.commit()
+}
+
 /// (Re)creates the views in the database.
 pub fn create_views(conn: &Connection, views: &[View]) -> Result<(), ExportError> {
     for view in views {

@@ -24,6 +24,7 @@ pub mod progress;
 pub mod renormalize;
 pub mod retention;
 pub mod spool;
+pub mod status;
 pub mod views;
 
 pub use lock::{PipelineLock, lock};
@@ -51,6 +52,9 @@ pub struct SyncOptions {
     pub lock_wait: Duration,
     /// Show progress bars (only on a terminal).
     pub progress: bool,
+    /// How long the load waits for a database another program holds before it leaves the pages
+    /// in the spool: `upjobpilot serve` holds the file for milliseconds at a time.
+    pub busy_wait: Duration,
 }
 
 /// What a sync did, for the summary and the exit status.
@@ -305,7 +309,9 @@ pub async fn sync(
     };
     let config_for_load = config.clone();
     let export = options.export;
-    let stored = blocking(move || store(&config_for_load, &spool, &current, export)).await?;
+    let busy_wait = options.busy_wait;
+    let stored =
+        blocking(move || store(&config_for_load, &spool, &current, export, busy_wait)).await?;
     let (load, spooled, exported) = match stored {
         Ok((load, exported)) => (Some(load), None, exported),
         Err(SyncError::Db(DbError::Busy { path, detail })) => {
@@ -403,8 +409,9 @@ fn store(
     spool: &Spool,
     current: &load::CurrentRun,
     export: bool,
+    busy_wait: Duration,
 ) -> Result<(load::LoadReport, Vec<PathBuf>), SyncError> {
-    let mut conn = db::open(&config.database_path())?;
+    let mut conn = db::open_waiting(&config.database_path(), busy_wait)?;
     let pending = spool.pending()?;
     let report = load_within_memory(config, &mut conn, &pending, current)?;
     // Only after the commit: a crash before this line loads the same pages again, harmlessly.
@@ -453,6 +460,7 @@ pub fn export_views(config: &Config, conn: &duckdb::Connection) -> Result<Vec<Pa
     db::set_memory_limit(conn, config.storage.memory_limit).map_err(load::LoadError::from)?;
     let views = views::read_views(&config.queries_dir()).map_err(export::ExportError::from)?;
     export::write_profile(conn, &config.profile).map_err(load::LoadError::from)?;
+    export::write_scores(conn).map_err(load::LoadError::from)?;
     export::create_views(conn, &views)?;
     let files = export::export(
         conn,

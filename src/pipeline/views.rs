@@ -38,6 +38,10 @@ pub const DEFAULT_VIEWS: &[(&str, &str)] = &[
     ),
     ("fit_score.sql", include_str!("../../queries/fit_score.sql")),
     (
+        "my_postings.sql",
+        include_str!("../../queries/my_postings.sql"),
+    ),
+    (
         "new_postings.sql",
         include_str!("../../queries/new_postings.sql"),
     ),
@@ -54,6 +58,29 @@ pub const DEFAULT_VIEWS: &[(&str, &str)] = &[
         include_str!("../../queries/skill_demand_daily.sql"),
     ),
 ];
+
+/// `sql` with the shipped `fit_score` and `client_quality` SELECTs put in for the markers
+/// `__FIT_SCORE__` and `__CLIENT_QUALITY__` (each on a line of its own), so a query scores
+/// postings exactly as the shipped views do, whatever the user's copies in `queries/` say.
+pub fn with_shipped_scores(sql: &str) -> String {
+    let shipped = |file: &str| {
+        DEFAULT_VIEWS
+            .iter()
+            .find(|(name, _)| *name == file)
+            .map_or("SELECT NULL AS id", |(_, sql)| sql)
+            .trim()
+            .trim_end_matches(';')
+    };
+    // Only a marker on a line of its own: the files' comments name the markers too.
+    sql.replace(
+        "\n__FIT_SCORE__\n",
+        &format!("\n{}\n", shipped("fit_score.sql")),
+    )
+    .replace(
+        "\n__CLIENT_QUALITY__\n",
+        &format!("\n{}\n", shipped("client_quality.sql")),
+    )
+}
 
 /// Creates `dir` with the shipped views in it.
 pub fn write_default_views(dir: &Path) -> std::io::Result<()> {

@@ -44,6 +44,7 @@ fn help_shows_examples_and_exit_statuses() {
         &["status"],
         &["init"],
         &["demo"],
+        &["serve"],
         &["auth", "login"],
         &["sandbox"],
     ] {

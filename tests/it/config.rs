@@ -23,6 +23,11 @@ fn the_committed_pipeline_toml_loads() {
     assert_eq!(filter["locations_any"][2], "GBR");
     assert_eq!(config.storage.memory_limit, 128_000_000);
     assert_eq!(config.export.csv_delimiter, b',');
+    assert_eq!(config.serve.labels, ["shortlist"]);
+    assert_eq!(
+        config.serve.all_labels(),
+        ["saved", "applied", "ignored", "shortlist"]
+    );
 }
 
 /// (config text, expected line, expected column, a word the message must contain)
@@ -432,6 +437,34 @@ fn every_problem_with_a_place_in_the_file_reports_that_line_and_column() {
             6,
             15,
             "hourly_rate",
+        ),
+        (
+            "unknown key in [serve]",
+            in_section("serve", "port = 8765"),
+            6,
+            1,
+            "port",
+        ),
+        (
+            "serve label characters",
+            in_section("serve", "labels = [\"Short List\"]"),
+            6,
+            11,
+            "lowercase letters",
+        ),
+        (
+            "serve label not built in",
+            in_section("serve", "labels = [\"maybe\", \"saved\"]"),
+            6,
+            20,
+            "built in",
+        ),
+        (
+            "serve label unique",
+            in_section("serve", "labels = [\"maybe\", \"maybe\"]"),
+            6,
+            20,
+            "twice",
         ),
         // validate.rs, [[search]]
         (

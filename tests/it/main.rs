@@ -7,6 +7,7 @@
 
 mod alerts;
 mod auth;
+mod browser;
 mod chaos;
 mod cli;
 mod config;
@@ -22,5 +23,6 @@ mod sandbox_market;
 mod sandbox_schema;
 mod scheduling;
 mod secrets;
+mod serve;
 mod support;
 mod watch;

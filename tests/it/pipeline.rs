@@ -342,6 +342,7 @@ fn exports_are_readable_csv_and_typed_parquet() {
         "client_quality",
         "fit_score",
         "budget_stats",
+        "my_postings",
     ];
     for view in views {
         assert!(
@@ -371,6 +372,10 @@ fn exports_are_readable_csv_and_typed_parquet() {
         .iter()
         .position(|h| h == "published_at")
         .expect("published_at column");
+    assert!(
+        headers.iter().any(|h| h == "label"),
+        "the user's label: {headers:?}"
+    );
     let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("rows");
     assert_eq!(rows.len() as i64, h.count("SELECT count(*) FROM jobs"));
     let iso = regex_lite_iso();
@@ -540,4 +545,84 @@ fn a_version_1_database_gets_its_daily_aggregates_when_migrated() {
         h.count("SELECT max(version) FROM schema_version"),
         i64::from(upjobpilot::db::SCHEMA_VERSION)
     );
+}
+
+/// Labels are the user's data, not Upwork's: no sync changes them, and neither form of retention
+/// deletes them; `my_postings` lists them with the id and URL after the posting is gone.
+#[test]
+fn labels_outlive_syncs_and_both_kinds_of_retention() {
+    let mut h = harness(27, SEARCHES);
+    h.sync();
+    let old = "published_at::TIMESTAMP < now()::TIMESTAMP - INTERVAL 25 HOUR";
+    let ids: Vec<(String, String)> = {
+        let conn = h.db();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT id, url FROM jobs WHERE {old} ORDER BY id LIMIT 3"
+            ))
+            .expect("prepare");
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    assert_eq!(
+        ids.len(),
+        3,
+        "the sandbox's history reaches back three days"
+    );
+    {
+        let conn = h.db();
+        for ((id, url), label) in ids.iter().zip(["saved", "applied", "ignored"]) {
+            conn.execute(
+                "INSERT INTO labels VALUES (?, ?, ?, 'my note', now())",
+                duckdb::params![id, url, label],
+            )
+            .expect("label");
+        }
+    }
+    let labels = "SELECT count(*) FROM labels WHERE note = 'my note'";
+    h.sandbox.advance(Duration::from_secs(3600));
+    h.sync();
+    assert_eq!(h.count(labels), 3, "a sync keeps them");
+    assert_eq!(
+        h.count("SELECT count(*) FROM my_postings"),
+        2,
+        "not ignored"
+    );
+    assert_eq!(
+        h.count("SELECT count(*) FROM new_postings WHERE label IS NOT NULL"),
+        0
+    );
+    assert_eq!(
+        h.count("SELECT count(*) FROM fit_score WHERE label = 'saved'"),
+        1
+    );
+
+    let path = h.config.path.clone();
+    let mut text = std::fs::read_to_string(&path).expect("read");
+    text.push_str("\n[retention]\nkeep_postings = false\n");
+    std::fs::write(&path, text).expect("write");
+    h.config = upjobpilot::config::Config::load(&path).expect("valid");
+    h.sync();
+    assert_eq!(
+        h.count(&format!("SELECT count(*) FROM jobs WHERE {old}")),
+        0,
+        "the labelled postings themselves are deleted"
+    );
+    assert_eq!(h.count(labels), 3, "strict retention keeps the labels");
+    let conn = h.db();
+    let mut stmt = conn
+        .prepare("SELECT id, url, title FROM my_postings ORDER BY id")
+        .expect("prepare");
+    let rows: Vec<(String, String, Option<String>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let expected: Vec<(String, String, Option<String>)> = ids[..2]
+        .iter()
+        .map(|(id, url)| (id.clone(), url.clone(), None))
+        .collect();
+    assert_eq!(rows, expected);
 }

@@ -123,6 +123,7 @@ impl Harness {
         let options = SyncOptions {
             export: true,
             lock_wait: std::time::Duration::ZERO,
+            busy_wait: std::time::Duration::ZERO,
             progress: false,
         };
         // A client per sync, as each `upjobpilot sync` process has its own.

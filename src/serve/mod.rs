@@ -1,0 +1,248 @@
+//! `upjobpilot serve`: a local dashboard over the DuckDB file, to browse, filter and label
+//! postings.
+//!
+//! A small blocking HTTP server (tiny_http, as the sign-in callback) on 127.0.0.1 and [::1]
+//! only. Pages are rendered on the server with askama templates, which escape every value, and
+//! every asset is embedded in the binary. It never gets in the way of a sync: the database is
+//! opened per request (read-only to read; read-write for one short transaction to save a label)
+//! and never held between requests; when a sync's load holds the file, a page answers 503
+//! "updating" instead of an error.
+//!
+//! A web server on loopback is still reachable from any page a browser opens, so: a `Host`
+//! header that is not a loopback name is refused (DNS rebinding), every change is a POST that
+//! must carry this process's random token and a loopback `Origin` (CSRF), and the
+//! Content-Security-Policy allows only the embedded script and stylesheet.
+//!
+//! [`data`] reads and writes (SQL in `sql/`), [`filter`] reads the list's query string,
+//! [`charts`] lays the charts out, [`pages`] answers each route. It uses the pipeline (views,
+//! status), the database and the config; nothing below imports it.
+
+mod charts;
+mod data;
+mod filter;
+mod pages;
+
+use crate::config::Config;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The default port of `upjobpilot serve`.
+pub const DEFAULT_PORT: u16 = 8765;
+
+/// Threads answering requests, per address.
+const WORKERS: usize = 4;
+
+/// How often a worker looks whether the server is stopping.
+const POLL: Duration = Duration::from_millis(200);
+
+/// Why the dashboard could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Something else listens there.
+    #[error("port {port} is already in use on {addr}")]
+    PortBusy {
+        /// The address.
+        addr: SocketAddr,
+        /// The port.
+        port: u16,
+    },
+    /// Listening failed otherwise.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: io::Error,
+    },
+}
+
+impl ServeError {
+    /// A next step for the person reading the error.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ServeError::PortBusy { .. } => Some(
+                "choose another port with `--port`, or stop the other `upjobpilot serve`".into(),
+            ),
+            ServeError::Bind { .. } => None,
+        }
+    }
+}
+
+/// What every request handler shares.
+struct App {
+    config: Config,
+    database: PathBuf,
+    /// The per-process token every change must carry.
+    token: String,
+    /// The port, for the `Origin` check.
+    port: u16,
+    /// Every label a posting can have.
+    labels: Vec<String>,
+    /// Reads share the file, a save has it alone: two DuckDB instances of one file in one
+    /// process do not see each other's locks, so this process orders them itself.
+    access: RwLock<()>,
+}
+
+/// A bound, not yet running dashboard.
+pub struct Server {
+    listeners: Vec<(tiny_http::Server, SocketAddr)>,
+    app: Arc<App>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("addrs", &self.addrs())
+            .finish()
+    }
+}
+
+fn listen(addr: SocketAddr) -> Result<(tiny_http::Server, SocketAddr), ServeError> {
+    let fail = |source: io::Error| {
+        if source.kind() == io::ErrorKind::AddrInUse {
+            ServeError::PortBusy {
+                addr,
+                port: addr.port(),
+            }
+        } else {
+            ServeError::Bind { addr, source }
+        }
+    };
+    let listener = TcpListener::bind(addr).map_err(fail)?;
+    let bound = listener.local_addr().map_err(fail)?;
+    let server = tiny_http::Server::from_listener(listener, None)
+        .map_err(|e| fail(io::Error::other(e.to_string())))?;
+    Ok((server, bound))
+}
+
+fn random_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Server {
+    /// Listens on 127.0.0.1 and [::1] (where this machine has IPv6) at `port` (0: any free
+    /// port, the same on both), for `config`'s database.
+    pub fn bind(config: Config, port: u16) -> Result<Server, ServeError> {
+        let first = listen(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port))?;
+        let port = first.1.port();
+        let mut listeners = vec![first];
+        match listen(SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), port)) {
+            Ok(second) => listeners.push(second),
+            Err(busy @ ServeError::PortBusy { .. }) => return Err(busy),
+            // No IPv6 loopback here: no browser can reach [::1] either.
+            Err(other) => tracing::debug!(stage = "serve", error = %other, "no IPv6 loopback"),
+        }
+        let database = config.database_path();
+        // Bring an older file's schema up to date once (the labels table): every later open
+        // is read-only or a short save. A busy file is migrated by the sync that holds it; a
+        // missing one is left to the first sync (the pages say so).
+        if database.exists()
+            && let Err(error) = crate::db::open(&database)
+        {
+            tracing::warn!(stage = "serve", database = %database.display(), error = %error, "database not opened at start");
+        }
+        let labels = config.serve.all_labels();
+        Ok(Server {
+            listeners,
+            app: Arc::new(App {
+                config,
+                database,
+                token: random_token(),
+                port,
+                labels,
+                access: RwLock::new(()),
+            }),
+        })
+    }
+
+    /// Every address it listens on.
+    pub fn addrs(&self) -> Vec<SocketAddr> {
+        self.listeners.iter().map(|(_, addr)| *addr).collect()
+    }
+
+    /// The dashboard's address, to open in a browser.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.app.port)
+    }
+
+    /// This process's token for changes (the pages carry it; tests use it).
+    pub fn token(&self) -> &str {
+        &self.app.token
+    }
+
+    /// Starts answering on background threads.
+    pub fn spawn(self) -> Running {
+        let stop = Arc::new(AtomicBool::new(false));
+        let url = self.url();
+        let token = self.app.token.clone();
+        let mut threads = Vec::new();
+        for (server, _) in self.listeners {
+            let server = Arc::new(server);
+            for _ in 0..WORKERS {
+                let server = server.clone();
+                let app = self.app.clone();
+                let stop = stop.clone();
+                threads.push(std::thread::spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        match server.recv_timeout(POLL) {
+                            Ok(Some(request)) => pages::answer(&app, request),
+                            Ok(None) => {}
+                            Err(error) => {
+                                tracing::debug!(stage = "serve", error = %error, "connection failed")
+                            }
+                        }
+                    }
+                }));
+            }
+        }
+        Running {
+            url,
+            token,
+            stop,
+            threads,
+        }
+    }
+}
+
+/// A running dashboard; stops when dropped.
+#[derive(Debug)]
+pub struct Running {
+    url: String,
+    token: String,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Its address.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Its token for changes.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Answers until the process ends.
+    pub fn wait(mut self) {
+        for thread in std::mem::take(&mut self.threads) {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for thread in std::mem::take(&mut self.threads) {
+            let _ = thread.join();
+        }
+    }
+}

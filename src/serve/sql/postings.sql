@@ -1,0 +1,96 @@
+-- The dashboard's postings list: one page of the postings that pass every filter set, with the
+-- total. The scores are those the last export wrote into `posting_scores` (computing both views
+-- over every posting took most of a page's time at 100k). Parameters, each NULL when its filter
+-- is not set:
+--  $1 search, $2 label (NULL: all but ignored; 'any'; 'none'; or a label), $3 text,
+--  $4 job type, $5/$6 hourly rate min/max, $7/$8 fixed budget min/max, $9 skill,
+--  $10 experience, $11 payment verified, $12 client hire rate at least (0-1),
+--  $13 client spend at least, $14 client country, $15 proposals at most, $16 fit score at least,
+--  $17 published since (UTC timestamp text), $18 sort (date, fit, budget, client),
+--  $19 page size, $20 offset.
+WITH last_sync AS (
+    SELECT coalesce(max(started_at), make_timestamp(0::BIGINT)::TIMESTAMPTZ) AS started
+    FROM sync_runs
+    WHERE status <> 'crashed'
+),
+matching AS (
+    -- Narrow rows: only what the filters and the sort need, so counting and sorting every
+    -- match stays cheap; the page's 50 rows get their other columns below.
+    SELECT
+        j.id,
+        j.published_at,
+        s.fit_score,
+        s.client_quality AS quality_score,
+        coalesce(j.fixed_budget::DOUBLE, 40 * j.hourly_max::DOUBLE) AS budget_key
+    FROM jobs j
+    LEFT JOIN posting_scores s ON s.job_id = j.id
+    LEFT JOIN labels l ON l.job_id = j.id
+    WHERE ($1::VARCHAR IS NULL
+           OR EXISTS (SELECT 1 FROM search_hits h WHERE h.job_id = j.id AND h.search = $1::VARCHAR))
+      AND CASE
+              WHEN $2::VARCHAR IS NULL THEN l.label IS DISTINCT FROM 'ignored'
+              WHEN $2::VARCHAR = 'any' THEN true
+              WHEN $2::VARCHAR = 'none' THEN l.label IS NULL
+              ELSE l.label = $2::VARCHAR
+          END
+      AND ($3::VARCHAR IS NULL
+           OR j.title ILIKE '%' || $3::VARCHAR || '%'
+           OR j.description ILIKE '%' || $3::VARCHAR || '%')
+      AND ($4::VARCHAR IS NULL OR j.job_type = $4::VARCHAR)
+      AND ($5::DOUBLE IS NULL OR j.hourly_max >= $5::DOUBLE)
+      AND ($6::DOUBLE IS NULL OR j.hourly_min <= $6::DOUBLE)
+      AND ($7::DOUBLE IS NULL OR j.fixed_budget >= $7::DOUBLE)
+      AND ($8::DOUBLE IS NULL OR j.fixed_budget <= $8::DOUBLE)
+      AND ($9::VARCHAR IS NULL OR EXISTS (
+              SELECT 1 FROM job_skills k
+              WHERE k.job_id = j.id
+                AND (lower(k.skill) = lower($9::VARCHAR) OR lower(k.pretty_name) = lower($9::VARCHAR))))
+      AND ($10::VARCHAR IS NULL OR j.experience_level = $10::VARCHAR)
+      AND ($11::BOOLEAN IS NULL OR j.client_payment_verified = $11::BOOLEAN)
+      AND ($12::DOUBLE IS NULL OR j.client_hire_rate >= $12::DOUBLE)
+      AND ($13::DOUBLE IS NULL OR j.client_total_spent >= $13::DOUBLE)
+      AND ($14::VARCHAR IS NULL OR lower(j.client_country) = lower($14::VARCHAR))
+      AND ($15::BIGINT IS NULL OR j.total_applicants <= $15::BIGINT)
+      AND ($16::DOUBLE IS NULL OR s.fit_score >= $16::DOUBLE)
+      AND ($17::VARCHAR IS NULL OR j.published_at::TIMESTAMP >= $17::VARCHAR::TIMESTAMP)
+),
+page AS (
+    SELECT
+        *,
+        row_number() OVER (
+            ORDER BY
+                CASE WHEN $18::VARCHAR = 'fit' THEN fit_score END DESC NULLS LAST,
+                CASE WHEN $18::VARCHAR = 'budget' THEN budget_key END DESC NULLS LAST,
+                CASE WHEN $18::VARCHAR = 'client' THEN quality_score END DESC NULLS LAST,
+                published_at DESC,
+                id DESC
+        ) AS position
+    FROM matching
+    QUALIFY position > $20::BIGINT AND position <= $20::BIGINT + $19::BIGINT
+)
+SELECT
+    j.id,
+    j.title,
+    j.job_type,
+    j.currency,
+    j.fixed_budget::DOUBLE,
+    j.hourly_min::DOUBLE,
+    j.hourly_max::DOUBLE,
+    j.experience_level,
+    j.total_applicants,
+    j.client_country,
+    j.client_payment_verified,
+    j.client_hire_rate,
+    j.client_total_spent::DOUBLE,
+    to_json(coalesce(j.skills, []::VARCHAR[]))::VARCHAR,
+    strftime(j.published_at::TIMESTAMP, '%Y-%m-%dT%H:%M:%SZ'),
+    p.fit_score,
+    p.quality_score,
+    l.label,
+    l.note,
+    j.first_seen_at >= (SELECT started FROM last_sync) AS is_new,
+    (SELECT count(*) FROM matching) AS total
+FROM page p
+JOIN jobs j ON j.id = p.id
+LEFT JOIN labels l ON l.job_id = j.id
+ORDER BY p.position
