@@ -105,7 +105,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  upjobpilot renormalize --batch 5000")]
     Renormalize(RenormalizeArgs),
     /// Browse, filter and label the stored postings in a local dashboard (loopback only).
-    #[command(after_help = "Example:\n  upjobpilot serve --open")]
+    #[command(
+        after_help = "Examples:\n  upjobpilot serve --open\n  upjobpilot serve --watch --interval-secs 120   the dashboard and the syncs in one process"
+    )]
     Serve(ServeArgs),
     /// Run the whole pipeline against the built-in sandbox, in a new folder.
     #[command(after_help = "Example:\n  upjobpilot demo --dir /tmp/upjobpilot-demo")]
@@ -217,6 +219,16 @@ pub struct ServeArgs {
     /// Open the dashboard in the browser.
     #[arg(long)]
     pub open: bool,
+    /// Also sync every `--interval-secs` in this process, as `upjobpilot watch` does (alerts
+    /// included), so one program runs.
+    #[arg(long)]
+    pub watch: bool,
+    /// With --watch: seconds from the start of one sync to the start of the next, 10 to 86400.
+    #[arg(long, default_value_t = 120, requires = "watch", value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub interval_secs: u64,
+    /// With --watch: requests a day the key may use (see `upjobpilot watch --help`).
+    #[arg(long, default_value_t = 40_000, requires = "watch", value_parser = clap::value_parser!(u64).range(1..))]
+    pub daily_budget: u64,
 }
 
 /// `status` options.

@@ -43,7 +43,7 @@ pub fn run(cli: Cli, runtime: &Runtime) -> Result<Exit, Failure> {
         Command::Alerts(AlertsCommand::Status(args)) => alerts::status(config, args.json),
         Command::Alerts(AlertsCommand::Test(args)) => alerts::test(config, &args.name),
         Command::Sandbox(args) => sandbox::run(&args, runtime),
-        Command::Serve(args) => serve::run(config, &args),
+        Command::Serve(args) => serve::run(config, &args, cli.quiet, runtime),
         Command::Demo(args) => demo::run(args, runtime),
         Command::Reset(args) => reset::run(config, &args),
         Command::Renormalize(args) => renormalize::run(config, &args),

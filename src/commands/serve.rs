@@ -1,17 +1,25 @@
 //! `upjobpilot serve`: the local dashboard ([`crate::serve`]) over the configured database.
 //!
 //! Prints the URL, optionally opens it, and answers until interrupted. No tokio: the server is
-//! blocking, like DuckDB.
+//! blocking, like DuckDB. With `--watch` the same process also syncs every interval, as
+//! `upjobpilot watch` does ([`super::watch`]): the server answers on its own threads while the
+//! syncs run, and SIGTERM or Ctrl-C ends both once the poll in progress is done.
 
-use crate::cli::ServeArgs;
+use crate::cli::{ServeArgs, WatchArgs};
 use crate::config::Config;
 use crate::exit::Exit;
 use crate::failure::Failure;
 use crate::serve::Server;
 use std::path::Path;
+use tokio::runtime::Runtime;
 
-/// Serves until the process is interrupted.
-pub fn run(config_path: &Path, args: &ServeArgs) -> Result<Exit, Failure> {
+/// Serves until the process is interrupted (syncing meanwhile with `--watch`).
+pub fn run(
+    config_path: &Path,
+    args: &ServeArgs,
+    quiet: bool,
+    runtime: &Runtime,
+) -> Result<Exit, Failure> {
     let config = Config::load(config_path)?;
     let database = config.database_path();
     let server = Server::bind(config, args.port).map_err(|error| {
@@ -34,6 +42,18 @@ pub fn run(config_path: &Path, args: &ServeArgs) -> Result<Exit, Failure> {
             eprintln!("could not open a browser ({error}); open {url} yourself");
         }
     }
-    server.spawn().wait();
+    let running = server.spawn();
+    if args.watch {
+        let watch = WatchArgs {
+            interval_secs: args.interval_secs,
+            daily_budget: args.daily_budget,
+            no_export: false,
+        };
+        let result = super::watch::run(config_path, &watch, quiet, runtime);
+        // Dropping the server stops it: the syncs are over, so is the process.
+        drop(running);
+        return result;
+    }
+    running.wait();
     Ok(Exit::Ok)
 }

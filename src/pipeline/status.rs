@@ -119,7 +119,7 @@ fn read_from(
             .ok()
             .and_then(|store| store.load().ok().flatten())
             .map(|tokens| tokens.expires_at.format(TIME).to_string());
-    let alerts = crate::alerts::status(&conn, &config.alerts)?;
+    let alerts = crate::alerts::status(conn, &config.alerts)?;
     Ok(Status {
         database: database.display().to_string(),
         searches,

@@ -18,12 +18,17 @@ max_age_hours = 1
 
 /// `upjobpilot watch ARGS` on the harness, with its stdout lines arriving on a channel.
 fn watch(h: &Harness, home: &Path, args: &[&str]) -> (Child, mpsc::Receiver<String>) {
+    run(h, home, "watch", args)
+}
+
+/// `upjobpilot COMMAND ARGS` on the harness, with its stdout lines arriving on a channel.
+fn run(h: &Harness, home: &Path, command: &str, args: &[&str]) -> (Child, mpsc::Receiver<String>) {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("upjobpilot"))
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", home)
         .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
-        .arg("watch")
+        .arg(command)
         .args(args)
         .arg("--config")
         .arg(h.dir.path().join("pipeline.toml"))
@@ -140,4 +145,42 @@ fn an_interval_over_the_daily_budget_is_refused_with_the_shortest_that_fits() {
     assert!(stderr.contains("8640 requests a day"), "{stderr}");
     assert!(stderr.contains("--interval-secs 108"), "{stderr}");
     assert_eq!(h.graphql_requests(), 0, "nothing fetched");
+}
+
+/// `serve --watch`: one program for the dashboard and the syncs. The dashboard answers while
+/// the polls run, shows what they stored, and SIGTERM ends both, exit 0, port closed.
+#[test]
+fn serve_with_watch_answers_while_it_syncs_and_stops_on_sigterm() {
+    let h = harness(53, SEARCHES);
+    let home = tempfile::tempdir().expect("tempdir");
+    let (mut child, lines) = run(
+        &h,
+        home.path(),
+        "serve",
+        &["--watch", "--port", "0", "--interval-secs", "10"],
+    );
+    let dashboard = line_starting(&lines, "upjobpilot dashboard:", Duration::from_secs(30));
+    let url = dashboard
+        .trim_start_matches("upjobpilot dashboard:")
+        .trim()
+        .trim_end_matches('/')
+        .to_string();
+    line_starting(&lines, "poll 1:", Duration::from_secs(60));
+    let body: serde_json::Value = reqwest::blocking::Client::new()
+        .get(format!("{url}/api/postings"))
+        .send()
+        .and_then(|r| r.error_for_status())
+        .and_then(|r| r.json())
+        .expect("the dashboard answers while watching");
+    assert!(
+        body["page"]["total"].as_i64().is_some_and(|n| n > 0),
+        "it shows what the poll stored: {body}"
+    );
+    terminate(&child);
+    let status = exits_within(&mut child, Duration::from_secs(10));
+    assert!(status.success(), "{status:?}");
+    assert!(
+        reqwest::blocking::get(format!("{url}/api/postings")).is_err(),
+        "the dashboard stopped with the syncs"
+    );
 }
