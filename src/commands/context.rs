@@ -119,3 +119,17 @@ impl Context {
         Ok(UpworkClient::new(&self.config.upwork, tokens)?)
     }
 }
+
+/// Asks `question` on stderr and reads one line of the answer from stdin, trimmed (the commands
+/// that ask do so only on a terminal).
+pub fn ask(question: &str) -> Result<String, Failure> {
+    use std::io::{BufRead, Write};
+    eprint!("{question}: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(Failure::other)?;
+    Ok(line.trim().to_string())
+}

@@ -3,14 +3,14 @@
 //! On a terminal it asks for what the flags did not give; off a terminal it uses the flags and
 //! defaults, so scripts can run it. It explains where the key comes from and what to register.
 
-use super::context::Context;
+use super::context::{Context, ask};
 use crate::cli::InitArgs;
 use crate::config::Config;
 use crate::exit::Exit;
 use crate::failure::Failure;
 use crate::pipeline::views;
 use crate::upwork::UpworkError;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use tokio::runtime::Runtime;
 
@@ -238,17 +238,6 @@ fn replace_checked(path: &Path, text: &str) -> Result<(), Failure> {
             None,
         )
     })
-}
-
-fn ask(question: &str) -> Result<String, Failure> {
-    eprint!("{question}: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(Failure::other)?;
-    Ok(line.trim().to_string())
 }
 
 /// Where the template's example searches begin.

@@ -3,13 +3,14 @@
 //! postings the searches found. Postings themselves, the user's labels and the alert bookkeeping
 //! are never touched. It asks on a terminal; scripts pass `--yes`.
 
+use super::context::ask;
 use crate::cli::ResetArgs;
 use crate::config::Config;
 use crate::db::sql;
 use crate::exit::Exit;
 use crate::failure::Failure;
 use crate::pipeline::{self, spool::Spool};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
@@ -88,15 +89,6 @@ fn plural(n: usize) -> String {
 }
 
 fn confirm(question: &str) -> Result<bool, Failure> {
-    eprint!("{question} [y/N]: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(Failure::other)?;
-    Ok(matches!(
-        line.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
+    let answer = ask(&format!("{question} [y/N]"))?;
+    Ok(matches!(answer.to_ascii_lowercase().as_str(), "y" | "yes"))
 }
