@@ -142,11 +142,6 @@ impl UpworkClient {
         self
     }
 
-    /// The token source the client signs its requests with.
-    pub fn tokens(&self) -> &TokenSource {
-        &self.tokens
-    }
-
     /// Requests sent so far (every attempt counts).
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
