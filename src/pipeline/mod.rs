@@ -449,15 +449,16 @@ fn load_within_memory(
     pending: &[spool::PendingRun],
     current: &load::CurrentRun,
 ) -> Result<load::LoadReport, SyncError> {
-    let configured = config.storage.memory_limit;
-    let (report, _) = load::load_within(conn, pending, Some(current), configured)?;
-    db::set_memory_limit(conn, configured).map_err(load::LoadError::from)?;
+    // The rest of the sync (alerts, export) runs on this connection under the limit the load
+    // needed: DuckDB still holds the committed load's blocks, so going back to a smaller
+    // setting made the export run out of memory right after a load that had to be retried.
+    let (report, _) = load::load_within(conn, pending, Some(current), config.storage.memory_limit)?;
     Ok(report)
 }
 
-/// Creates the views and writes the exports.
+/// Creates the views and writes the exports, under the connection's memory limit (a sync's is
+/// the one its load needed; `upjobpilot export` sets the configured one).
 pub fn export_views(config: &Config, conn: &duckdb::Connection) -> Result<Vec<PathBuf>, SyncError> {
-    db::set_memory_limit(conn, config.storage.memory_limit).map_err(load::LoadError::from)?;
     let views = views::read_views(&config.queries_dir()).map_err(export::ExportError::from)?;
     export::write_profile(conn, &config.profile).map_err(load::LoadError::from)?;
     export::write_scores(conn).map_err(load::LoadError::from)?;
