@@ -11,7 +11,7 @@
 //! - [`alerts`]: new postings matched against the `[[alert]]` rules and delivered once each
 //! - [`upwork`] (the only HTTP path to Upwork) and [`db`] (the DuckDB file; every SQL text)
 //! - [`auth`], [`config`], [`fs`] (one atomic-write rule), [`http`] (capped bodies),
-//!   [`secret`], [`exit`]
+//!   [`secret`], [`exit`], [`pause`] (the crash tests' hooks)
 //!
 //! [`sandbox`] is the local stand-in for Upwork that the tests and `upjobpilot demo` run against;
 //! it imports nothing of the product.
@@ -26,6 +26,7 @@ pub mod exit;
 pub mod failure;
 pub mod fs;
 pub mod http;
+pub mod pause;
 pub mod pipeline;
 pub mod sandbox;
 pub mod secret;

@@ -28,10 +28,11 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (3, include_str!("migrations/003_profile.sql")),
     (4, include_str!("migrations/004_labels.sql")),
     (5, include_str!("migrations/005_alerts.sql")),
+    (6, include_str!("migrations/006_daily_dirty.sql")),
 ];
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: i32 = 5;
+pub const SCHEMA_VERSION: i32 = 6;
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]

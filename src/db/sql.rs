@@ -1,17 +1,15 @@
 //! Every SQL text the product runs (beyond one-line statements), embedded from `db/sql/*.sql`.
 //!
 //! Each file opens with a comment saying what it does and which parameters it takes, in order.
-//! The load stage runs `staging.sql` → (Appender) → `merge.sql` per batch, then `daily_days.sql`
-//! and `daily.sql`, then the upserts of its run record and search states, then
-//! `drop_staging.sql`; retention runs after the commit.
+//! The load runs, in one transaction per batch: `staging.sql` → (Appender) → `merge.sql`, the
+//! upserts of the run records and search states the batch completes, `drop_staging.sql`; the
+//! last batch also runs `daily_days.sql` and `daily.sql`. Retention runs after the load.
 
 /// The load's staging tables.
 pub const STAGING: &str = include_str!("sql/staging.sql");
 /// Merges one staged batch into `jobs`, `job_skills`, `search_hits` and `job_changes`.
 pub const MERGE: &str = include_str!("sql/merge.sql");
-/// Starts the list of days a load touches.
-pub const DAILY_TOUCHED: &str = include_str!("sql/daily_touched.sql");
-/// The touched days that are not closed.
+/// The out-of-date days that are not closed (and empties the list of out-of-date days).
 pub const DAILY_DAYS: &str = include_str!("sql/daily_days.sql");
 /// Recomputes the daily aggregates of the days in the temp table `daily_days`.
 pub const DAILY: &str = include_str!("sql/daily.sql");

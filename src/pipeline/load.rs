@@ -1,11 +1,22 @@
-//! Load: spooled pages → DuckDB, in one transaction per load.
+//! Load: spooled pages → DuckDB, committed in pieces.
 //!
 //! Each page is decoded in Rust (leniently: a node that breaks the schema's promises is
 //! quarantined and counted, never fatal), appended through the DuckDB Appender into staging
 //! tables, and merged by `db/sql/merge.sql` into `jobs`, `job_skills`, `search_hits` and
-//! `job_changes`. The run records and the searches' watermarks are written in the same
-//! transaction, so a crash anywhere leaves either all of a load or none of it; the spool folders
-//! are deleted only after the commit, and loading the same pages twice changes nothing.
+//! `job_changes`. Every batch of pages is one transaction (a piece): DuckDB keeps what a
+//! transaction writes until it commits, so committing batch by batch keeps a load's memory that
+//! of one batch, however many pages are pending.
+//!
+//! Why a crash anywhere loses nothing and doubles nothing:
+//! - a run's record and its searches' watermarks are written in the piece that merges the run's
+//!   last page, so no watermark moves before every page below it is stored;
+//! - the spool folders are deleted only after the last piece commits, so a load killed between
+//!   two pieces loads all of its pages again next time;
+//! - replaying a page already merged changes nothing: a stored copy fetched later than the
+//!   staged one is kept (and no change recorded), the same copy is replaced by itself, and the
+//!   searches' hits keep their earliest and latest sightings;
+//! - the days whose daily aggregates a piece touched are listed in `daily_dirty` in that piece's
+//!   transaction, and the last piece recomputes them.
 
 use super::fetch::FUTURE_SKEW_SECS;
 use super::spool::PendingRun;
@@ -26,11 +37,10 @@ use std::str::FromStr;
 /// recorded.
 pub const BATCH_BYTES: usize = 12 << 20;
 
-/// Loads under a DuckDB memory limit, in batches of a tenth of it. DuckDB keeps what a
-/// transaction writes until it commits, so a big enough load runs out of any fixed limit: an
-/// out-of-memory load (rolled back) is retried with twice the limit (and twice the batch) up to
-/// eight times the setting, then once with no limit, rather than leave the pages in the spool for a sync that
-/// will never fit. Returns the report and the limit that sufficed (`None`: no limit).
+/// Loads under a DuckDB memory limit, committing batches of a tenth of it. A batch that still
+/// runs out of memory (rolled back; the batches before it stay committed) is loaded again with
+/// twice the limit (and twice the batch) up to eight times the setting, then once with no limit,
+/// rather than leave the pages in the spool for a sync that will never fit. Returns the report and the limit that sufficed (`None`: no limit).
 pub fn load_within(
     conn: &mut Connection,
     runs: &[PendingRun],
@@ -42,7 +52,8 @@ pub fn load_within(
         // The batch grows with the limit: a retry that may use twice the memory merges twice
         // as much at a time, which also halves its scans of `jobs`. With no limit, batches are
         // those of twice the last limit tried.
-        let batch = batch_bytes_for(limit.unwrap_or(16 * memory_limit));
+        let batch = crate::pause::batch_bytes()
+            .unwrap_or_else(|| batch_bytes_for(limit.unwrap_or(16 * memory_limit)));
         match limit {
             Some(bytes) => crate::db::set_memory_limit(conn, bytes)?,
             None => conn.execute_batch("RESET memory_limit")?,
@@ -137,7 +148,7 @@ pub struct CurrentRun {
     pub errors: Option<String>,
 }
 
-/// Loads every pending run folder in one transaction, merging every [`BATCH_BYTES`].
+/// Loads every pending run folder, committing every [`BATCH_BYTES`] of pages.
 pub fn load(
     conn: &mut Connection,
     runs: &[PendingRun],
@@ -154,12 +165,12 @@ struct Stage<'c> {
 }
 
 impl<'c> Stage<'c> {
-    fn open(tx: &'c duckdb::Transaction<'_>) -> Result<Stage<'c>, duckdb::Error> {
-        tx.execute_batch(sql::STAGING)?;
+    fn open(conn: &'c Connection) -> Result<Stage<'c>, duckdb::Error> {
+        conn.execute_batch(sql::STAGING)?;
         Ok(Stage {
-            jobs: tx.appender("stage_jobs")?,
-            hits: tx.appender("stage_hits")?,
-            quarantine: tx.appender("quarantine")?,
+            jobs: conn.appender("stage_jobs")?,
+            hits: conn.appender("stage_hits")?,
+            quarantine: conn.appender("quarantine")?,
         })
     }
 
@@ -171,10 +182,10 @@ impl<'c> Stage<'c> {
 }
 
 /// Merges the staged batch; adds its new and changed postings to the report.
-fn merge(tx: &duckdb::Transaction<'_>, report: &mut LoadReport) -> Result<(), duckdb::Error> {
+fn merge(conn: &Connection, report: &mut LoadReport) -> Result<(), duckdb::Error> {
     let start = std::time::Instant::now();
-    tx.execute_batch(sql::MERGE)?;
-    let (new_postings, changed_postings): (i64, i64) = tx.query_row(
+    conn.execute_batch(sql::MERGE)?;
+    let (new_postings, changed_postings): (i64, i64) = conn.query_row(
         "SELECT new_postings, changed_postings FROM stage_counts",
         [],
         |row| Ok((row.get(0)?, row.get(1)?)),
@@ -185,9 +196,15 @@ fn merge(tx: &duckdb::Transaction<'_>, report: &mut LoadReport) -> Result<(), du
     Ok(())
 }
 
-/// [`load`] merging every `batch_bytes` of pages (tests show the result does not depend on it).
-/// DuckDB runs the load on one thread: the work is a sequence of small merges, and each thread
-/// would hold its own buffers of the batch.
+/// Recomputes the daily aggregates of the days listed as out of date, and empties the list.
+fn recompute_daily(conn: &Connection) -> Result<(), duckdb::Error> {
+    conn.execute_batch(sql::DAILY_DAYS)?;
+    conn.execute_batch(sql::DAILY)
+}
+
+/// [`load`] committing every `batch_bytes` of pages (tests show the result does not depend on
+/// it). DuckDB runs the load on one thread: the work is a sequence of small merges, and each
+/// thread would hold its own buffers of the batch.
 pub fn load_in_batches(
     conn: &mut Connection,
     runs: &[PendingRun],
@@ -195,40 +212,52 @@ pub fn load_in_batches(
     batch_bytes: usize,
 ) -> Result<LoadReport, LoadError> {
     conn.execute_batch("SET threads = 1")?;
-    let result = load_batches(conn, runs, current, batch_bytes);
+    let result = load_pieces(conn, runs, current, batch_bytes);
+    if result.is_err() {
+        // The piece that failed; those before it are committed, and the spool still holds
+        // their pages, which load again harmlessly.
+        let _ = conn.execute_batch("ROLLBACK");
+    }
     conn.execute_batch("RESET threads")?;
     result
 }
 
-fn load_batches(
-    conn: &mut Connection,
+/// A run's counts, kept until the piece that merges its last page records it.
+#[derive(Clone, Copy, Default)]
+struct RunCounts {
+    pages: usize,
+    postings: usize,
+    quarantined: usize,
+}
+
+fn load_pieces(
+    conn: &Connection,
     runs: &[PendingRun],
     current: Option<&CurrentRun>,
     batch_bytes: usize,
 ) -> Result<LoadReport, LoadError> {
     let now = Utc::now();
-    let tx = conn.transaction()?;
-    tx.execute_batch(sql::DAILY_TOUCHED)?;
     let mut report = LoadReport {
         runs: runs.len(),
         ..LoadReport::default()
     };
-    let mut per_run: Vec<(usize, usize, usize)> = Vec::with_capacity(runs.len());
-    let mut stage = Stage::open(&tx)?;
+    // The runs whose pages are all staged, with their counts, waiting for their piece's commit.
+    let mut finished: Vec<(&PendingRun, RunCounts)> = Vec::new();
+    conn.execute_batch("BEGIN TRANSACTION")?;
+    let mut stage = Stage::open(conn)?;
     let mut staged = 0;
     let mut seq: i64 = 0;
     let mut clock = std::time::Instant::now();
     for run in runs {
         let run_id = run.run_id();
         let started = run.record.as_ref().map_or(now, |r| r.started_at);
-        let (pages_before, postings_before, quarantined_before) =
-            (report.pages, report.postings, report.quarantined);
+        let mut counts = RunCounts::default();
         for page in &run.pages {
             let body = std::fs::read(&page.path).map_err(|source| LoadError::Read {
                 path: page.path.clone(),
                 source,
             })?;
-            report.pages += 1;
+            counts.pages += 1;
             // When the page was fetched: its file was written right after the answer came.
             let fetched = std::fs::metadata(&page.path)
                 .and_then(|m| m.modified())
@@ -255,44 +284,56 @@ fn load_batches(
                 now,
             };
             let (postings, quarantined) = sink.page(&body, &mut seq)?;
-            report.postings += postings;
-            report.quarantined += quarantined;
+            counts.postings += postings;
+            counts.quarantined += quarantined;
             staged += body.len();
             if staged >= batch_bytes {
-                stage.close()?;
                 report.timings.stage_secs += clock.elapsed().as_secs_f64();
-                merge(&tx, &mut report)?;
-                stage = Stage::open(&tx)?;
+                // The run's remaining pages go to the next piece: it is recorded there.
+                commit_piece(conn, stage, &mut finished, current, &mut report, now, false)?;
+                conn.execute_batch("BEGIN TRANSACTION")?;
+                stage = Stage::open(conn)?;
                 staged = 0;
                 clock = std::time::Instant::now();
             }
         }
-        per_run.push((
-            report.pages - pages_before,
-            report.postings - postings_before,
-            report.quarantined - quarantined_before,
-        ));
+        report.pages += counts.pages;
+        report.postings += counts.postings;
+        report.quarantined += counts.quarantined;
+        finished.push((run, counts));
     }
-    stage.close()?;
     report.timings.stage_secs += clock.elapsed().as_secs_f64();
-    merge(&tx, &mut report)?;
+    commit_piece(conn, stage, &mut finished, current, &mut report, now, true)?;
+    Ok(report)
+}
+
+/// Merges the staged batch, records the runs whose last page it holds, and commits. The last
+/// piece also brings the daily aggregates up to date.
+fn commit_piece<'c>(
+    conn: &'c Connection,
+    stage: Stage<'c>,
+    finished: &mut Vec<(&PendingRun, RunCounts)>,
+    current: Option<&CurrentRun>,
+    report: &mut LoadReport,
+    now: DateTime<Utc>,
+    last: bool,
+) -> Result<(), LoadError> {
+    stage.close()?;
+    crate::pause::point("load-staged");
+    merge(conn, report)?;
+    crate::pause::point("load-merged");
+    if last {
+        let start = std::time::Instant::now();
+        recompute_daily(conn)?;
+        report.timings.daily_secs = start.elapsed().as_secs_f64();
+        crate::pause::point("load-daily");
+    }
     let start = std::time::Instant::now();
-    tx.execute_batch(sql::DAILY_DAYS)?;
-    tx.execute_batch(sql::DAILY)?;
-    report.timings.daily_secs = start.elapsed().as_secs_f64();
-    let start = std::time::Instant::now();
-    for (run, (pages, postings, quarantined)) in runs.iter().zip(&per_run) {
-        record_run(
-            &tx,
-            run,
-            current,
-            (*pages, *postings, *quarantined),
-            &report,
-            now,
-        )?;
+    for (run, counts) in finished.drain(..) {
+        record_run(conn, run, current, counts, report, now)?;
         for outcome in &run.outcomes {
             let complete = outcome.status.reached_end();
-            tx.execute(
+            conn.execute(
                 sql::UPSERT_SEARCH_STATE,
                 params![
                     outcome.search,
@@ -310,10 +351,12 @@ fn load_batches(
             )?;
         }
     }
-    tx.execute_batch(sql::DROP_STAGING)?;
-    tx.commit()?;
-    report.timings.commit_secs = start.elapsed().as_secs_f64();
-    Ok(report)
+    conn.execute_batch(sql::DROP_STAGING)?;
+    crate::pause::point("load-recorded");
+    conn.execute_batch("COMMIT")?;
+    report.timings.commit_secs += start.elapsed().as_secs_f64();
+    crate::pause::point("load-committed");
+    Ok(())
 }
 
 /// One stored posting to rebuild: its id, its raw JSON node, and when it was last fetched.
@@ -338,7 +381,6 @@ pub fn renormalize_batch(
     run_id: &str,
 ) -> Result<(usize, usize), LoadError> {
     let tx = conn.transaction()?;
-    tx.execute_batch(sql::DAILY_TOUCHED)?;
     let mut stage = Stage::open(&tx)?;
     let (mut rebuilt, mut quarantined) = (0, 0);
     let now = Utc::now();
@@ -379,8 +421,7 @@ pub fn renormalize_batch(
     let mut report = LoadReport::default();
     merge(&tx, &mut report)?;
     tx.execute("DELETE FROM job_changes WHERE run_id = ?", [run_id])?;
-    tx.execute_batch(sql::DAILY_DAYS)?;
-    tx.execute_batch(sql::DAILY)?;
+    recompute_daily(&tx)?;
     tx.execute_batch(sql::DROP_STAGING)?;
     tx.commit()?;
     Ok((rebuilt, quarantined))
@@ -397,10 +438,10 @@ pub fn watermarks(conn: &Connection) -> Result<BTreeMap<String, DateTime<Utc>>, 
 }
 
 fn record_run(
-    tx: &duckdb::Transaction<'_>,
+    conn: &Connection,
     run: &PendingRun,
     current: Option<&CurrentRun>,
-    (pages, postings, quarantined): (usize, usize, usize),
+    counts: RunCounts,
     report: &LoadReport,
     now: DateTime<Utc>,
 ) -> Result<(), duckdb::Error> {
@@ -428,7 +469,7 @@ fn record_run(
     let started = run.record.as_ref().map_or(now, |r| r.started_at);
     let finished = run.finished.as_ref().and_then(|f| f.finished_at);
     let requests = run.finished.as_ref().map_or(0, |f| f.requests);
-    tx.execute(
+    conn.execute(
         sql::UPSERT_SYNC_RUN,
         params![
             run_id,
@@ -437,11 +478,11 @@ fn record_run(
             now,
             status,
             run.outcomes.len() as i64,
-            pages as i64,
-            postings as i64,
+            counts.pages as i64,
+            counts.postings as i64,
             new_postings,
             changed,
-            quarantined as i64,
+            counts.quarantined as i64,
             requests as i64,
             errors,
         ],

@@ -414,7 +414,9 @@ fn store(
     let mut conn = db::open_waiting(&config.database_path(), busy_wait)?;
     let pending = spool.pending()?;
     let report = load_within_memory(config, &mut conn, &pending, current)?;
-    // Only after the commit: a crash before this line loads the same pages again, harmlessly.
+    crate::pause::point("load-done");
+    // Only after the last commit: a crash before this line loads the same pages again,
+    // harmlessly (see load.rs).
     spool.remove(&pending)?;
     let watermarks = load::watermarks(&conn).map_err(load::LoadError::from)?;
     spool.save_state(&watermarks)?;

@@ -169,3 +169,157 @@ fn sigkill_at_any_moment_loses_nothing() {
         trials()
     );
 }
+
+/// What a database holds, without the times that differ from one run to the next: the
+/// postings as stored, their skills, which search found each, the recorded changes, the daily
+/// aggregates, the watermarks and the run statuses.
+fn content(h: &Harness) -> Vec<String> {
+    let conn = h.db();
+    let mut out = Vec::new();
+    for (name, sql) in [
+        (
+            "jobs",
+            "SELECT concat_ws('|', id, coalesce(title, '-'), coalesce(total_applicants, -1), coalesce(array_to_string(skills, ','), '-'), raw IS NOT NULL, pruned_at IS NOT NULL) FROM jobs ORDER BY id",
+        ),
+        (
+            "skills",
+            "SELECT concat_ws('|', job_id, skill, coalesce(pretty_name, '-')) FROM job_skills ORDER BY ALL",
+        ),
+        (
+            "hits",
+            "SELECT search || '|' || job_id FROM search_hits ORDER BY ALL",
+        ),
+        ("changes", "SELECT count(*)::VARCHAR FROM job_changes"),
+        (
+            "daily",
+            "SELECT day || '|' || dimension || '|' || value || '|' || postings || '|' || coalesce(median_fixed_budget::VARCHAR, '') FROM daily_postings ORDER BY ALL",
+        ),
+        ("dirty", "SELECT count(*)::VARCHAR FROM daily_dirty"),
+        (
+            "state",
+            "SELECT concat_ws('|', search, coalesce(watermark::VARCHAR, '-'), coalesce(last_status, '-')) FROM search_state ORDER BY ALL",
+        ),
+        ("runs", "SELECT DISTINCT status FROM sync_runs ORDER BY ALL"),
+        (
+            "queue",
+            "SELECT count(*)::VARCHAR FROM (SELECT DISTINCT job_id FROM alerts_queue)",
+        ),
+    ] {
+        let mut stmt = conn.prepare(sql).expect(sql);
+        let rows: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .expect(sql)
+            .collect::<Result<_, _>>()
+            .expect(sql);
+        out.extend(rows.into_iter().map(|row| format!("{name}: {row}")));
+    }
+    out
+}
+
+/// Each page its own piece: the load commits after every page, then once more for the daily
+/// aggregates (a piece with no page).
+const PIECE_BYTES: &str = "1";
+
+/// A load commits in pieces; SIGKILL at each phase of a piece (staged, merged, daily aggregates,
+/// run records, committed) in the first, a middle and the last piece, and after the last commit
+/// before the spool is cleared. After each kill the database opens consistent, no watermark
+/// covers a posting it lacks, committed pieces are kept, and the next sync leaves exactly what
+/// one uninterrupted sync leaves.
+#[test]
+fn sigkill_at_every_phase_of_a_load_in_pieces_converges() {
+    let home = tempfile::tempdir().expect("tempdir");
+    // One market for every run: the same seed from the same start.
+    let start = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0);
+    let market = |c: &mut upjobpilot::sandbox::SandboxConfig| c.market.start = start;
+    // Retention past the searches' reach: no posting crosses the cutoff between two runs.
+    // Pages of 50: a handful of pieces, each page its own.
+    let searches = format!(
+        "[retention]\nhours = 1000\n{}",
+        SEARCHES
+            .replace("page_size = 10", "page_size = 50")
+            .replace("page_size = 20", "page_size = 50")
+    );
+    let reference = harness_with(300, &searches, market);
+    let status = sync_command(&reference, home.path())
+        .env("UPJOBPILOT_LOAD_BATCH_BYTES", PIECE_BYTES)
+        .status()
+        .expect("run");
+    assert!(status.success(), "an uninterrupted sync succeeds");
+    let want = content(&reference);
+    let pages = reference.count("SELECT sum(pages) FROM sync_runs");
+    assert!(pages >= 4, "the load spans several pieces ({pages} pages)");
+    let last = pages + 1;
+
+    for point in [
+        "load-staged:1",
+        "load-staged:2",
+        "load-merged:2",
+        "load-recorded:2",
+        "load-committed:2",
+        &format!("load-staged:{last}"),
+        &format!("load-merged:{last}"),
+        "load-daily:1",
+        &format!("load-recorded:{last}"),
+        &format!("load-committed:{last}"),
+        "load-done:1",
+    ] {
+        let h = harness_with(300, &searches, market);
+        let marker = h.dir.path().join("paused");
+        let mut child = sync_command(&h, home.path())
+            .env("UPJOBPILOT_LOAD_BATCH_BYTES", PIECE_BYTES)
+            .env("UPJOBPILOT_PAUSE_AT", point)
+            .env("UPJOBPILOT_PAUSE_FILE", &marker)
+            .spawn()
+            .expect("spawn");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !marker.exists() {
+            if let Some(status) = child.try_wait().expect("wait") {
+                panic!("{point}: the sync ended ({status}) without reaching the point");
+            }
+            assert!(Instant::now() < deadline, "{point}: never reached");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reaped");
+        check_after_kill(&h, child.id());
+
+        // What the killed load left: committed pieces only, and watermarks only over
+        // postings that are stored.
+        let stored = h.count("SELECT count(*) FROM jobs");
+        if point == "load-staged:1" {
+            assert_eq!(
+                stored, 0,
+                "{point}: nothing commits before the first piece does"
+            );
+        } else {
+            assert!(stored > 0, "{point}: the committed pieces are kept");
+        }
+        for search in &h.config.searches {
+            let marked = h.count(&format!(
+                "SELECT count(*) FROM search_state WHERE search = '{}' AND watermark IS NOT NULL",
+                search.name
+            ));
+            if marked > 0 {
+                assert!(
+                    h.hits(&search.name).is_superset(&h.expected(&search.name)),
+                    "{point}: {}'s watermark moved past postings not stored",
+                    search.name
+                );
+            }
+        }
+
+        let status = sync_command(&h, home.path())
+            .env("UPJOBPILOT_LOAD_BATCH_BYTES", PIECE_BYTES)
+            .status()
+            .expect("run");
+        assert!(status.success(), "{point}: the next sync completes");
+        let got = content(&h);
+        if got != want {
+            let missing: Vec<_> = want.iter().filter(|r| !got.contains(r)).take(5).collect();
+            let extra: Vec<_> = got.iter().filter(|r| !want.contains(r)).take(5).collect();
+            panic!(
+                "{point}: the database differs from an uninterrupted sync's\nmissing: {missing:#?}\nextra: {extra:#?}"
+            );
+        }
+    }
+}

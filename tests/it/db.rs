@@ -36,12 +36,14 @@ fn a_version_2_database_migrates_and_keeps_its_data_and_profile() {
         .expect("version 2");
         conn.execute_batch("INSERT INTO schema_version VALUES (1, now()), (2, now())")
             .expect("versions");
-        // Today's load queues new postings for the alert rules (version 5); a temp table stands
-        // in for the queue so the file stays as version 2 left it.
+        // Today's load queues new postings for the alert rules (version 5) and lists the days
+        // to aggregate (version 6); temp tables stand in for both so the file stays as version 2
+        // left it.
         conn.execute_batch(
-            "CREATE TEMP TABLE alerts_queue (job_id VARCHAR, queued_at TIMESTAMPTZ)",
+            "CREATE TEMP TABLE alerts_queue (job_id VARCHAR, queued_at TIMESTAMPTZ);
+             CREATE TEMP TABLE daily_dirty (day DATE)",
         )
-        .expect("queue stand-in");
+        .expect("stand-ins");
         let pending = spool::Spool::new(spool_dir).pending().expect("pending");
         let report = load::load(&mut conn, &pending, None).expect("load");
         assert_eq!(report.postings, 300);

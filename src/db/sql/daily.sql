@@ -2,6 +2,11 @@
 -- jobs. Runs in the load's transaction (and once in migration 2, over every stored day).
 DELETE FROM daily_postings WHERE day IN (SELECT day FROM daily_days);
 
+-- The days' span as constants, so the scan of `jobs` skips the row groups published outside it
+-- (zone maps); two days of slack on each side cover any session time zone.
+SET VARIABLE daily_from = (SELECT min(day) - INTERVAL 2 DAY FROM daily_days);
+SET VARIABLE daily_to = (SELECT max(day) + INTERVAL 3 DAY FROM daily_days);
+
 INSERT INTO daily_postings
 WITH j AS (
     SELECT
@@ -27,7 +32,9 @@ WITH j AS (
             ELSE 'unknown'
         END AS budget_band
     FROM jobs
-    WHERE published_at::TIMESTAMP::DATE IN (SELECT day FROM daily_days)
+    WHERE published_at BETWEEN getvariable('daily_from')::TIMESTAMPTZ
+                           AND getvariable('daily_to')::TIMESTAMPTZ
+      AND published_at::TIMESTAMP::DATE IN (SELECT day FROM daily_days)
 ),
 by_dimension AS (
     SELECT day, 'job_type' AS dimension, coalesce(job_type, 'unknown') AS value, job_type, fixed_budget, hourly_rate FROM j

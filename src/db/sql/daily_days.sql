@@ -1,4 +1,5 @@
--- The touched days that are not closed, for daily.sql.
+-- The days whose aggregates are out of date and not closed, for daily.sql; the list of
+-- out-of-date days is emptied in the same transaction.
 CREATE OR REPLACE TEMP TABLE daily_days AS
-SELECT DISTINCT day FROM daily_touched EXCEPT SELECT day FROM daily_closed;
-DROP TABLE daily_touched;
+SELECT DISTINCT day FROM daily_dirty EXCEPT SELECT day FROM daily_closed;
+DELETE FROM daily_dirty;

@@ -1,5 +1,6 @@
--- Merge one batch of staged pages into the final tables. Runs inside the load transaction,
--- after the Appender has filled stage_jobs and stage_hits, once per batch in fetch order.
+-- Merge one batch of staged pages into the final tables. Runs in the transaction of its piece
+-- of the load, after the Appender has filled stage_jobs and stage_hits, once per batch in fetch
+-- order. Replaying a batch already merged changes nothing.
 
 -- Which staged row is each posting's most recent copy, and when it was first fetched: narrow,
 -- so the wide rows (description, raw JSON) are never sorted or copied.
@@ -7,6 +8,14 @@ CREATE OR REPLACE TEMP TABLE stage_pick AS
 SELECT id, max(seq) AS seq, min(fetched_us) AS first_fetched_us
 FROM stage_jobs
 GROUP BY id;
+
+-- The staged ids' range. Every lookup of stored rows by staged id is bounded by it as well, a
+-- constant DuckDB prunes row groups with (their min-max zone maps): postings are stored in the
+-- order they were first loaded and Upwork's ids grow with time, so a batch of recent postings
+-- reads the few row groups that hold recent ids, and a batch's cost does not grow with the
+-- history. (A join alone does not prune: its filter from the staged side is probabilistic.)
+SET VARIABLE stage_lo = (SELECT min(id) FROM stage_pick);
+SET VARIABLE stage_hi = (SELECT max(id) FROM stage_pick);
 
 -- One row per posting: the most recently fetched copy, typed. A view, so each statement below
 -- computes only the columns it reads.
@@ -62,21 +71,33 @@ SELECT
 FROM stage_jobs s
 JOIN stage_pick p ON p.seq = s.seq;
 
--- Which staged postings are new and which changed what moves (applicants, hires wanted,
--- renewal, budget): one join against `jobs`, before the merge, serving the counts and the history.
+-- What each staged posting is to the stored one: new; stale (the stored copy was fetched later:
+-- a page replayed after a crash between two pieces of a load, which must not undo the newer
+-- copy or record its difference as a change); or a replacement, changed or not in what moves
+-- (applicants, hires wanted, renewal, budget). One bounded join against `jobs`, before the
+-- merge, serving the counts, the history, the daily aggregates and the replacement.
 CREATE OR REPLACE TEMP TABLE stage_status AS
 SELECT
     s.id,
     j.id IS NULL AS is_new,
-    j.id IS NOT NULL AND (
+    j.id IS NOT NULL AND s.last_seen_at < j.last_seen_at AS is_stale,
+    j.id IS NOT NULL AND s.last_seen_at >= j.last_seen_at AND (
         j.total_applicants IS DISTINCT FROM s.total_applicants
         OR j.freelancers_to_hire IS DISTINCT FROM s.freelancers_to_hire
         OR j.renewed_at IS DISTINCT FROM s.renewed_at
         OR j.fixed_budget IS DISTINCT FROM s.fixed_budget
         OR j.hourly_min IS DISTINCT FROM s.hourly_min
-        OR j.hourly_max IS DISTINCT FROM s.hourly_max) AS is_changed
+        OR j.hourly_max IS DISTINCT FROM s.hourly_max) AS is_changed,
+    j.first_seen_at AS stored_first_seen_at,
+    j.last_seen_at AS stored_last_seen_at,
+    j.published_at AS stored_published_at
 FROM stage_latest s
-LEFT JOIN jobs j ON j.id = s.id;
+LEFT JOIN (
+    SELECT id, total_applicants, freelancers_to_hire, renewed_at, fixed_budget, hourly_min,
+           hourly_max, first_seen_at, last_seen_at, published_at
+    FROM jobs
+    WHERE id BETWEEN getvariable('stage_lo') AND getvariable('stage_hi')
+) j ON j.id = s.id;
 
 -- New postings wait for the alert rules, which are matched after the commit: queued in this
 -- transaction, so no crash can lose an alert.
@@ -89,12 +110,15 @@ SELECT
 FROM stage_status;
 
 -- The days whose daily aggregates this batch changes: where the staged postings are published
--- and where their stored copies were (a date can move). The load recomputes them at its end.
-INSERT INTO daily_touched
-SELECT published_at::TIMESTAMP::DATE FROM stage_latest WHERE published_at IS NOT NULL
+-- and where their stored copies were (a date can move). The load's last piece recomputes them.
+INSERT INTO daily_dirty
+SELECT s.published_at::TIMESTAMP::DATE
+FROM stage_latest s JOIN stage_status t USING (id)
+WHERE NOT t.is_stale AND s.published_at IS NOT NULL
 UNION
-SELECT published_at::TIMESTAMP::DATE FROM jobs
-WHERE id IN (SELECT id FROM stage_latest) AND published_at IS NOT NULL;
+SELECT stored_published_at::TIMESTAMP::DATE
+FROM stage_status
+WHERE NOT is_new AND NOT is_stale AND stored_published_at IS NOT NULL;
 
 -- The history of what moves.
 INSERT INTO job_changes
@@ -103,77 +127,45 @@ SELECT s.id, s.last_seen_at, s.run_id, s.total_applicants, s.freelancers_to_hire
 FROM stage_latest s
 WHERE s.id IN (SELECT id FROM stage_status WHERE is_changed);
 
--- Postings already stored: the latest copy replaces the stored one; first seen stays the
--- earliest. (An UPDATE and a plain INSERT instead of INSERT ... ON CONFLICT DO UPDATE, which
--- holds the whole batch's wide rows in memory and ran out under storage.memory_limit.)
-UPDATE jobs SET
-    ciphertext = s.ciphertext,
-    url = s.url,
-    record_number = s.record_number,
-    title = s.title,
-    description = s.description,
-    job_type = s.job_type,
-    currency = s.currency,
-    fixed_budget = s.fixed_budget,
-    hourly_min = s.hourly_min,
-    hourly_max = s.hourly_max,
-    weekly_budget = s.weekly_budget,
-    hourly_budget_type = s.hourly_budget_type,
-    experience_level = s.experience_level,
-    duration = s.duration,
-    duration_label = s.duration_label,
-    engagement = s.engagement,
-    category = s.category,
-    subcategory = s.subcategory,
-    occupation_category = s.occupation_category,
-    skills = s.skills,
-    freelancers_to_hire = s.freelancers_to_hire,
-    total_applicants = s.total_applicants,
-    premium = s.premium,
-    enterprise = s.enterprise,
-    created_at = s.created_at,
-    published_at = s.published_at,
-    renewed_at = s.renewed_at,
-    client_country = s.client_country,
-    client_city = s.client_city,
-    client_timezone = s.client_timezone,
-    client_total_hires = s.client_total_hires,
-    client_total_posted_jobs = s.client_total_posted_jobs,
-    client_total_spent = s.client_total_spent,
-    client_verification_status = s.client_verification_status,
-    client_payment_verified = s.client_payment_verified,
-    client_total_reviews = s.client_total_reviews,
-    client_total_feedback = s.client_total_feedback,
-    client_hire_rate = s.client_hire_rate,
-    first_seen_at = least(jobs.first_seen_at, s.first_seen_at),
-    last_seen_at = greatest(jobs.last_seen_at, s.last_seen_at),
-    pruned_at = NULL,
-    raw = s.raw
-FROM stage_latest s
-WHERE jobs.id = s.id AND s.id IN (SELECT id FROM stage_status WHERE NOT is_new);
+-- A stale copy changes nothing but an earlier first sighting.
+UPDATE jobs SET first_seen_at = s.first_seen_at
+FROM stage_latest s JOIN stage_status t USING (id)
+WHERE jobs.id = s.id
+  AND jobs.id BETWEEN getvariable('stage_lo') AND getvariable('stage_hi')
+  AND t.is_stale AND s.first_seen_at < t.stored_first_seen_at;
 
--- New postings: every column of stage_latest that jobs has, matched by name.
+-- Postings already stored are replaced whole by their latest copy: a DELETE and an INSERT,
+-- about a third of the cost of an UPDATE of every column (measured at 1M stored postings).
+-- First seen stays the earliest, last seen the latest, and a pruned posting seen again is whole.
+DELETE FROM jobs
+WHERE id BETWEEN getvariable('stage_lo') AND getvariable('stage_hi')
+  AND id IN (SELECT id FROM stage_status WHERE NOT is_new AND NOT is_stale);
+
 INSERT INTO jobs BY NAME
-SELECT * EXCLUDE (skill_labels, run_id), NULL::TIMESTAMPTZ AS pruned_at
-FROM stage_latest
-WHERE id IN (SELECT id FROM stage_status WHERE is_new);
+SELECT s.* EXCLUDE (skill_labels, run_id, first_seen_at, last_seen_at),
+       least(t.stored_first_seen_at, s.first_seen_at) AS first_seen_at,
+       greatest(t.stored_last_seen_at, s.last_seen_at) AS last_seen_at,
+       NULL::TIMESTAMPTZ AS pruned_at
+FROM stage_latest s JOIN stage_status t USING (id)
+WHERE NOT t.is_stale;
 
--- Skills as rows: add the new pairs, drop the pairs a posting no longer lists.
+-- Skills as rows, replaced with their posting.
 CREATE OR REPLACE TEMP TABLE stage_skills AS
 SELECT DISTINCT ON (id, skill) id AS job_id, skill, pretty_name
-FROM (SELECT id, unnest(skills) AS skill, unnest(skill_labels) AS pretty_name FROM stage_latest)
+FROM (
+    SELECT id, unnest(skills) AS skill, unnest(skill_labels) AS pretty_name
+    FROM stage_latest
+    WHERE id IN (SELECT id FROM stage_status WHERE NOT is_stale)
+)
 WHERE skill IS NOT NULL AND skill <> '';
 
 DELETE FROM job_skills
-WHERE job_id IN (SELECT id FROM stage_latest)
-  AND NOT EXISTS (
-      SELECT 1 FROM stage_skills s
-      WHERE s.job_id = job_skills.job_id AND s.skill = job_skills.skill);
+WHERE job_id BETWEEN getvariable('stage_lo') AND getvariable('stage_hi')
+  AND job_id IN (SELECT id FROM stage_status WHERE NOT is_new AND NOT is_stale);
 
-INSERT INTO job_skills
-SELECT job_id, skill, pretty_name FROM stage_skills
-ON CONFLICT (job_id, skill) DO UPDATE SET pretty_name = excluded.pretty_name;
+INSERT INTO job_skills SELECT job_id, skill, pretty_name FROM stage_skills;
 
+-- Which searches found each posting, first and last, whatever order the pages come in.
 INSERT INTO search_hits
 SELECT search, job_id,
        make_timestamp(min(fetched_us))::TIMESTAMPTZ,
@@ -184,5 +176,8 @@ FROM stage_hits
 GROUP BY search, job_id
 ON CONFLICT (search, job_id) DO UPDATE SET
     first_hit_at = least(search_hits.first_hit_at, excluded.first_hit_at),
+    first_run_id = CASE WHEN excluded.first_hit_at < search_hits.first_hit_at
+                        THEN excluded.first_run_id ELSE search_hits.first_run_id END,
     last_hit_at = greatest(search_hits.last_hit_at, excluded.last_hit_at),
-    last_run_id = excluded.last_run_id;
+    last_run_id = CASE WHEN excluded.last_hit_at >= search_hits.last_hit_at
+                       THEN excluded.last_run_id ELSE search_hits.last_run_id END;

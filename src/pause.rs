@@ -1,0 +1,63 @@
+//! Test hooks of a debug build: the crash tests stop a process at a named point of its load and
+//! SIGKILL it there, and make a small load commit in several pieces.
+//!
+//! - `UPJOBPILOT_PAUSE_AT=<point>:<n>` with `UPJOBPILOT_PAUSE_FILE=<path>`: the `n`-th time the
+//!   process reaches `<point>` it writes `<path>` and sleeps until it is killed.
+//! - `UPJOBPILOT_LOAD_BATCH_BYTES=<bytes>`: the load commits every `<bytes>` of pages instead of
+//!   every tenth of `storage.memory_limit`.
+//!
+//! A release build ignores both: [`point`] does nothing and [`batch_bytes`] is `None`.
+
+/// Marks a point of the work (see the module's documentation).
+pub fn point(name: &str) {
+    #[cfg(debug_assertions)]
+    hooks::point(name);
+    #[cfg(not(debug_assertions))]
+    let _ = name;
+}
+
+/// The load's batch size set by the environment, in a debug build.
+pub fn batch_bytes() -> Option<usize> {
+    #[cfg(debug_assertions)]
+    return std::env::var("UPJOBPILOT_LOAD_BATCH_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|b| *b > 0);
+    #[cfg(not(debug_assertions))]
+    None
+}
+
+#[cfg(debug_assertions)]
+mod hooks {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    static REACHED: Mutex<BTreeMap<String, u32>> = Mutex::new(BTreeMap::new());
+
+    pub fn point(name: &str) {
+        let Ok(spec) = std::env::var("UPJOBPILOT_PAUSE_AT") else {
+            return;
+        };
+        let Some((point, nth)) = spec.split_once(':') else {
+            return;
+        };
+        if point != name {
+            return;
+        }
+        let reached = {
+            let mut counts = REACHED.lock().unwrap_or_else(|e| e.into_inner());
+            let count = counts.entry(name.to_string()).or_default();
+            *count += 1;
+            *count
+        };
+        if nth.parse() != Ok(reached) {
+            return;
+        }
+        if let Ok(file) = std::env::var("UPJOBPILOT_PAUSE_FILE") {
+            let _ = std::fs::write(file, name);
+        }
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(60));
+        }
+    }
+}
