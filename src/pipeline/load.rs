@@ -24,7 +24,8 @@ use crate::db::sql;
 use crate::upwork::page::parse_timestamp;
 use crate::upwork::wire::{Envelope, Money, Node, SearchData, SearchResponse};
 use chrono::{DateTime, Utc};
-use duckdb::{Appender, Connection, params};
+use duckdb::types::{TimeUnit, Value};
+use duckdb::{Appender, Connection, appender_params_from_iter, params};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -230,6 +231,17 @@ struct RunCounts {
     quarantined: usize,
 }
 
+/// What the decoding thread hands the loading one, in fetch order.
+enum Decoded<'r> {
+    /// One page's rows, and the page's size in bytes.
+    Page(Rows, usize),
+    /// Every page of this run has been handed over.
+    RunEnd(&'r PendingRun),
+}
+
+/// Pages decoded ahead of the load, at most: the decoder stays this far in front.
+const DECODED_AHEAD: usize = 8;
+
 fn load_pieces(
     conn: &Connection,
     runs: &[PendingRun],
@@ -237,27 +249,38 @@ fn load_pieces(
     batch_bytes: usize,
 ) -> Result<LoadReport, LoadError> {
     let now = Utc::now();
-    let mut report = LoadReport {
-        runs: runs.len(),
-        ..LoadReport::default()
-    };
-    // The runs whose pages are all staged, with their counts, waiting for their piece's commit.
-    let mut finished: Vec<(&PendingRun, RunCounts)> = Vec::new();
-    conn.execute_batch("BEGIN TRANSACTION")?;
-    let mut stage = Stage::open(conn)?;
-    let mut staged = 0;
+    // Reading and decoding the pages (serde, checks) runs on its own thread while this one
+    // appends, merges and commits: the two overlap on two cores.
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(DECODED_AHEAD);
+        scope.spawn(move || decode_runs(runs, now, &sender));
+        store_pieces(conn, receiver, runs.len(), current, batch_bytes, now)
+        // The receiver is dropped here: a decoder still running stops at its next page.
+    })
+}
+
+/// Reads and decodes every page of `runs` in order, handing each over; stops at the first page
+/// it cannot read, or when the loading thread has stopped listening.
+fn decode_runs<'r>(
+    runs: &'r [PendingRun],
+    now: DateTime<Utc>,
+    sender: &std::sync::mpsc::SyncSender<Result<Decoded<'r>, LoadError>>,
+) {
     let mut seq: i64 = 0;
-    let mut clock = std::time::Instant::now();
     for run in runs {
         let run_id = run.run_id();
         let started = run.record.as_ref().map_or(now, |r| r.started_at);
-        let mut counts = RunCounts::default();
         for page in &run.pages {
-            let body = std::fs::read(&page.path).map_err(|source| LoadError::Read {
-                path: page.path.clone(),
-                source,
-            })?;
-            counts.pages += 1;
+            let body = match std::fs::read(&page.path) {
+                Ok(body) => body,
+                Err(source) => {
+                    let _ = sender.send(Err(LoadError::Read {
+                        path: page.path.clone(),
+                        source,
+                    }));
+                    return;
+                }
+            };
             // When the page was fetched: its file was written right after the answer came.
             let fetched = std::fs::metadata(&page.path)
                 .and_then(|m| m.modified())
@@ -272,35 +295,72 @@ fn load_pieces(
                 .and_then(|o| o.server_time);
             let latest = server.map_or(fetched, |s| s.max(fetched))
                 + chrono::Duration::seconds(FUTURE_SKEW_SECS);
-            let mut sink = Sink {
-                jobs: &mut stage.jobs,
-                hits: &mut stage.hits,
-                quarantine: &mut stage.quarantine,
+            let mut rows = Rows::default();
+            Sink {
+                rows: &mut rows,
                 run_id: &run_id,
                 search: &page.search,
                 page_file: &page.path,
                 latest,
                 fetched_us: fetched.timestamp_micros(),
                 now,
-            };
-            let (postings, quarantined) = sink.page(&body, &mut seq)?;
-            counts.postings += postings;
-            counts.quarantined += quarantined;
-            staged += body.len();
-            if staged >= batch_bytes {
-                report.timings.stage_secs += clock.elapsed().as_secs_f64();
-                // The run's remaining pages go to the next piece: it is recorded there.
-                commit_piece(conn, stage, &mut finished, current, &mut report, now, false)?;
-                conn.execute_batch("BEGIN TRANSACTION")?;
-                stage = Stage::open(conn)?;
-                staged = 0;
-                clock = std::time::Instant::now();
+            }
+            .page(&body, &mut seq);
+            if sender.send(Ok(Decoded::Page(rows, body.len()))).is_err() {
+                return;
             }
         }
-        report.pages += counts.pages;
-        report.postings += counts.postings;
-        report.quarantined += counts.quarantined;
-        finished.push((run, counts));
+        if sender.send(Ok(Decoded::RunEnd(run))).is_err() {
+            return;
+        }
+    }
+}
+
+/// Appends the decoded pages to the staging tables and commits a piece every `batch_bytes`.
+fn store_pieces<'r>(
+    conn: &Connection,
+    decoded: std::sync::mpsc::Receiver<Result<Decoded<'r>, LoadError>>,
+    runs: usize,
+    current: Option<&CurrentRun>,
+    batch_bytes: usize,
+    now: DateTime<Utc>,
+) -> Result<LoadReport, LoadError> {
+    let mut report = LoadReport {
+        runs,
+        ..LoadReport::default()
+    };
+    // The runs whose pages are all staged, with their counts, waiting for their piece's commit.
+    let mut finished: Vec<(&PendingRun, RunCounts)> = Vec::new();
+    let mut counts = RunCounts::default();
+    conn.execute_batch("BEGIN TRANSACTION")?;
+    let mut stage = Stage::open(conn)?;
+    let mut staged = 0;
+    let mut clock = std::time::Instant::now();
+    for item in decoded {
+        match item? {
+            Decoded::Page(rows, bytes) => {
+                counts.pages += 1;
+                counts.postings += rows.postings;
+                counts.quarantined += rows.quarantined;
+                rows.append(&mut stage)?;
+                staged += bytes;
+                if staged >= batch_bytes {
+                    report.timings.stage_secs += clock.elapsed().as_secs_f64();
+                    // The run's remaining pages go to the next piece: it is recorded there.
+                    commit_piece(conn, stage, &mut finished, current, &mut report, now, false)?;
+                    conn.execute_batch("BEGIN TRANSACTION")?;
+                    stage = Stage::open(conn)?;
+                    staged = 0;
+                    clock = std::time::Instant::now();
+                }
+            }
+            Decoded::RunEnd(run) => {
+                report.pages += counts.pages;
+                report.postings += counts.postings;
+                report.quarantined += counts.quarantined;
+                finished.push((run, std::mem::take(&mut counts)));
+            }
+        }
     }
     report.timings.stage_secs += clock.elapsed().as_secs_f64();
     commit_piece(conn, stage, &mut finished, current, &mut report, now, true)?;
@@ -380,41 +440,36 @@ pub fn renormalize_batch(
     nodes: &[StoredNode],
     run_id: &str,
 ) -> Result<(usize, usize), LoadError> {
-    let tx = conn.transaction()?;
-    let mut stage = Stage::open(&tx)?;
-    let (mut rebuilt, mut quarantined) = (0, 0);
     let now = Utc::now();
+    let mut rows = Rows::default();
+    let mut sink = Sink {
+        rows: &mut rows,
+        run_id,
+        search: "",
+        page_file: Path::new("(stored raw JSON)"),
+        latest: DateTime::<Utc>::MAX_UTC,
+        fetched_us: 0,
+        now,
+    };
     for (seq, node) in nodes.iter().enumerate() {
-        let mut sink = Sink {
-            jobs: &mut stage.jobs,
-            hits: &mut stage.hits,
-            quarantine: &mut stage.quarantine,
-            run_id,
-            search: "",
-            page_file: Path::new("(stored raw JSON)"),
-            latest: DateTime::<Utc>::MAX_UTC,
-            fetched_us: node.last_seen_us,
-            now,
-        };
+        sink.fetched_us = node.last_seen_us;
         match serde_json::from_str::<Node>(&node.raw) {
-            Ok(parsed) => match sink.stage(&parsed, &node.raw, seq as i64) {
-                Ok(()) => rebuilt += 1,
-                Err(Reject(reason)) => {
-                    sink.quarantine(Some(&node.id), &reason, &node.raw)?;
-                    quarantined += 1;
+            Ok(parsed) => {
+                if let Err(Reject(reason)) = sink.stage(&parsed, &node.raw, seq as i64) {
+                    sink.quarantine(Some(&node.id), &reason, &node.raw);
                 }
-                Err(StageError::Db(e)) => return Err(e.into()),
-            },
-            Err(e) => {
-                sink.quarantine(
-                    Some(&node.id),
-                    &format!("stored node does not match the schema: {e}"),
-                    &node.raw,
-                )?;
-                quarantined += 1;
             }
+            Err(e) => sink.quarantine(
+                Some(&node.id),
+                &format!("stored node does not match the schema: {e}"),
+                &node.raw,
+            ),
         }
     }
+    let (rebuilt, quarantined) = (rows.postings, rows.quarantined);
+    let tx = conn.transaction()?;
+    let mut stage = Stage::open(&tx)?;
+    rows.append(&mut stage)?;
     stage.close()?;
     // A rebuild finds no posting anew: it adds no hit.
     tx.execute_batch("DELETE FROM stage_hits")?;
@@ -490,10 +545,36 @@ fn record_run(
     Ok(())
 }
 
-struct Sink<'a, 'c> {
-    jobs: &'a mut Appender<'c>,
-    hits: &'a mut Appender<'c>,
-    quarantine: &'a mut Appender<'c>,
+/// A page's rows, decoded and checked, ready for the staging tables.
+#[derive(Default)]
+struct Rows {
+    jobs: Vec<Vec<Value>>,
+    hits: Vec<Vec<Value>>,
+    quarantine: Vec<Vec<Value>>,
+    /// Postings staged.
+    postings: usize,
+    /// Nodes or pages set aside.
+    quarantined: usize,
+}
+
+impl Rows {
+    fn append(self, stage: &mut Stage<'_>) -> Result<(), duckdb::Error> {
+        for row in self.jobs {
+            stage.jobs.append_row(appender_params_from_iter(row))?;
+        }
+        for row in self.hits {
+            stage.hits.append_row(appender_params_from_iter(row))?;
+        }
+        for row in self.quarantine {
+            stage.quarantine.append_row(appender_params_from_iter(row))?;
+        }
+        Ok(())
+    }
+}
+
+/// Decodes pages or nodes into [`Rows`].
+struct Sink<'a> {
+    rows: &'a mut Rows,
     run_id: &'a str,
     search: &'a str,
     page_file: &'a Path,
@@ -503,9 +584,9 @@ struct Sink<'a, 'c> {
     now: DateTime<Utc>,
 }
 
-impl Sink<'_, '_> {
-    /// Stages one page; returns (postings staged, nodes quarantined).
-    fn page(&mut self, body: &[u8], seq: &mut i64) -> Result<(usize, usize), duckdb::Error> {
+impl Sink<'_> {
+    /// Decodes one page: its postings staged, its malformed nodes (or the page) quarantined.
+    fn page(&mut self, body: &[u8], seq: &mut i64) {
         let edges = match serde_json::from_slice::<SearchResponse<'_>>(body) {
             Ok(Envelope {
                 data: Some(SearchData { search: Some(c) }),
@@ -516,36 +597,29 @@ impl Sink<'_, '_> {
                     None,
                     "page has no job search result",
                     &String::from_utf8_lossy(body),
-                )?;
-                return Ok((0, 1));
+                );
+                return;
             }
             Err(e) => {
                 self.quarantine(
                     None,
                     &format!("page is not valid JSON: {e}"),
                     &String::from_utf8_lossy(body),
-                )?;
-                return Ok((0, 1));
+                );
+                return;
             }
         };
-        let (mut staged, mut quarantined) = (0, 0);
         for edge in edges {
             let Some(raw) = edge.and_then(|e| e.node) else {
-                self.quarantine(None, "edge without a node", "")?;
-                quarantined += 1;
+                self.quarantine(None, "edge without a node", "");
                 continue;
             };
             match serde_json::from_str::<Node>(raw.get()) {
                 Ok(node) => match self.stage(&node, raw.get(), *seq) {
-                    Ok(()) => {
-                        *seq += 1;
-                        staged += 1;
-                    }
+                    Ok(()) => *seq += 1,
                     Err(Reject(reason)) => {
-                        self.quarantine(node.id.as_deref(), &reason, raw.get())?;
-                        quarantined += 1;
+                        self.quarantine(node.id.as_deref(), &reason, raw.get());
                     }
-                    Err(StageError::Db(e)) => return Err(e),
                 },
                 Err(e) => {
                     let id = serde_json::from_str::<serde_json::Value>(raw.get())
@@ -555,15 +629,13 @@ impl Sink<'_, '_> {
                         id.as_deref(),
                         &format!("node does not match the schema: {e}"),
                         raw.get(),
-                    )?;
-                    quarantined += 1;
+                    );
                 }
             }
         }
-        Ok((staged, quarantined))
     }
 
-    fn stage(&mut self, node: &Node, raw: &str, seq: i64) -> Result<(), StageError> {
+    fn stage(&mut self, node: &Node, raw: &str, seq: i64) -> Result<(), Reject> {
         let id = node
             .id
             .as_deref()
@@ -665,64 +737,68 @@ impl Sink<'_, '_> {
                     .as_str(),
             );
         }
-        let to_i32 = |v: Option<i64>| v.and_then(|v| i32::try_from(v).ok());
-        self.jobs.append_row(params![
-            id,
-            ciphertext,
-            node.record_number,
-            title,
-            description,
-            if is_fixed { "FIXED" } else { "HOURLY" },
-            currency,
-            is_fixed.then(|| fixed.to_string()),
-            hourly_min.map(|d| d.to_string()),
-            hourly_max.map(|d| d.to_string()),
-            weekly.map(|d| d.to_string()),
-            node.hourly_budget_type,
-            node.experience_level,
-            node.duration,
-            node.duration_label,
-            node.engagement,
-            node.category,
-            node.subcategory,
-            node.occupations
-                .as_ref()
-                .and_then(|o| o.category.as_ref())
-                .and_then(|c| c.pref_label.clone()),
-            names,
-            labels,
-            to_i32(node.freelancers_to_hire),
-            to_i32(node.total_applicants),
-            node.premium,
-            node.enterprise,
-            created.map(|t| t.timestamp_micros()),
-            published.timestamp_micros(),
-            renewed.map(|t| t.timestamp_micros()),
-            location.and_then(|l| l.country.clone()),
-            location.and_then(|l| l.city.clone()),
-            location.and_then(|l| l.timezone.clone()),
-            to_i32(client.and_then(|c| c.total_hires)),
-            to_i32(client.and_then(|c| c.total_posted_jobs)),
-            spent.map(|d| d.to_string()),
-            client.and_then(|c| c.verification_status.clone()),
-            to_i32(client.and_then(|c| c.total_reviews)),
-            feedback,
-            self.fetched_us,
-            seq,
-            raw,
-            self.run_id,
-        ])?;
-        self.hits
-            .append_row(params![self.search, id, self.fetched_us, self.run_id])?;
+        let text = |v: Option<&str>| Value::from(v.map(str::to_string));
+        let decimal = |v: Option<Decimal>| Value::from(v.map(|d| d.to_string()));
+        let int = |v: Option<i64>| Value::from(v.and_then(|v| i32::try_from(v).ok()));
+        self.rows.jobs.push(vec![
+            text(Some(id)),
+            text(Some(ciphertext)),
+            text(node.record_number.as_deref()),
+            text(Some(title)),
+            text(Some(description)),
+            text(Some(if is_fixed { "FIXED" } else { "HOURLY" })),
+            text(currency.as_deref()),
+            decimal(is_fixed.then_some(fixed)),
+            decimal(hourly_min),
+            decimal(hourly_max),
+            decimal(weekly),
+            text(node.hourly_budget_type.as_deref()),
+            text(node.experience_level.as_deref()),
+            text(node.duration.as_deref()),
+            text(node.duration_label.as_deref()),
+            text(node.engagement.as_deref()),
+            text(node.category.as_deref()),
+            text(node.subcategory.as_deref()),
+            text(
+                node.occupations
+                    .as_ref()
+                    .and_then(|o| o.category.as_ref())
+                    .and_then(|c| c.pref_label.as_deref()),
+            ),
+            Value::from(names),
+            Value::from(labels),
+            int(node.freelancers_to_hire),
+            int(node.total_applicants),
+            Value::from(node.premium),
+            Value::from(node.enterprise),
+            Value::from(created.map(|t| t.timestamp_micros())),
+            Value::from(published.timestamp_micros()),
+            Value::from(renewed.map(|t| t.timestamp_micros())),
+            text(location.and_then(|l| l.country.as_deref())),
+            text(location.and_then(|l| l.city.as_deref())),
+            text(location.and_then(|l| l.timezone.as_deref())),
+            int(client.and_then(|c| c.total_hires)),
+            int(client.and_then(|c| c.total_posted_jobs)),
+            decimal(spent),
+            text(client.and_then(|c| c.verification_status.as_deref())),
+            int(client.and_then(|c| c.total_reviews)),
+            Value::from(feedback),
+            Value::from(self.fetched_us),
+            Value::from(seq),
+            text(Some(raw)),
+            text(Some(self.run_id)),
+        ]);
+        self.rows.hits.push(vec![
+            text(Some(self.search)),
+            text(Some(id)),
+            Value::from(self.fetched_us),
+            text(Some(self.run_id)),
+        ]);
+        self.rows.postings += 1;
         Ok(())
     }
 
-    fn quarantine(
-        &mut self,
-        id: Option<&str>,
-        reason: &str,
-        raw: &str,
-    ) -> Result<(), duckdb::Error> {
+    fn quarantine(&mut self, id: Option<&str>, reason: &str, raw: &str) {
         tracing::warn!(
             stage = "load",
             search = self.search,
@@ -730,37 +806,27 @@ impl Sink<'_, '_> {
             reason,
             "quarantined a malformed posting"
         );
-        let raw = truncate(raw, 16_384);
-        self.quarantine.append_row(params![
-            self.run_id,
-            self.search,
-            self.page_file.display().to_string(),
-            id,
-            reason,
-            raw,
-            self.now,
-        ])
+        self.rows.quarantine.push(vec![
+            Value::from(self.run_id.to_string()),
+            Value::from(self.search.to_string()),
+            Value::from(self.page_file.display().to_string()),
+            Value::from(id.map(str::to_string)),
+            Value::from(reason.to_string()),
+            Value::from(truncate(raw, 16_384).to_string()),
+            Value::Timestamp(TimeUnit::Microsecond, self.now.timestamp_micros()),
+        ]);
+        self.rows.quarantined += 1;
     }
 }
 
-/// A node that cannot be stored, or a database error while staging.
-enum StageError {
-    Reject(String),
-    Db(duckdb::Error),
-}
-use StageError::Reject;
+/// Why a node cannot be stored.
+struct Reject(String);
 
-impl From<duckdb::Error> for StageError {
-    fn from(e: duckdb::Error) -> Self {
-        StageError::Db(e)
-    }
-}
-
-fn reject(reason: &str) -> StageError {
+fn reject(reason: &str) -> Reject {
     Reject(reason.to_string())
 }
 
-fn optional_time(text: Option<&str>, field: &str) -> Result<Option<DateTime<Utc>>, StageError> {
+fn optional_time(text: Option<&str>, field: &str) -> Result<Option<DateTime<Utc>>, Reject> {
     match text {
         None => Ok(None),
         Some(t) => parse_timestamp(t)
@@ -769,7 +835,7 @@ fn optional_time(text: Option<&str>, field: &str) -> Result<Option<DateTime<Utc>
     }
 }
 
-fn money(value: Option<&Money>, field: &str, max: i64) -> Result<Option<Decimal>, StageError> {
+fn money(value: Option<&Money>, field: &str, max: i64) -> Result<Option<Decimal>, Reject> {
     let Some(raw) = value.and_then(|m| m.raw_value.as_deref()) else {
         return Ok(None);
     };
