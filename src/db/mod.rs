@@ -29,10 +29,14 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (4, include_str!("migrations/004_labels.sql")),
     (5, include_str!("migrations/005_alerts.sql")),
     (6, include_str!("migrations/006_daily_dirty.sql")),
+    (
+        7,
+        include_str!("migrations/007_unkeyed_skills_and_hits.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: i32 = 6;
+pub const SCHEMA_VERSION: i32 = 7;
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]

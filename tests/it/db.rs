@@ -119,3 +119,76 @@ fn a_new_database_has_the_profile_tables() {
         .expect("count");
     assert_eq!(tables, 2);
 }
+
+/// Version 7 rebuilt `job_skills` and `search_hits` without their keys. A version-6 file with
+/// postings and the export's views in it migrates with every row, the views read the rebuilt
+/// tables, and loading the same pages again still leaves one row per skill and per hit.
+#[test]
+fn a_version_6_database_with_views_migrates_to_unkeyed_skills_and_hits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v6.duckdb");
+    let spool_dir = dir.path().join("spool");
+    upjobpilot::commands::bench::generate_spool(&spool_dir, 300, 100).expect("spool");
+    let pending = spool::Spool::new(spool_dir).pending().expect("pending");
+    let queries = dir.path().join("queries");
+    upjobpilot::pipeline::views::write_default_views(&queries).expect("views written");
+    let views = upjobpilot::pipeline::views::read_views(&queries).expect("views read");
+    let count = |conn: &duckdb::Connection, sql: &str| -> i64 {
+        conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+    };
+    let tables = "SELECT (SELECT count(*) FROM jobs), (SELECT count(*) FROM job_skills), \
+                  (SELECT count(*) FROM search_hits)";
+    let counts = |conn: &duckdb::Connection| -> (i64, i64, i64) {
+        conn.query_row(tables, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("counts")
+    };
+    let before = {
+        let mut conn = duckdb::Connection::open(&path).expect("create");
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
+        )
+        .expect("schema_version");
+        for (version, files) in [
+            (1, vec!["migrations/001_initial.sql"]),
+            (
+                2,
+                vec!["migrations/002_daily_postings.sql", "sql/daily.sql"],
+            ),
+            (3, vec!["migrations/003_profile.sql"]),
+            (4, vec!["migrations/004_labels.sql"]),
+            (5, vec!["migrations/005_alerts.sql"]),
+            (6, vec!["migrations/006_daily_dirty.sql"]),
+        ] {
+            let sql: String = files.iter().map(|f| frozen(f)).collect();
+            conn.execute_batch(&sql).expect("migration");
+            conn.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+                .expect("version");
+        }
+        load::load(&mut conn, &pending, None).expect("load");
+        upjobpilot::pipeline::export::create_views(&conn, &views).expect("views");
+        counts(&conn)
+    };
+    assert_eq!(before.0, 300);
+    assert!(before.1 > 300 && before.2 == 300, "{before:?}");
+
+    let mut conn = upjobpilot::db::open(&path).expect("migrates");
+    assert_eq!(
+        count(&conn, "SELECT max(version) FROM schema_version"),
+        i64::from(upjobpilot::db::SCHEMA_VERSION)
+    );
+    assert_eq!(counts(&conn), before, "every row kept");
+    for view in &views {
+        count(&conn, &format!("SELECT count(*) FROM {}", view.name));
+    }
+    load::load(&mut conn, &pending, None).expect("replay");
+    assert_eq!(counts(&conn), before, "a replay adds no row");
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT (SELECT count(*) FROM (SELECT job_id, skill FROM job_skills GROUP BY ALL HAVING count(*) > 1))
+                  + (SELECT count(*) FROM (SELECT search, job_id FROM search_hits GROUP BY ALL HAVING count(*) > 1))"
+        ),
+        0,
+        "one row per skill and per hit"
+    );
+}

@@ -7,3 +7,4 @@ DROP TABLE stage_hits;
 DROP TABLE stage_skills;
 DROP TABLE stage_counts;
 DROP TABLE stage_status;
+DROP TABLE stage_hit_merged;

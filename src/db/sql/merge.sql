@@ -165,19 +165,38 @@ WHERE job_id BETWEEN getvariable('stage_lo') AND getvariable('stage_hi')
 
 INSERT INTO job_skills SELECT job_id, skill, pretty_name FROM stage_skills;
 
--- Which searches found each posting, first and last, whatever order the pages come in.
+-- Which searches found each posting, first and last, whatever order the pages come in: the
+-- staged hits merged with the stored ones (bounded by the id range), which they replace.
+CREATE OR REPLACE TEMP TABLE stage_hit_merged AS
+WITH staged AS (
+    SELECT search, job_id,
+           make_timestamp(min(fetched_us))::TIMESTAMPTZ AS first_hit_at,
+           make_timestamp(max(fetched_us))::TIMESTAMPTZ AS last_hit_at,
+           arg_min(run_id, fetched_us) AS first_run_id,
+           arg_max(run_id, fetched_us) AS last_run_id
+    FROM stage_hits
+    GROUP BY search, job_id
+)
+SELECT
+    s.search,
+    s.job_id,
+    least(s.first_hit_at, h.first_hit_at) AS first_hit_at,
+    greatest(s.last_hit_at, h.last_hit_at) AS last_hit_at,
+    CASE WHEN h.first_hit_at < s.first_hit_at THEN h.first_run_id ELSE s.first_run_id END
+        AS first_run_id,
+    CASE WHEN h.last_hit_at > s.last_hit_at THEN h.last_run_id ELSE s.last_run_id END
+        AS last_run_id,
+    h.job_id IS NOT NULL AS stored
+FROM staged s
+LEFT JOIN (
+    SELECT * FROM search_hits
+    WHERE job_id BETWEEN getvariable('stage_lo') AND getvariable('stage_hi')
+) h ON h.search = s.search AND h.job_id = s.job_id;
+
+DELETE FROM search_hits
+WHERE job_id BETWEEN getvariable('stage_lo') AND getvariable('stage_hi')
+  AND (search, job_id) IN (SELECT (search, job_id) FROM stage_hit_merged WHERE stored);
+
 INSERT INTO search_hits
-SELECT search, job_id,
-       make_timestamp(min(fetched_us))::TIMESTAMPTZ,
-       make_timestamp(max(fetched_us))::TIMESTAMPTZ,
-       arg_min(run_id, fetched_us),
-       arg_max(run_id, fetched_us)
-FROM stage_hits
-GROUP BY search, job_id
-ON CONFLICT (search, job_id) DO UPDATE SET
-    first_hit_at = least(search_hits.first_hit_at, excluded.first_hit_at),
-    first_run_id = CASE WHEN excluded.first_hit_at < search_hits.first_hit_at
-                        THEN excluded.first_run_id ELSE search_hits.first_run_id END,
-    last_hit_at = greatest(search_hits.last_hit_at, excluded.last_hit_at),
-    last_run_id = CASE WHEN excluded.last_hit_at >= search_hits.last_hit_at
-                       THEN excluded.last_run_id ELSE search_hits.last_run_id END;
+SELECT search, job_id, first_hit_at, last_hit_at, first_run_id, last_run_id
+FROM stage_hit_merged;
