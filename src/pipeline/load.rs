@@ -49,7 +49,15 @@ pub fn load_within(
     memory_limit: u64,
 ) -> Result<(LoadReport, Option<u64>), LoadError> {
     let mut limit = Some(memory_limit);
+    let mut report = LoadReport::default();
     loop {
+        // A retry reads every page again; what the committed pieces found new or changed stays
+        // counted (their postings are no longer new to the retry).
+        report = LoadReport {
+            new_postings: report.new_postings,
+            changed_postings: report.changed_postings,
+            ..LoadReport::default()
+        };
         // The batch grows with the limit: a retry that may use twice the memory merges twice
         // as much at a time, which also halves its scans of `jobs`. With no limit, batches are
         // those of twice the last limit tried.
@@ -59,13 +67,13 @@ pub fn load_within(
             Some(bytes) => crate::db::set_memory_limit(conn, bytes)?,
             None => conn.execute_batch("RESET memory_limit")?,
         }
-        match load_in_batches(conn, runs, current, batch) {
+        match load_into(conn, runs, current, batch, &mut report) {
             Err(LoadError::Db(e)) if crate::db::is_out_of_memory(&e) && limit.is_some() => {
                 limit = limit.filter(|l| *l < 8 * memory_limit).map(|l| l * 2);
                 let next = limit.map_or("none".to_string(), |l| format!("{}MiB", l >> 20));
                 tracing::warn!(stage = "load", memory_limit = %next, error = %e, "out of memory; loading again with a higher limit (raise storage.memory_limit to avoid this)");
             }
-            result => return result.map(|report| (report, limit)),
+            result => return result.map(|()| (report, limit)),
         }
     }
 }
@@ -182,19 +190,17 @@ impl<'c> Stage<'c> {
     }
 }
 
-/// Merges the staged batch; adds its new and changed postings to the report.
-fn merge(conn: &Connection, report: &mut LoadReport) -> Result<(), duckdb::Error> {
+/// Merges the staged batch; returns its (new, changed) postings.
+fn merge(conn: &Connection, timings: &mut LoadTimings) -> Result<(i64, i64), duckdb::Error> {
     let start = std::time::Instant::now();
     conn.execute_batch(sql::MERGE)?;
-    let (new_postings, changed_postings): (i64, i64) = conn.query_row(
+    let found = conn.query_row(
         "SELECT new_postings, changed_postings FROM stage_counts",
         [],
         |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
-    report.new_postings += new_postings;
-    report.changed_postings += changed_postings;
-    report.timings.merge_secs += start.elapsed().as_secs_f64();
-    Ok(())
+    timings.merge_secs += start.elapsed().as_secs_f64();
+    Ok(found)
 }
 
 /// Recomputes the daily aggregates of the days listed as out of date, and empties the list.
@@ -212,8 +218,22 @@ pub fn load_in_batches(
     current: Option<&CurrentRun>,
     batch_bytes: usize,
 ) -> Result<LoadReport, LoadError> {
+    let mut report = LoadReport::default();
+    load_into(conn, runs, current, batch_bytes, &mut report)?;
+    Ok(report)
+}
+
+/// [`load_in_batches`] counting into `report`, which keeps what the committed pieces found
+/// new or changed even when a later piece fails.
+fn load_into(
+    conn: &Connection,
+    runs: &[PendingRun],
+    current: Option<&CurrentRun>,
+    batch_bytes: usize,
+    report: &mut LoadReport,
+) -> Result<(), LoadError> {
     conn.execute_batch("SET threads = 1")?;
-    let result = load_pieces(conn, runs, current, batch_bytes);
+    let result = load_pieces(conn, runs, current, batch_bytes, report);
     if result.is_err() {
         // The piece that failed; those before it are committed, and the spool still holds
         // their pages, which load again harmlessly.
@@ -247,14 +267,15 @@ fn load_pieces(
     runs: &[PendingRun],
     current: Option<&CurrentRun>,
     batch_bytes: usize,
-) -> Result<LoadReport, LoadError> {
+    report: &mut LoadReport,
+) -> Result<(), LoadError> {
     let now = Utc::now();
     // Reading and decoding the pages (serde, checks) runs on its own thread while this one
     // appends, merges and commits: the two overlap on two cores.
     std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel(DECODED_AHEAD);
         scope.spawn(move || decode_runs(runs, now, &sender));
-        store_pieces(conn, receiver, runs.len(), current, batch_bytes, now)
+        store_pieces(conn, receiver, current, batch_bytes, now, report)
         // The receiver is dropped here: a decoder still running stops at its next page.
     })
 }
@@ -320,15 +341,11 @@ fn decode_runs<'r>(
 fn store_pieces<'r>(
     conn: &Connection,
     decoded: std::sync::mpsc::Receiver<Result<Decoded<'r>, LoadError>>,
-    runs: usize,
     current: Option<&CurrentRun>,
     batch_bytes: usize,
     now: DateTime<Utc>,
-) -> Result<LoadReport, LoadError> {
-    let mut report = LoadReport {
-        runs,
-        ..LoadReport::default()
-    };
+    report: &mut LoadReport,
+) -> Result<(), LoadError> {
     // The runs whose pages are all staged, with their counts, waiting for their piece's commit.
     let mut finished: Vec<(&PendingRun, RunCounts)> = Vec::new();
     let mut counts = RunCounts::default();
@@ -347,7 +364,7 @@ fn store_pieces<'r>(
                 if staged >= batch_bytes {
                     report.timings.stage_secs += clock.elapsed().as_secs_f64();
                     // The run's remaining pages go to the next piece: it is recorded there.
-                    commit_piece(conn, stage, &mut finished, current, &mut report, now, false)?;
+                    commit_piece(conn, stage, &mut finished, current, report, now, false)?;
                     conn.execute_batch("BEGIN TRANSACTION")?;
                     stage = Stage::open(conn)?;
                     staged = 0;
@@ -355,6 +372,7 @@ fn store_pieces<'r>(
                 }
             }
             Decoded::RunEnd(run) => {
+                report.runs += 1;
                 report.pages += counts.pages;
                 report.postings += counts.postings;
                 report.quarantined += counts.quarantined;
@@ -363,8 +381,7 @@ fn store_pieces<'r>(
         }
     }
     report.timings.stage_secs += clock.elapsed().as_secs_f64();
-    commit_piece(conn, stage, &mut finished, current, &mut report, now, true)?;
-    Ok(report)
+    commit_piece(conn, stage, &mut finished, current, report, now, true)
 }
 
 /// Merges the staged batch, records the runs whose last page it holds, and commits. The last
@@ -380,7 +397,12 @@ fn commit_piece<'c>(
 ) -> Result<(), LoadError> {
     stage.close()?;
     crate::pause::point("load-staged");
-    merge(conn, report)?;
+    let (new_postings, changed_postings) = merge(conn, &mut report.timings)?;
+    // What the load found so far, for the record of the run loading now.
+    let found = (
+        report.new_postings + new_postings,
+        report.changed_postings + changed_postings,
+    );
     crate::pause::point("load-merged");
     if last {
         let start = std::time::Instant::now();
@@ -390,7 +412,7 @@ fn commit_piece<'c>(
     }
     let start = std::time::Instant::now();
     for (run, counts) in finished.drain(..) {
-        record_run(conn, run, current, counts, report, now)?;
+        record_run(conn, run, current, counts, found, now)?;
         for outcome in &run.outcomes {
             let complete = outcome.status.reached_end();
             conn.execute(
@@ -414,6 +436,7 @@ fn commit_piece<'c>(
     conn.execute_batch(sql::DROP_STAGING)?;
     crate::pause::point("load-recorded");
     conn.execute_batch("COMMIT")?;
+    (report.new_postings, report.changed_postings) = found;
     report.timings.commit_secs += start.elapsed().as_secs_f64();
     crate::pause::point("load-committed");
     Ok(())
@@ -473,8 +496,7 @@ pub fn renormalize_batch(
     stage.close()?;
     // A rebuild finds no posting anew: it adds no hit.
     tx.execute_batch("DELETE FROM stage_hits")?;
-    let mut report = LoadReport::default();
-    merge(&tx, &mut report)?;
+    merge(&tx, &mut LoadTimings::default())?;
     tx.execute("DELETE FROM job_changes WHERE run_id = ?", [run_id])?;
     recompute_daily(&tx)?;
     tx.execute_batch(sql::DROP_STAGING)?;
@@ -497,7 +519,7 @@ fn record_run(
     run: &PendingRun,
     current: Option<&CurrentRun>,
     counts: RunCounts,
-    report: &LoadReport,
+    (new_postings, changed): (i64, i64),
     now: DateTime<Utc>,
 ) -> Result<(), duckdb::Error> {
     let run_id = run.run_id();
@@ -517,7 +539,7 @@ fn record_run(
         ),
     };
     let (new_postings, changed) = if is_current {
-        (report.new_postings, report.changed_postings)
+        (new_postings, changed)
     } else {
         (0, 0)
     };
@@ -566,7 +588,9 @@ impl Rows {
             stage.hits.append_row(appender_params_from_iter(row))?;
         }
         for row in self.quarantine {
-            stage.quarantine.append_row(appender_params_from_iter(row))?;
+            stage
+                .quarantine
+                .append_row(appender_params_from_iter(row))?;
         }
         Ok(())
     }
