@@ -29,10 +29,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (4, include_str!("migrations/004_labels.sql")),
     (5, include_str!("migrations/005_alerts.sql")),
     (6, include_str!("migrations/006_daily_dirty.sql")),
-    (
-        7,
-        include_str!("migrations/007_unkeyed_skills_and_hits.sql"),
-    ),
+    (7, include_str!("migrations/007_unkeyed_tables.sql")),
 ];
 
 /// The schema version this binary writes.

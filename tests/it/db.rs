@@ -120,9 +120,10 @@ fn a_new_database_has_the_profile_tables() {
     assert_eq!(tables, 2);
 }
 
-/// Version 7 rebuilt `job_skills` and `search_hits` without their keys. A version-6 file with
-/// postings and the export's views in it migrates with every row, the views read the rebuilt
-/// tables, and loading the same pages again still leaves one row per skill and per hit.
+/// Version 7 rebuilt `jobs`, `job_skills` and `search_hits` without their keys. A version-6 file
+/// with postings and the export's views in it migrates with every row, the views read the
+/// rebuilt tables, and loading the same pages again still leaves one row per posting, per skill
+/// and per hit.
 #[test]
 fn a_version_6_database_with_views_migrates_to_unkeyed_skills_and_hits() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -186,9 +187,10 @@ fn a_version_6_database_with_views_migrates_to_unkeyed_skills_and_hits() {
         count(
             &conn,
             "SELECT (SELECT count(*) FROM (SELECT job_id, skill FROM job_skills GROUP BY ALL HAVING count(*) > 1))
-                  + (SELECT count(*) FROM (SELECT search, job_id FROM search_hits GROUP BY ALL HAVING count(*) > 1))"
+                  + (SELECT count(*) FROM (SELECT search, job_id FROM search_hits GROUP BY ALL HAVING count(*) > 1))
+                  + (SELECT count(*) - count(DISTINCT id) FROM jobs)"
         ),
         0,
-        "one row per skill and per hit"
+        "one row per posting, per skill and per hit"
     );
 }
