@@ -24,20 +24,30 @@ for r in rows:
     elif r["bench"] == "load-reference":
         refs[r["postings"]].append(r)
 
-print("| postings | load s | read_json s | ratio | postings/s | load peak RSS MB | read_json RSS MB |")
-print("|---:|---:|---:|---:|---:|---:|---:|")
+print("| postings | load s | read_json s | ratio | postings/s | load peak RSS MB | read_json RSS MB | DuckDB limit that sufficed (MiB) |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|")
 for n in sorted(loads):
     rs = loads[n]
+    limits = sorted({str(r.get('memory_limit_used_mib')) for r in rs})
     print(f"| {n:,} | {med([r['load_secs'] for r in rs])} | {med([r['reference_secs'] for r in rs])} | "
           f"{med([r['ratio'] for r in rs])} | {med([r['postings_per_sec'] for r in rs])} | "
-          f"{med([r.get('load_peak_rss_mb') for r in rs])} | {med([r['peak_rss_mb'] for r in refs[n]])} |")
+          f"{med([r.get('load_peak_rss_mb') for r in rs])} | {med([r['peak_rss_mb'] for r in refs[n]])} | "
+          f"{', '.join(limits)} |")
 
 print()
-print("| postings | stage s | merge s | daily s | commit s |")
-print("|---:|---:|---:|---:|---:|")
+print("| postings | stage s | merge s | daily s | commit s | checkpoint s |")
+print("|---:|---:|---:|---:|---:|---:|")
 for n in sorted(loads):
     ts = [r["timings"] for r in loads[n] if "timings" in r]
-    print(f"| {n:,} | " + " | ".join(med([t[k] for t in ts]) for k in ["stage_secs", "merge_secs", "daily_secs", "commit_secs"]) + " |")
+    print(f"| {n:,} | " + " | ".join(med([t.get(k) for t in ts]) for k in ["stage_secs", "merge_secs", "daily_secs", "commit_secs", "checkpoint_secs"]) + " |")
+
+renorms = [(r["postings"], r["renormalize"]) for r in rows if r["bench"] == "load" and r.get("renormalize")]
+if renorms:
+    print()
+    print("| postings | renormalize s | vs the load | peak RSS MB |")
+    print("|---:|---:|---:|---:|")
+    for n, x in renorms:
+        print(f"| {n:,} | {x['renormalize_secs']:.3g} | {x['renormalize_vs_load']:.2g}× | {x['renormalize_peak_rss_mb']:.0f} |")
 
 print()
 print("| postings | view | format | ours s | COPY s | ratio |")

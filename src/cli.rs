@@ -172,11 +172,14 @@ pub struct SyncArgs {
     pub wait_secs: u64,
 }
 
+/// Postings `renormalize` rebuilds per transaction unless told.
+pub const DEFAULT_RENORMALIZE_BATCH: u32 = 2000;
+
 /// `renormalize` options.
 #[derive(Debug, Args)]
 pub struct RenormalizeArgs {
     /// Postings rebuilt per transaction.
-    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, default_value_t = DEFAULT_RENORMALIZE_BATCH, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub batch: u32,
 }
 
@@ -502,6 +505,10 @@ pub struct BenchLoadArgs {
     /// DuckDB's memory limit for the load (the pipeline's default unless given).
     #[arg(long, default_value = "128MB")]
     pub memory_limit: String,
+    /// Then rebuild every loaded posting from its raw JSON (`upjobpilot renormalize`, its
+    /// default batch) and compare with the load.
+    #[arg(long, conflicts_with = "reference_only")]
+    pub renormalize: bool,
 }
 
 /// `bench sync` options.

@@ -161,6 +161,29 @@ fn bench_load(args: &LoadArgs) -> anyhow::Result<serde_json::Value> {
         report.postings,
         args.postings
     );
+    let renormalize = if args.renormalize {
+        let start = Instant::now();
+        let done = pipeline::renormalize::renormalize(
+            &mut conn,
+            &database,
+            crate::cli::DEFAULT_RENORMALIZE_BATCH as usize,
+            |_| {},
+        )?;
+        let secs = start.elapsed().as_secs_f64();
+        anyhow::ensure!(
+            done.rebuilt == args.postings,
+            "rebuilt {} of {}",
+            done.rebuilt,
+            args.postings
+        );
+        json!({
+            "renormalize_secs": secs,
+            "renormalize_vs_load": secs / load_secs,
+            "renormalize_peak_rss_mb": peak_rss_mb(),
+        })
+    } else {
+        serde_json::Value::Null
+    };
     let reference_secs = if args.no_reference {
         f64::NAN
     } else {
@@ -177,6 +200,7 @@ fn bench_load(args: &LoadArgs) -> anyhow::Result<serde_json::Value> {
         "memory_limit": args.memory_limit,
         "memory_limit_used_mib": limit_used.map(|l| l >> 20),
         "generated_in_process": generated,
+        "renormalize": renormalize,
     });
     if args.export {
         result["export"] = bench_export(&conn, &dir)?;

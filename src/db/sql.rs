@@ -37,8 +37,10 @@ pub const HITS_PER_SEARCH: &str = include_str!("sql/hits_per_search.sql");
 pub const RESET_WATERMARK: &str = include_str!("sql/reset_watermark.sql");
 /// `reset --postings`: drop a search's hits.
 pub const RESET_HITS: &str = include_str!("sql/reset_hits.sql");
-/// `renormalize`: the next batch of stored raw JSON.
+/// `renormalize`: where the next batch of stored raw JSON ends.
 pub const RENORMALIZE_NEXT: &str = include_str!("sql/renormalize_next.sql");
+/// `renormalize`: the stored raw JSON of an id range.
+pub const RENORMALIZE_BATCH: &str = include_str!("sql/renormalize_batch.sql");
 /// Alerts: the queued new postings with what the rules filter on.
 pub const ALERT_CANDIDATES: &str = include_str!("sql/alert_candidates.sql");
 /// Alerts: the deliveries due now, with their postings.

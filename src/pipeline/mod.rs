@@ -158,6 +158,12 @@ pub enum SyncError {
     Internal(String),
 }
 
+impl From<duckdb::Error> for SyncError {
+    fn from(e: duckdb::Error) -> Self {
+        SyncError::Load(load::LoadError::Db(e))
+    }
+}
+
 impl SyncError {
     /// The exit status for this error.
     pub fn exit(&self) -> Exit {

@@ -72,37 +72,49 @@ pub fn renormalize(
             r.get(0)
         })
         .map_err(LoadError::from)?;
-    loop {
-        let nodes: Vec<StoredNode> = {
-            let mut stmt = conn
-                .prepare(sql::RENORMALIZE_NEXT)
+    // Batches of small merges, as a load: one DuckDB thread, checkpoints every gigabyte of log.
+    load::with_load_settings(conn, |conn| -> Result<(), SyncError> {
+        loop {
+            let end: Option<String> = conn
+                .query_row(
+                    sql::RENORMALIZE_NEXT,
+                    duckdb::params![last_id, batch.max(1) as i64],
+                    |row| row.get(0),
+                )
                 .map_err(LoadError::from)?;
-            let rows = stmt
-                .query_map(duckdb::params![last_id, batch.max(1) as i64], |row| {
-                    Ok(StoredNode {
-                        id: row.get(0)?,
-                        raw: row.get(1)?,
-                        last_seen_us: row.get(2)?,
+            let Some(end) = end else {
+                break;
+            };
+            let nodes: Vec<StoredNode> = {
+                let mut stmt = conn
+                    .prepare(sql::RENORMALIZE_BATCH)
+                    .map_err(LoadError::from)?;
+                let rows = stmt
+                    .query_map(duckdb::params![last_id, end], |row| {
+                        Ok(StoredNode {
+                            id: row.get(0)?,
+                            raw: row.get(1)?,
+                            last_seen_us: row.get(2)?,
+                        })
                     })
-                })
-                .map_err(LoadError::from)?;
-            rows.collect::<Result<_, _>>().map_err(LoadError::from)?
-        };
-        let Some(last) = nodes.last().map(|n| n.id.clone()) else {
-            break;
-        };
-        let (rebuilt, quarantined) = load::renormalize_batch(conn, &nodes, &run_id)?;
-        report.rebuilt += rebuilt;
-        report.quarantined += quarantined;
-        last_id = last;
-        let progress = Progress {
-            run_id: run_id.clone(),
-            last_id: last_id.clone(),
-        };
-        let json = serde_json::to_vec(&progress).unwrap_or_default();
-        crate::fs::write_atomic(&progress_file, &json).map_err(io)?;
-        on_batch(report.rebuilt);
-    }
+                    .map_err(LoadError::from)?;
+                rows.collect::<Result<_, _>>().map_err(LoadError::from)?
+            };
+            let (rebuilt, quarantined) = load::renormalize_batch(conn, &nodes, &run_id)?;
+            report.rebuilt += rebuilt;
+            report.quarantined += quarantined;
+            last_id = end;
+            let progress = Progress {
+                run_id: run_id.clone(),
+                last_id: last_id.clone(),
+            };
+            let json = serde_json::to_vec(&progress).unwrap_or_default();
+            crate::fs::write_atomic(&progress_file, &json).map_err(io)?;
+            on_batch(report.rebuilt);
+        }
+        load::recompute_daily_now(conn).map_err(LoadError::from)?;
+        Ok(())
+    })?;
     match std::fs::remove_file(&progress_file) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
