@@ -465,8 +465,35 @@ fn load_within_memory(
 }
 
 /// Creates the views and writes the exports, under the connection's memory limit (a sync's is
-/// the one its load needed; `upjobpilot export` sets the configured one).
+/// the one its load needed; `upjobpilot export` sets the configured one). A view that runs out
+/// of memory (a view over every stored posting, at a million of them) is exported again with
+/// twice the configured limit, up to eight times it, then with no limit, as the load is; each
+/// file is written whole or not at all, so a retry leaves nothing half-written.
 pub fn export_views(config: &Config, conn: &duckdb::Connection) -> Result<Vec<PathBuf>, SyncError> {
+    let configured = config.storage.memory_limit;
+    let mut limit = Some(configured);
+    loop {
+        match export_views_once(config, conn) {
+            Err(SyncError::Export(export::ExportError::View { view, source, .. }))
+                if db::is_out_of_memory(&source) && limit.is_some() =>
+            {
+                limit = limit.filter(|l| *l < 8 * configured).map(|l| l * 2);
+                match limit {
+                    Some(bytes) => db::set_memory_limit(conn, bytes)?,
+                    None => conn.execute_batch("RESET memory_limit")?,
+                }
+                let next = limit.map_or("none".to_string(), |l| format!("{}MiB", l >> 20));
+                tracing::warn!(stage = "export", view, memory_limit = %next, "out of memory; exporting again with a higher limit (raise storage.memory_limit to avoid this)");
+            }
+            result => return result,
+        }
+    }
+}
+
+fn export_views_once(
+    config: &Config,
+    conn: &duckdb::Connection,
+) -> Result<Vec<PathBuf>, SyncError> {
     let views = views::read_views(&config.queries_dir()).map_err(export::ExportError::from)?;
     export::write_profile(conn, &config.profile).map_err(load::LoadError::from)?;
     export::write_scores(conn).map_err(load::LoadError::from)?;

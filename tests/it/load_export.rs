@@ -575,3 +575,33 @@ fn renormalize_rebuilds_typed_columns_from_raw_json_and_resumes() {
         .expect("compare");
     assert_eq!(differing, 0, "the rebuilt columns are what a load makes");
 }
+
+/// A view that needs more memory than `storage.memory_limit` is exported again with twice the
+/// limit (up to eight times, then none) instead of failing the sync, and its file is whole.
+#[test]
+fn an_export_out_of_memory_is_retried_with_a_higher_limit() {
+    let h = crate::support::harness(3, crate::support::RUST_SEARCH);
+    h.sync();
+    // One row holding a list of 4 million numbers: 32 MB in memory at once.
+    let sql = "SELECT len(list(range)) AS numbers FROM range(4000000)";
+    std::fs::write(
+        h.config.queries_dir().join("big_list.sql"),
+        format!("-- One row built from a list of four million numbers.\n{sql}\n"),
+    )
+    .expect("view written");
+    let mut config = h.config.clone();
+    config.storage.memory_limit = 32 << 20;
+    let conn = h.db();
+    upjobpilot::db::set_memory_limit(&conn, config.storage.memory_limit).expect("limit");
+    let refused = conn
+        .query_row(sql, [], |r| r.get::<_, i64>(0))
+        .expect_err("the view does not fit the configured limit");
+    assert!(upjobpilot::db::is_out_of_memory(&refused), "{refused}");
+    let files = upjobpilot::pipeline::export_views(&config, &conn).expect("exported");
+    let csv = files
+        .iter()
+        .find(|f| f.file_name().is_some_and(|n| n == "big_list.csv"))
+        .expect("the view's CSV");
+    let text = std::fs::read_to_string(csv).expect("csv");
+    assert_eq!(text.lines().collect::<Vec<_>>(), ["numbers", "4000000"]);
+}
