@@ -31,17 +31,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-/// Page bytes staged before a merge, by default: a load's memory is bounded by this (DuckDB
-/// holds about three times the page bytes of a batch while merging it), not by how many postings
-/// are pending. Batches merge in fetch order, so the latest copy of a posting wins as in one big
-/// merge; a posting seen in two batches with different applicants or budget has that change
-/// recorded.
+/// Page bytes staged, merged and committed at a time, by default: a load's memory is bounded by
+/// this (DuckDB holds about three times the page bytes of a batch while merging it), not by how
+/// many postings are pending. Batches merge in fetch order, so the latest copy of a posting wins
+/// as in one big merge; a posting seen in two batches with different applicants or budget has
+/// that change recorded.
 pub const BATCH_BYTES: usize = 12 << 20;
 
 /// Loads under a DuckDB memory limit, committing batches of a tenth of it. A batch that still
 /// runs out of memory (rolled back; the batches before it stay committed) is loaded again with
 /// twice the limit (and twice the batch) up to eight times the setting, then once with no limit,
-/// rather than leave the pages in the spool for a sync that will never fit. Returns the report and the limit that sufficed (`None`: no limit).
+/// rather than leave the pages in the spool for a sync that will never fit. Returns the report
+/// and the limit that sufficed (`None`: no limit).
 pub fn load_within(
     conn: &mut Connection,
     runs: &[PendingRun],
@@ -58,9 +59,9 @@ pub fn load_within(
             changed_postings: report.changed_postings,
             ..LoadReport::default()
         };
-        // The batch grows with the limit: a retry that may use twice the memory merges twice
-        // as much at a time, which also halves its scans of `jobs`. With no limit, batches are
-        // those of twice the last limit tried.
+        // The batch grows with the limit: a retry that may use twice the memory merges and
+        // commits twice as much at a time. With no limit, batches are those of twice the last
+        // limit tried.
         let batch = crate::pause::batch_bytes()
             .unwrap_or_else(|| batch_bytes_for(limit.unwrap_or(16 * memory_limit)));
         match limit {

@@ -474,19 +474,26 @@ pub fn export_views(config: &Config, conn: &duckdb::Connection) -> Result<Vec<Pa
     let mut limit = Some(configured);
     loop {
         match export_views_once(config, conn) {
-            Err(SyncError::Export(export::ExportError::View { view, source, .. }))
-                if db::is_out_of_memory(&source) && limit.is_some() =>
-            {
+            Err(e) if out_of_memory(&e) && limit.is_some() => {
                 limit = limit.filter(|l| *l < 8 * configured).map(|l| l * 2);
                 match limit {
                     Some(bytes) => db::set_memory_limit(conn, bytes)?,
                     None => conn.execute_batch("RESET memory_limit")?,
                 }
                 let next = limit.map_or("none".to_string(), |l| format!("{}MiB", l >> 20));
-                tracing::warn!(stage = "export", view, memory_limit = %next, "out of memory; exporting again with a higher limit (raise storage.memory_limit to avoid this)");
+                tracing::warn!(stage = "export", memory_limit = %next, error = %e, "out of memory; exporting again with a higher limit (raise storage.memory_limit to avoid this)");
             }
             result => return result,
         }
+    }
+}
+
+/// Whether DuckDB ran out of memory in the export stage (a view, or the scores it writes first).
+fn out_of_memory(error: &SyncError) -> bool {
+    match error {
+        SyncError::Export(export::ExportError::View { source, .. })
+        | SyncError::Load(load::LoadError::Db(source)) => db::is_out_of_memory(source),
+        _ => false,
     }
 }
 
