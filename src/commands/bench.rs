@@ -108,13 +108,17 @@ fn prepare_spool(dir: &Path, postings: usize, page_size: usize) -> anyhow::Resul
     Ok((pages, true))
 }
 
-fn bench_load(args: &LoadArgs) -> anyhow::Result<serde_json::Value> {
+/// The bench's working folder: `dir` if given (created), else a temp folder kept alive by the
+/// returned guard.
+fn work_dir(dir: Option<&Path>) -> std::io::Result<(tempfile::TempDir, PathBuf)> {
     let temp = tempfile::tempdir()?;
-    let dir = args
-        .dir
-        .clone()
-        .unwrap_or_else(|| temp.path().to_path_buf());
+    let dir = dir.map_or_else(|| temp.path().to_path_buf(), Path::to_path_buf);
     std::fs::create_dir_all(&dir)?;
+    Ok((temp, dir))
+}
+
+fn bench_load(args: &LoadArgs) -> anyhow::Result<serde_json::Value> {
+    let (_temp, dir) = work_dir(args.dir.as_deref())?;
     let (pages, generated) = prepare_spool(&dir, args.postings, args.page_size)?;
     if args.generate_only {
         return Ok(json!({
@@ -459,12 +463,7 @@ const SERVE_PAGES: &[(&str, &str)] = &[
 ];
 
 fn bench_serve(args: &ServeArgs) -> anyhow::Result<serde_json::Value> {
-    let temp = tempfile::tempdir()?;
-    let dir = args
-        .dir
-        .clone()
-        .unwrap_or_else(|| temp.path().to_path_buf());
-    std::fs::create_dir_all(&dir)?;
+    let (_temp, dir) = work_dir(args.dir.as_deref())?;
     let database = dir.join("serve.duckdb");
     let stored = crate::db::open(&database)
         .and_then(|conn| {

@@ -172,6 +172,27 @@ pub fn set_memory_limit(conn: &Connection, bytes: u64) -> duckdb::Result<()> {
     conn.execute_batch(&format!("SET memory_limit = '{mib}MiB'"))
 }
 
+/// The next memory limit after running out under `limit`: twice it, up to eight times the
+/// `configured` one, then none (`None`); sets it on `conn` and returns its label for the warning.
+/// The load and the export both escalate this way.
+pub fn raise_memory_limit(
+    conn: &Connection,
+    limit: &mut Option<u64>,
+    configured: u64,
+) -> duckdb::Result<String> {
+    *limit = limit.filter(|l| *l < 8 * configured).map(|l| l * 2);
+    match *limit {
+        Some(bytes) => {
+            set_memory_limit(conn, bytes)?;
+            Ok(format!("{}MiB", bytes >> 20))
+        }
+        None => {
+            conn.execute_batch("RESET memory_limit")?;
+            Ok("none".to_string())
+        }
+    }
+}
+
 /// Whether DuckDB gave up for want of memory (within its limit). A query says "Out of Memory
 /// Error"; the Appender says "failed to allocate data of size" or "could not allocate block of
 /// size" (and neither is caught as out of memory unless matched here: it would fail the load

@@ -50,6 +50,7 @@ pub fn load_within(
     memory_limit: u64,
 ) -> Result<(LoadReport, Option<u64>), LoadError> {
     let mut limit = Some(memory_limit);
+    crate::db::set_memory_limit(conn, memory_limit)?;
     let mut report = LoadReport::default();
     loop {
         // A retry reads every page again; what the committed pieces found new or changed stays
@@ -64,14 +65,9 @@ pub fn load_within(
         // limit tried.
         let batch = crate::pause::batch_bytes()
             .unwrap_or_else(|| batch_bytes_for(limit.unwrap_or(16 * memory_limit)));
-        match limit {
-            Some(bytes) => crate::db::set_memory_limit(conn, bytes)?,
-            None => conn.execute_batch("RESET memory_limit")?,
-        }
         match load_into(conn, runs, current, batch, &mut report) {
             Err(LoadError::Db(e)) if crate::db::is_out_of_memory(&e) && limit.is_some() => {
-                limit = limit.filter(|l| *l < 8 * memory_limit).map(|l| l * 2);
-                let next = limit.map_or("none".to_string(), |l| format!("{}MiB", l >> 20));
+                let next = crate::db::raise_memory_limit(conn, &mut limit, memory_limit)?;
                 tracing::warn!(stage = "load", memory_limit = %next, error = %e, "out of memory; loading again with a higher limit (raise storage.memory_limit to avoid this)");
             }
             result => return result.map(|()| (report, limit)),

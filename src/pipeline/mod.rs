@@ -475,12 +475,7 @@ pub fn export_views(config: &Config, conn: &duckdb::Connection) -> Result<Vec<Pa
     loop {
         match export_views_once(config, conn) {
             Err(e) if out_of_memory(&e) && limit.is_some() => {
-                limit = limit.filter(|l| *l < 8 * configured).map(|l| l * 2);
-                match limit {
-                    Some(bytes) => db::set_memory_limit(conn, bytes)?,
-                    None => conn.execute_batch("RESET memory_limit")?,
-                }
-                let next = limit.map_or("none".to_string(), |l| format!("{}MiB", l >> 20));
+                let next = db::raise_memory_limit(conn, &mut limit, configured)?;
                 tracing::warn!(stage = "export", memory_limit = %next, error = %e, "out of memory; exporting again with a higher limit (raise storage.memory_limit to avoid this)");
             }
             result => return result,
