@@ -131,11 +131,52 @@ pub fn open(path: &Path) -> Result<Connection, DbError> {
         std::fs::create_dir_all(parent).map_err(io)?;
     }
     let created = !path.exists() || std::fs::metadata(path).is_ok_and(|m| m.len() == 0);
-    let conn =
-        Connection::open_with_flags(path, config(created).map_err(|e| DbError::duckdb(path, e))?)
-            .map_err(|e| DbError::duckdb(path, e))?;
+    let conn = attach(path, created).map_err(|e| DbError::duckdb(path, e))?;
     migrate(&conn, path)?;
     Ok(conn)
+}
+
+/// Rows per row group that this process appends (DuckDB's default is 122,880). A checkpoint
+/// compresses again the whole row group that appends are filling, so during a load in batches
+/// the row group's size bounds the work of each checkpoint; small ones let the load checkpoint
+/// often (see `LOAD_CHECKPOINT_THRESHOLD` in the load) instead of keeping gigabytes of
+/// committed rows in DuckDB's buffers, spilled to the temp folder and compressed at the end.
+/// Readers (any DuckDB since 1.4) read row groups of every size.
+pub const ROW_GROUP_SIZE: usize = 8192;
+
+/// Opens `path` for writing: a DuckDB instance with no file of its own that attaches `path` and
+/// uses it as the default database, the one way to give a file DuckDB's `ROW_GROUP_SIZE`.
+fn attach(path: &Path, created: bool) -> duckdb::Result<Connection> {
+    let conn = Connection::open_in_memory_with_flags(config()?)?;
+    let quoted = sql_path(path);
+    let storage = if created {
+        format!(", STORAGE_VERSION '{STORAGE_COMPATIBILITY}'")
+    } else {
+        String::new()
+    };
+    let temp = sql_path(&temp_folder(path));
+    conn.execute_batch(&format!(
+        "ATTACH {quoted} AS {DATABASE} (ROW_GROUP_SIZE {ROW_GROUP_SIZE}{storage}); \
+         USE {DATABASE}; \
+         SET temp_directory = {temp}"
+    ))?;
+    Ok(conn)
+}
+
+/// The name a writing connection knows its database by (see [`attach`]).
+const DATABASE: &str = "upjobpilot";
+
+/// The folder where DuckDB spills beyond its memory limit: beside the file, as DuckDB does for
+/// a file it opens itself (an instance without a file would use `.tmp` in the working folder).
+fn temp_folder(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".tmp");
+    PathBuf::from(name)
+}
+
+/// `path` as an SQL string literal.
+pub fn sql_path(path: &Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', "''"))
 }
 
 /// [`open`], waiting up to `wait` while another program holds the file: `upjobpilot serve` (and
@@ -159,7 +200,7 @@ const BUSY_POLL: Duration = Duration::from_millis(25);
 /// sync for longer than a query (`status`, `serve`).
 pub fn open_read_only(path: &Path) -> Result<Connection, DbError> {
     check_magic(path)?;
-    let config = config(false)
+    let config = config()
         .and_then(|c| c.access_mode(duckdb::AccessMode::ReadOnly))
         .map_err(|e| DbError::duckdb(path, e))?;
     Connection::open_with_flags(path, config).map_err(|e| DbError::duckdb(path, e))
@@ -193,6 +234,34 @@ pub fn raise_memory_limit(
     }
 }
 
+/// DuckDB's memory by what holds it (`duckdb_memory()`: its buffers by tag, in memory and
+/// spilled to the temp folder), largest first, for the warning of a run that ran out.
+pub fn memory_in_use(conn: &Connection) -> String {
+    let query = "SELECT tag, memory_usage_bytes >> 20, temporary_storage_bytes >> 20 \
+                 FROM duckdb_memory() \
+                 WHERE memory_usage_bytes + temporary_storage_bytes >= 1 << 20 \
+                 ORDER BY memory_usage_bytes + temporary_storage_bytes DESC";
+    // A connection of its own: the one that ran out is in a failed transaction.
+    let tags = conn.try_clone().and_then(|other| {
+        let mut statement = other.prepare(query)?;
+        statement
+            .query_map([], |row| {
+                Ok(format!(
+                    "{} {}MiB (+{}MiB spilled)",
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, i64>(2)?
+                ))
+            })?
+            .collect::<duckdb::Result<Vec<_>>>()
+    });
+    match tags {
+        Ok(tags) if tags.is_empty() => "under 1MiB".to_string(),
+        Ok(tags) => tags.join(", "),
+        Err(e) => format!("unknown ({e})"),
+    }
+}
+
 /// Whether DuckDB gave up for want of memory (within its limit). A query says "Out of Memory
 /// Error"; the Appender says "failed to allocate data of size" or "could not allocate block of
 /// size" (and neither is caught as out of memory unless matched here: it would fail the load
@@ -212,16 +281,11 @@ pub fn is_out_of_memory(error: &duckdb::Error) -> bool {
 /// package and CLI still common on laptops) can open, and that has every feature we use.
 pub const STORAGE_COMPATIBILITY: &str = "v1.4.0";
 
-fn config(created: bool) -> duckdb::Result<duckdb::Config> {
+fn config() -> duckdb::Result<duckdb::Config> {
     // Never download extensions: the pipeline reaches nothing but Upwork.
-    let config = duckdb::Config::default()
+    duckdb::Config::default()
         .with("autoinstall_known_extensions", "false")?
-        .with("autoload_known_extensions", "false")?;
-    if created {
-        config.with("storage_compatibility_version", STORAGE_COMPATIBILITY)
-    } else {
-        Ok(config)
-    }
+        .with("autoload_known_extensions", "false")
 }
 
 /// A DuckDB file carries `DUCK` at byte 8; anything else is not ours to open (DuckDB would

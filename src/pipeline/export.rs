@@ -192,9 +192,9 @@ fn export_partitioned(conn: &Connection, view: &View, target: &Path) -> Result<(
     let tmp = crate::fs::temp_path(target).map_err(write_err)?;
     // `published_at::TIMESTAMP` is the UTC wall clock, so the date is the UTC date.
     let copy = format!(
-        "COPY (SELECT *, CAST(published_at::TIMESTAMP AS DATE) AS posted_date FROM \"{}\") TO '{}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (posted_date))",
+        "COPY (SELECT *, CAST(published_at::TIMESTAMP AS DATE) AS posted_date FROM \"{}\") TO {} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (posted_date))",
         view.name,
-        sql_string(&tmp)
+        crate::db::sql_path(&tmp)
     );
     if let Err(source) = conn.execute_batch(&copy) {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -237,7 +237,10 @@ fn export_one(
             char::from(csv.delimiter)
         ),
     };
-    let copy = format!("COPY ({select}) TO '{}' ({options})", sql_string(&tmp));
+    let copy = format!(
+        "COPY ({select}) TO {} ({options})",
+        crate::db::sql_path(&tmp)
+    );
     if let Err(source) = conn.execute_batch(&copy) {
         let _ = std::fs::remove_file(&tmp);
         return Err(db_err(source));
@@ -303,8 +306,4 @@ fn guard(expr: &str, options: CsvOptions) -> String {
     format!(
         "CASE WHEN left({expr}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {expr} ELSE {expr} END"
     )
-}
-
-fn sql_string(path: &Path) -> String {
-    path.display().to_string().replace('\'', "''")
 }

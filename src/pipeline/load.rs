@@ -232,7 +232,11 @@ fn load_into(
 ) -> Result<(), LoadError> {
     let ((), checkpoint_secs) = with_load_settings(conn, |conn| {
         let result = load_pieces(conn, runs, current, batch_bytes, report);
-        if result.is_err() {
+        if let Err(e) = &result {
+            if matches!(e, LoadError::Db(e) if crate::db::is_out_of_memory(e)) {
+                // What held DuckDB's memory when it ran out, before the rollback frees it.
+                tracing::warn!(stage = "load", memory = %crate::db::memory_in_use(conn), "DuckDB's memory when the load ran out");
+            }
             // The piece that failed; those before it are committed, and the spool still holds
             // their pages, which load again harmlessly.
             let _ = conn.execute_batch("ROLLBACK");
@@ -244,13 +248,14 @@ fn load_into(
 }
 
 /// How much write-ahead log DuckDB gathers before it checkpoints during a load. A checkpoint
-/// compresses again every column of the row group the load is appending to (122,880 rows, up
-/// to half a gigabyte of text): at DuckDB's default of 16 MB that ran after every batch and
-/// took 80 % of a 100k-posting load (27.5 of 33.8 s). A gigabyte is about two row groups of
-/// postings, so each is compressed about once; the committed rows wait in the log and in
-/// DuckDB's buffers (spilled to `<database>.tmp/` beyond the memory limit), and the load ends
-/// with a checkpoint of its own.
-const LOAD_CHECKPOINT_THRESHOLD: &str = "1GB";
+/// compresses again every column of the row group the load is appending to: with DuckDB's
+/// 122,880-row groups (up to half a gigabyte of text) that took 80 % of a 100k-posting load at
+/// DuckDB's default 16 MB (27.5 of 33.8 s), and a 1 GB threshold kept the committed rows in
+/// DuckDB's buffers, spilled to `<database>.tmp/` beyond the memory limit, to be compressed at
+/// the end. The file's row groups are [`crate::db::ROW_GROUP_SIZE`] rows now (about 25 MB of log),
+/// so a checkpoint every 32 MB compresses each row group about once and a half, nothing is
+/// spilled, and the load is 15-17 % faster at 100k and 1M postings than with 1 GB (BENCHMARKS.md).
+const LOAD_CHECKPOINT_THRESHOLD: &str = "32MB";
 
 /// Runs `work` (a load or a renormalize) on one DuckDB thread (the work is a sequence of small
 /// merges, and each thread would hold its own buffers of the batch) with checkpoints every

@@ -472,11 +472,14 @@ fn load_within_memory(
 pub fn export_views(config: &Config, conn: &duckdb::Connection) -> Result<Vec<PathBuf>, SyncError> {
     let configured = config.storage.memory_limit;
     let mut limit = Some(configured);
+    // From the configured limit, whatever the load before it needed: else the first retry asks
+    // for what the connection already has.
+    db::set_memory_limit(conn, configured).map_err(load::LoadError::from)?;
     loop {
         match export_views_once(config, conn) {
             Err(e) if out_of_memory(&e) && limit.is_some() => {
                 let next = db::raise_memory_limit(conn, &mut limit, configured)?;
-                tracing::warn!(stage = "export", memory_limit = %next, error = %e, "out of memory; exporting again with a higher limit (raise storage.memory_limit to avoid this)");
+                tracing::warn!(stage = "export", memory_limit = %next, error = %e, memory = %db::memory_in_use(conn), "out of memory; exporting again with a higher limit (raise storage.memory_limit to avoid this)");
             }
             result => return result,
         }
