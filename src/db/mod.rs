@@ -30,10 +30,11 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (5, include_str!("migrations/005_alerts.sql")),
     (6, include_str!("migrations/006_daily_dirty.sql")),
     (7, include_str!("migrations/007_unkeyed_tables.sql")),
+    (8, include_str!("migrations/008_unkeyed_scores.sql")),
 ];
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: i32 = 7;
+pub const SCHEMA_VERSION: i32 = 8;
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]

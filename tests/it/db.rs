@@ -120,12 +120,12 @@ fn a_new_database_has_the_profile_tables() {
     assert_eq!(tables, 2);
 }
 
-/// Version 7 rebuilt `jobs`, `job_skills` and `search_hits` without their keys. A version-6 file
-/// with postings and the export's views in it migrates with every row, the views read the
-/// rebuilt tables, and loading the same pages again still leaves one row per posting, per skill
-/// and per hit.
+/// Version 7 rebuilt `jobs`, `job_skills` and `search_hits` without their keys, version 8
+/// `posting_scores`. A version-6 file with postings, scores and the export's views in it
+/// migrates with every row, the views read the rebuilt tables, and loading the same pages again
+/// still leaves one row per posting, per skill and per hit.
 #[test]
-fn a_version_6_database_with_views_migrates_to_unkeyed_skills_and_hits() {
+fn a_version_6_database_with_views_migrates_to_unkeyed_tables() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("v6.duckdb");
     let spool_dir = dir.path().join("spool");
@@ -167,8 +167,10 @@ fn a_version_6_database_with_views_migrates_to_unkeyed_skills_and_hits() {
         }
         load::load(&mut conn, &pending, None).expect("load");
         upjobpilot::pipeline::export::create_views(&conn, &views).expect("views");
+        upjobpilot::pipeline::export::write_scores(&conn).expect("scores");
         counts(&conn)
     };
+    let scores = "SELECT count(*) FROM posting_scores WHERE fit_score IS NOT NULL";
     assert_eq!(before.0, 300);
     assert!(before.1 > 300 && before.2 == 300, "{before:?}");
 
@@ -178,6 +180,22 @@ fn a_version_6_database_with_views_migrates_to_unkeyed_skills_and_hits() {
         i64::from(upjobpilot::db::SCHEMA_VERSION)
     );
     assert_eq!(counts(&conn), before, "every row kept");
+    assert_eq!(count(&conn, scores), 300, "every score kept");
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' \
+             AND table_name IN ('jobs', 'job_skills', 'search_hits', 'posting_scores')"
+        ),
+        0,
+        "no key left on the rebuilt tables"
+    );
+    upjobpilot::pipeline::export::write_scores(&conn).expect("scores again");
+    assert_eq!(
+        count(&conn, scores),
+        300,
+        "a second export replaces the scores"
+    );
     for view in &views {
         count(&conn, &format!("SELECT count(*) FROM {}", view.name));
     }
