@@ -419,7 +419,7 @@ fn store(
 ) -> Result<(load::LoadReport, Vec<PathBuf>), SyncError> {
     let mut conn = db::open_waiting(&config.database_path(), busy_wait)?;
     let pending = spool.pending()?;
-    let report = load_within_memory(config, &mut conn, &pending, current)?;
+    let (report, limit) = load_within_memory(config, &mut conn, &pending, current)?;
     crate::pause::point("load-done");
     // Only after the last commit: a crash before this line loads the same pages again,
     // harmlessly (see load.rs).
@@ -443,7 +443,7 @@ fn store(
         "loaded"
     );
     let exported = if export {
-        export_views(config, &conn)?
+        export_views(config, &conn, limit)?
     } else {
         Vec::new()
     };
@@ -456,25 +456,32 @@ fn load_within_memory(
     conn: &mut duckdb::Connection,
     pending: &[spool::PendingRun],
     current: &load::CurrentRun,
-) -> Result<load::LoadReport, SyncError> {
+) -> Result<(load::LoadReport, Option<u64>), SyncError> {
     // The rest of the sync (alerts, export) runs on this connection under the limit the load
-    // needed: DuckDB still holds the committed load's blocks, so going back to a smaller
-    // setting made the export run out of memory right after a load that had to be retried.
-    let (report, _) = load::load_within(conn, pending, Some(current), config.storage.memory_limit)?;
-    Ok(report)
+    // needed (returned with the report; `None`: no limit): DuckDB still holds the committed
+    // load's blocks, so going back to a smaller setting made the export run out of memory right
+    // after a load that had to be retried.
+    Ok(load::load_within(
+        conn,
+        pending,
+        Some(current),
+        config.storage.memory_limit,
+    )?)
 }
 
-/// Creates the views and writes the exports, under the connection's memory limit (a sync's is
-/// the one its load needed; `upjobpilot export` sets the configured one). A view that runs out
-/// of memory (a view over every stored posting, at a million of them) is exported again with
-/// twice the configured limit, up to eight times it, then with no limit, as the load is; each
-/// file is written whole or not at all, so a retry leaves nothing half-written.
-pub fn export_views(config: &Config, conn: &duckdb::Connection) -> Result<Vec<PathBuf>, SyncError> {
+/// Creates the views and writes the exports, under the connection's memory limit `limit` (a
+/// sync's is the one its load needed; `upjobpilot export` sets the configured one). A view that
+/// runs out of memory (a view over every stored posting, at a million of them) is exported
+/// again with twice that limit, up to eight times the configured one, then with no limit, as
+/// the load is; each file is written whole or not at all, so a retry leaves nothing
+/// half-written.
+pub fn export_views(
+    config: &Config,
+    conn: &duckdb::Connection,
+    limit: Option<u64>,
+) -> Result<Vec<PathBuf>, SyncError> {
     let configured = config.storage.memory_limit;
-    let mut limit = Some(configured);
-    // From the configured limit, whatever the load before it needed: else the first retry asks
-    // for what the connection already has.
-    db::set_memory_limit(conn, configured).map_err(load::LoadError::from)?;
+    let mut limit = limit;
     loop {
         match export_views_once(config, conn) {
             Err(e) if out_of_memory(&e) && limit.is_some() => {
