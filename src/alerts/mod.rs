@@ -438,7 +438,7 @@ pub struct DeliveryReport {
 /// before and after the deliveries, not during them.
 pub fn deliver_due(config: &Config, now: DateTime<Utc>) -> Result<DeliveryReport, AlertError> {
     let database = config.database_path();
-    let deliveries = due(&db::open(&database)?, &config.alerts, now)?;
+    let deliveries = due(&*db::open(&database)?, &config.alerts, now)?;
     let mut report = DeliveryReport::default();
     if deliveries.is_empty() {
         return Ok(report);

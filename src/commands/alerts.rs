@@ -6,9 +6,9 @@
 
 use crate::alerts::{self, RuleStatus, channel};
 use crate::config::Config;
+use crate::db::DbError;
 use crate::exit::Exit;
 use crate::failure::Failure;
-use duckdb::{AccessMode, Connection};
 use std::path::Path;
 
 /// Prints each rule's deliveries.
@@ -17,7 +17,7 @@ pub fn status(config_path: &Path, json: bool) -> Result<Exit, Failure> {
     let rules = read_status(&config).map_err(|e| {
         Failure::msg(
             Exit::Failure,
-            format!("cannot read {}: {e}", config.database_path().display()),
+            format!("cannot read the alerts' deliveries: {e}"),
         )
         .hint("run `upjobpilot sync` first")
     })?;
@@ -60,7 +60,7 @@ pub fn state(rule: &RuleStatus) -> String {
 
 /// The rules' status from the database, read-only; every rule with zeros when there is no
 /// database yet.
-pub fn read_status(config: &Config) -> Result<Vec<RuleStatus>, duckdb::Error> {
+pub fn read_status(config: &Config) -> Result<Vec<RuleStatus>, DbError> {
     let database = config.database_path();
     if !database.exists() {
         return Ok(config
@@ -72,11 +72,11 @@ pub fn read_status(config: &Config) -> Result<Vec<RuleStatus>, duckdb::Error> {
             })
             .collect());
     }
-    let conn = Connection::open_with_flags(
-        &database,
-        duckdb::Config::default().access_mode(AccessMode::ReadOnly)?,
-    )?;
-    alerts::status(&conn, &config.alerts)
+    let conn = crate::db::open_read_only(&database)?;
+    alerts::status(&conn, &config.alerts).map_err(|source| DbError::DuckDb {
+        path: database.clone(),
+        source,
+    })
 }
 
 /// Sends a sample posting through the rule `name`.

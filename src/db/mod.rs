@@ -7,10 +7,19 @@
 //! schema is newer than this binary knows. A file that is not a DuckDB database, or a DuckDB
 //! database that is not ours, is refused with a clear message and left untouched; a file held by
 //! another process is reported as [`DbError::Busy`] so sync can keep its pages in the spool.
+//!
+//! Every connection of the process to a file comes from its one DuckDB instance of that file
+//! ([`instance`]): [`open`] and [`open_read_only`] return a [`Db`] cloned from it.
 
+mod error;
+pub mod instance;
 pub mod sql;
 
+pub use error::DbError;
+pub use instance::Db;
+
 use duckdb::Connection;
+use instance::{Access, Opened};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -36,105 +45,27 @@ const MIGRATIONS: &[(i32, &str)] = &[
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i32 = 8;
 
-/// Why the database could not be used.
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    /// Another process (a sync, the duckdb CLI, a notebook) has the file open.
-    #[error("database {path} is in use by another process")]
-    Busy {
-        /// The file.
-        path: PathBuf,
-        /// DuckDB's message, which names the process where it can.
-        detail: String,
-    },
-    /// The file exists but is not a DuckDB database.
-    #[error("{path} is not a DuckDB database; refusing to touch it")]
-    NotDuckDb {
-        /// The file.
-        path: PathBuf,
-    },
-    /// A DuckDB database, but with tables that are not upjobpilot's.
-    #[error("{path} is a DuckDB database that upjobpilot did not create; refusing to change it")]
-    Foreign {
-        /// The file.
-        path: PathBuf,
-    },
-    /// Written by a newer upjobpilot.
-    #[error(
-        "database {path} has schema version {found}, newer than this upjobpilot knows ({known})"
-    )]
-    TooNew {
-        /// The file.
-        path: PathBuf,
-        /// Its version.
-        found: i32,
-        /// Ours.
-        known: i32,
-    },
-    /// Anything else DuckDB reported.
-    #[error("database {path}: {source}")]
-    DuckDb {
-        /// The file.
-        path: PathBuf,
-        /// DuckDB's error.
-        source: duckdb::Error,
-    },
-    /// The file or its folder could not be read or created.
-    #[error("database {path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-}
-
-impl DbError {
-    /// A next step for the person reading the error.
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            DbError::Busy { detail, .. } => Some(format!(
-                "close the other program (duckdb CLI, notebook, DBeaver) or open the file read-only there; {detail}"
-            )),
-            DbError::NotDuckDb { .. } | DbError::Foreign { .. } => {
-                Some("point `storage.database` (or UPJOBPILOT_DATABASE) at a new file".into())
-            }
-            DbError::TooNew { .. } => Some("upgrade upjobpilot".into()),
-            _ => None,
+/// A writing connection to the database at `path` (created if needed), its schema brought up
+/// to date when the process opens the file.
+pub fn open(path: &Path) -> Result<Db, DbError> {
+    instance::acquire(path, Access::Write, || {
+        let io = |source| DbError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if path.exists() {
+            check_magic(path)?;
+        } else if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(io)?;
         }
-    }
-
-    fn duckdb(path: &Path, source: duckdb::Error) -> DbError {
-        let text = source.to_string();
-        if text.contains("Could not set lock") || text.contains("Conflicting lock") {
-            DbError::Busy {
-                path: path.to_path_buf(),
-                detail: text,
-            }
-        } else {
-            DbError::DuckDb {
-                path: path.to_path_buf(),
-                source,
-            }
-        }
-    }
-}
-
-/// Opens (creating if needed) the database at `path` and brings its schema up to date.
-pub fn open(path: &Path) -> Result<Connection, DbError> {
-    let io = |source| DbError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    if path.exists() {
-        check_magic(path)?;
-    } else if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    let created = !path.exists() || std::fs::metadata(path).is_ok_and(|m| m.len() == 0);
-    let conn = attach(path, created).map_err(|e| DbError::duckdb(path, e))?;
-    migrate(&conn, path)?;
-    Ok(conn)
+        let created = !path.exists() || std::fs::metadata(path).is_ok_and(|m| m.len() == 0);
+        let conn = attach(path, created).map_err(|e| DbError::duckdb(path, e))?;
+        migrate(&conn, path)?;
+        Ok(Opened {
+            conn,
+            setup: Some(format!("USE {DATABASE}")),
+        })
+    })
 }
 
 /// Rows per row group that this process appends (DuckDB's default is 122,880). A checkpoint
@@ -182,7 +113,7 @@ pub fn sql_path(path: &Path) -> String {
 
 /// [`open`], waiting up to `wait` while another program holds the file: `upjobpilot serve` (and
 /// a quick query in the duckdb CLI) holds it for moments, which should not cost a sync its load.
-pub fn open_waiting(path: &Path, wait: Duration) -> Result<Connection, DbError> {
+pub fn open_waiting(path: &Path, wait: Duration) -> Result<Db, DbError> {
     let deadline = Instant::now() + wait;
     loop {
         match open(path) {
@@ -197,14 +128,19 @@ pub fn open_waiting(path: &Path, wait: Duration) -> Result<Connection, DbError> 
 /// How often [`open_waiting`] tries again.
 const BUSY_POLL: Duration = Duration::from_millis(25);
 
-/// Opens an existing database read-only, without migrating: for readers that must never block a
-/// sync for longer than a query (`status`, `serve`).
-pub fn open_read_only(path: &Path) -> Result<Connection, DbError> {
-    check_magic(path)?;
-    let config = config()
-        .and_then(|c| c.access_mode(duckdb::AccessMode::ReadOnly))
-        .map_err(|e| DbError::duckdb(path, e))?;
-    Connection::open_with_flags(path, config).map_err(|e| DbError::duckdb(path, e))
+/// A reading connection to an existing database, without migrating: from the process's
+/// instance of the file if it has one, otherwise from a read-only one, so that readers (`status`,
+/// `serve`) never block another program's sync for longer than a query.
+pub fn open_read_only(path: &Path) -> Result<Db, DbError> {
+    instance::acquire(path, Access::Read, || {
+        check_magic(path)?;
+        let config = config()
+            .and_then(|c| c.access_mode(duckdb::AccessMode::ReadOnly))
+            .map_err(|e| DbError::duckdb(path, e))?;
+        let conn =
+            Connection::open_with_flags(path, config).map_err(|e| DbError::duckdb(path, e))?;
+        Ok(Opened { conn, setup: None })
+    })
 }
 
 /// Caps DuckDB's memory for this connection's database; past it DuckDB spills to a temp folder
@@ -276,6 +212,39 @@ pub fn is_out_of_memory(error: &duckdb::Error) -> bool {
     ]
     .iter()
     .any(|sign| text.contains(sign))
+}
+
+/// Whether DuckDB aborted a transaction because another one of this process's instance changed
+/// the same rows or table first (optimistic concurrency): nothing of it was written, and the
+/// same change can be tried again.
+pub fn is_write_conflict(error: &duckdb::Error) -> bool {
+    let text = error.to_string();
+    [
+        "Transaction conflict",
+        "write-write conflict",
+        "Conflict on tuple deletion",
+        "Conflict on update",
+    ]
+    .iter()
+    .any(|sign| text.contains(sign))
+}
+
+/// Checkpoints the database unless another connection of the instance (a dashboard's label
+/// save under `serve --watch`) is in a write transaction: DuckDB then refuses, and checkpoints
+/// by itself at a later commit or when the instance closes, so that refusal loses nothing.
+/// Returns whether it checkpointed.
+pub fn checkpoint(conn: &Connection) -> duckdb::Result<bool> {
+    match conn.execute_batch("CHECKPOINT") {
+        Err(error)
+            if error
+                .to_string()
+                .contains("other write transactions active") =>
+        {
+            tracing::debug!(stage = "load", error = %error, "checkpoint deferred: another write is in progress");
+            Ok(false)
+        }
+        other => other.map(|()| true),
+    }
 }
 
 /// The storage format written into a new file: the oldest that DuckDB 1.4 readers (the Python
@@ -385,6 +354,79 @@ mod tests {
             .query_row("SELECT count(*) FROM schema_version", [], |r| r.get(0))
             .expect("count");
         assert_eq!(versions, MIGRATIONS.len() as i64);
+    }
+
+    /// Issue 19: a second instance of a file in one process shares no lock with the first, and
+    /// two instances writing one file corrupt it. Every open here meets the same instance.
+    #[test]
+    fn a_process_has_one_instance_of_a_file_however_it_is_opened() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("sub")).expect("sub");
+        let path = dir.path().join("a.duckdb");
+        let writer = open(&path).expect("open for writing");
+        writer
+            .execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)")
+            .expect("write");
+        // Another spelling of the same file: still the writer's instance (the attached name).
+        let reader = open_read_only(&dir.path().join("sub/../a.duckdb")).expect("open to read");
+        let name: String = reader
+            .query_row("SELECT current_database()", [], |r| r.get(0))
+            .expect("name");
+        assert_eq!(name, DATABASE);
+        let seen: i64 = reader
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .expect("read");
+        assert_eq!(seen, 1, "a reader sees what the writer committed");
+        drop(writer);
+        assert!(instance::is_open(&path), "open while the reader is");
+        drop(reader);
+        assert!(!instance::is_open(&path), "closed with its last connection");
+
+        // Alone, a reader opens the file read-only: other programs may read it meanwhile.
+        let reader = open_read_only(&path).expect("open to read");
+        let name: String = reader
+            .query_row("SELECT current_database()", [], |r| r.get(0))
+            .expect("name");
+        assert_eq!(name, "a");
+        drop(reader);
+    }
+
+    /// A writer that meets a read-only instance waits for its readers, then opens the file for
+    /// writing; it never opens a second instance beside the first.
+    #[test]
+    fn a_writer_waits_for_the_readers_of_a_read_only_instance() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("b.duckdb");
+        drop(open(&path).expect("create"));
+        let reader = open_read_only(&path).expect("open to read");
+        let released = std::sync::Arc::new(AtomicBool::new(false));
+        let writer = std::thread::spawn({
+            let path = path.clone();
+            let released = released.clone();
+            move || {
+                let conn = open(&path).expect("the writer opens once the reader is done");
+                assert!(
+                    released.load(Ordering::SeqCst),
+                    "not before the reader let go"
+                );
+                conn.execute_batch("CREATE TABLE w (x INTEGER)")
+                    .expect("write");
+            }
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        released.store(true, Ordering::SeqCst);
+        drop(reader);
+        writer.join().expect("writer thread");
+        let tables: i64 = open_read_only(&path)
+            .expect("reopen")
+            .query_row(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'w'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(tables, 1);
     }
 
     #[test]

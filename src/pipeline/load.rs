@@ -272,7 +272,7 @@ pub fn with_load_settings<T, E: From<duckdb::Error>>(
     conn.execute_batch("RESET threads; RESET checkpoint_threshold")?;
     let value = result?;
     let start = std::time::Instant::now();
-    conn.execute_batch("CHECKPOINT")?;
+    crate::db::checkpoint(conn)?;
     Ok((value, start.elapsed().as_secs_f64()))
 }
 

@@ -171,7 +171,7 @@ impl SyncError {
             SyncError::Locked { .. } => Exit::Locked,
             SyncError::Auth(_) => Exit::Auth,
             SyncError::Upwork(UpworkError::Auth(_)) => Exit::Auth,
-            SyncError::Db(DbError::Busy { .. }) => Exit::Spooled,
+            SyncError::Db(DbError::Busy { .. } | DbError::BusyHere { .. }) => Exit::Spooled,
             _ => Exit::Failure,
         }
     }
@@ -327,6 +327,10 @@ pub async fn sync(
                 Some(format!("{} is in use by another program", path.display())),
                 Vec::new(),
             )
+        }
+        Err(SyncError::Db(busy @ DbError::BusyHere { .. })) => {
+            tracing::warn!(stage = "load", error = %busy, "database busy; pages kept in the spool");
+            (None, Some(busy.to_string()), Vec::new())
         }
         Err(e) => return Err(e),
     };

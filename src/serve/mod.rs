@@ -3,10 +3,12 @@
 //!
 //! A small blocking HTTP server (tiny_http, as the sign-in callback) on 127.0.0.1 and [::1]
 //! only. Pages are rendered on the server with askama templates, which escape every value, and
-//! every asset is embedded in the binary. It never gets in the way of a sync: the database is
-//! opened per request (read-only to read; read-write for one short transaction to save a label)
-//! and never held between requests; when a sync's load holds the file, a page answers 503
-//! "updating" instead of an error.
+//! every asset is embedded in the binary. It never gets in the way of a sync: each request
+//! takes a connection from the process's one DuckDB instance of the file (`db::instance`;
+//! read-only when nothing else in the process has it open) and lets it go when answered, so the
+//! file is not held between requests; when another program's sync holds the file, a page
+//! answers 503 "updating" instead of an error. Under `serve --watch` the requests share the
+//! sync's instance and read while it loads.
 //!
 //! A web server on loopback is still reachable from any page a browser opens, so: a `Host`
 //! header that is not a loopback name is refused (DNS rebinding), every change is a POST that
@@ -26,8 +28,8 @@ use crate::config::Config;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -83,9 +85,6 @@ struct App {
     port: u16,
     /// Every label a posting can have.
     labels: Vec<String>,
-    /// Reads share the file, a save has it alone: two DuckDB instances of one file in one
-    /// process do not see each other's locks, so this process orders them itself.
-    access: RwLock<()>,
 }
 
 /// A bound, not yet running dashboard.
@@ -156,7 +155,6 @@ impl Server {
                 token: random_token(),
                 port,
                 labels,
-                access: RwLock::new(()),
             }),
         })
     }

@@ -124,11 +124,7 @@ impl Fail {
 
     fn db(error: DbError) -> Fail {
         match error {
-            DbError::Busy { .. } => Fail::new(
-                503,
-                "busy",
-                "updating: a sync is loading new postings; try again in a moment",
-            ),
+            DbError::Busy { .. } | DbError::BusyHere { .. } => Fail::busy(),
             DbError::Io { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
                 Fail::new(
                     503,
@@ -143,7 +139,19 @@ impl Fail {
         }
     }
 
+    fn busy() -> Fail {
+        Fail::new(
+            503,
+            "busy",
+            "updating: a sync is loading new postings; try again in a moment",
+        )
+    }
+
     fn query(error: duckdb::Error) -> Fail {
+        // A save that met a sync's write to the same rows: DuckDB aborted it, nothing changed.
+        if db::is_write_conflict(&error) {
+            return Fail::busy();
+        }
         tracing::warn!(stage = "serve", error = %error, "query failed");
         Fail::new(500, "error", format!("database query failed: {error}"))
     }
@@ -448,15 +456,14 @@ fn check_token(app: &App, given: Option<&str>) -> Result<(), Fail> {
     }
 }
 
-/// Runs `f` over a read-only connection opened for this request.
+/// Runs `f` over a reading connection for this request: the process's instance of the file
+/// where it has one (a sync of `serve --watch` loading), a read-only one otherwise.
 fn read<T>(app: &App, f: impl FnOnce(&Connection) -> duckdb::Result<T>) -> Result<T, Fail> {
-    let _shared = app.access.read().unwrap_or_else(|p| p.into_inner());
     let conn = db::open_read_only(&app.database).map_err(Fail::db)?;
     f(&conn).map_err(Fail::query)
 }
 
 fn runs(app: &App) -> Result<Status, Fail> {
-    let _shared = app.access.read().unwrap_or_else(|p| p.into_inner());
     status::read(&app.config, &app.database).map_err(Fail::db)
 }
 
@@ -567,7 +574,6 @@ fn note_value(value: Option<&str>) -> Option<String> {
 }
 
 fn save(app: &App, id: &str, change: &LabelChange) -> Result<data::SavedLabel, Fail> {
-    let _alone = app.access.write().unwrap_or_else(|p| p.into_inner());
     let mut conn = db::open_waiting(&app.database, SAVE_WAIT).map_err(Fail::db)?;
     data::save_label(&mut conn, id, change)
         .map_err(Fail::query)?

@@ -135,8 +135,10 @@ impl Harness {
             .map_err(Box::new)
     }
 
-    pub fn db(&self) -> duckdb::Connection {
-        duckdb::Connection::open(self.config.database_path()).expect("open db")
+    /// The database, through this process's one instance of it (as the in-process syncs and
+    /// dashboards of the tests open it).
+    pub fn db(&self) -> upjobpilot::db::Db {
+        upjobpilot::db::open(&self.config.database_path()).expect("open db")
     }
 
     pub fn db_path(&self) -> PathBuf {
