@@ -4,10 +4,10 @@
 //! per command under `src/commands/`. Every `--help` text and example lives here, so the man page
 //! and the shell completions (`upjobpilot completions`) come from one place.
 
-use crate::sandbox::FaultKind;
-use crate::sandbox::market::MarketConfig;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use upwork_sandbox::FaultKind;
+use upwork_sandbox::market::MarketConfig;
 
 /// upjobpilot: your own Upwork job data, in DuckDB, CSV and Parquet.
 #[derive(Debug, Parser)]
@@ -419,17 +419,17 @@ pub struct SandboxArgs {
     /// How a search without `pagination_eq.after` fails: `500` (HTTP 500) or `errors` (HTTP 200
     /// with an "Exception occurred" errors entry and the search null).
     #[arg(long, default_value = "500", value_name = "500|errors")]
-    pub missing_after: crate::sandbox::MissingAfter,
+    pub missing_after: upwork_sandbox::MissingAfter,
 
     /// How `Money.displayValue` is written: `plain` ("40.0", like rawValue), `currency`
     /// ("$40.00") or `mixed` (one or the other per posting).
     #[arg(long, default_value = "plain", value_name = "plain|currency|mixed")]
-    pub display_value: crate::sandbox::DisplayValue,
+    pub display_value: upwork_sandbox::DisplayValue,
 
     /// How `client.verificationStatus` is sent: `enum` (every status) or `verified-or-null`
     /// ("VERIFIED", or null for any other status).
     #[arg(long, default_value = "enum", value_name = "enum|verified-or-null")]
-    pub verification: crate::sandbox::VerificationForm,
+    pub verification: upwork_sandbox::VerificationForm,
 }
 
 fn parse_url(text: &str) -> Result<String, String> {

@@ -8,13 +8,13 @@
 use crate::cli::SandboxArgs;
 use crate::exit::Exit;
 use crate::failure::Failure;
-use crate::sandbox::market::MarketConfig;
-use crate::sandbox::{ClientSpec, ClockMode, FaultConfig, Sandbox, SandboxConfig};
 use anyhow::Context as _;
 use chrono::{SubsecRound, Utc};
 use std::io::Write;
 use std::time::Duration;
 use tokio::runtime::Runtime;
+use upwork_sandbox::market::MarketConfig;
+use upwork_sandbox::{ClientSpec, ClockMode, FaultConfig, Sandbox, SandboxConfig};
 
 /// The sandbox configuration the options describe, on the real clock starting now.
 pub fn to_config(args: &SandboxArgs) -> SandboxConfig {
@@ -50,7 +50,7 @@ pub fn to_config(args: &SandboxArgs) -> SandboxConfig {
             kinds: args.faults.clone(),
             schedule: Vec::new(),
         },
-        realism: crate::sandbox::Realism {
+        realism: upwork_sandbox::Realism {
             null_rate: args.null_rate,
             sparse_rate: args.sparse_rate,
             renewals_to_top: args.renewals_to_top,
@@ -93,8 +93,8 @@ fn serve(args: &SandboxArgs, runtime: &Runtime) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::FaultKind;
     use clap::Parser;
+    use upwork_sandbox::FaultKind;
 
     #[derive(Parser)]
     struct Cli {

@@ -17,7 +17,7 @@
 //! directly:
 //!
 //! ```no_run
-//! use upjobpilot::sandbox::{Sandbox, SandboxConfig};
+//! use upwork_sandbox::{Sandbox, SandboxConfig};
 //! let sandbox = Sandbox::start(SandboxConfig::default())?;
 //! let graphql_url = format!("{}/graphql", sandbox.base_url());
 //! let token = sandbox.mint_token(&sandbox.client().id);

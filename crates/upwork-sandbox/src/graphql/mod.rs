@@ -1,7 +1,7 @@
 //! Upwork's `/graphql` endpoint: parse, validate, check scopes, execute, answer like graphql-java.
 //!
 //! Documents are parsed and validated by apollo-compiler against the full documented schema
-//! (`shared/upwork/schema.graphql`, vendored as `src/sandbox/schema/schema.graphql`, embedded and parsed once), so a document Upwork would reject
+//! (`shared/upwork/schema.graphql`, vendored as `schema/schema.graphql` in this crate, embedded and parsed once), so a document Upwork would reject
 //! fails here too; [`validation`] turns apollo's diagnostics into the graphql-java error shapes
 //! Upwork sends. A document that asks for a root field the token's scopes do not cover gets
 //! Upwork's scope error and no data. Execution is apollo-compiler's own (aliases, fragments,
@@ -24,7 +24,7 @@ use serde::Serialize;
 use std::sync::OnceLock;
 
 /// The documented schema, as generated from Upwork's docs (see `shared/upwork/API.md`).
-const SCHEMA_SDL: &str = include_str!("schema/schema.graphql");
+const SCHEMA_SDL: &str = include_str!("../../schema/schema.graphql");
 
 /// Page size when a search sends no `pagination_eq` (seen live).
 pub(crate) const DEFAULT_PAGE_SIZE: usize = 10;

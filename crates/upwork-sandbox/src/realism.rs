@@ -383,8 +383,8 @@ impl fmt::Display for VerificationForm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::graphql::schema;
-    use crate::sandbox::market::{Market, MarketConfig};
+    use crate::graphql::schema;
+    use crate::market::{Market, MarketConfig};
     use apollo_compiler::ast::Type;
 
     fn market() -> Market {

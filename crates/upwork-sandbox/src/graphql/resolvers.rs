@@ -9,9 +9,9 @@
 //! the data lacks is null.
 
 use super::{Context, DEFAULT_PAGE_SIZE, EXCEPTION_OCCURRED};
-use crate::sandbox::MissingAfter;
-use crate::sandbox::market::{Posting, Skill};
-use crate::sandbox::search::{Filter, SortField};
+use crate::MissingAfter;
+use crate::market::{Posting, Skill};
+use crate::search::{Filter, SortField};
 use apollo_compiler::Schema;
 use apollo_compiler::ast::Type;
 use apollo_compiler::resolvers::{FieldError, ObjectValue, ResolveInfo, ResolvedValue};
