@@ -1478,10 +1478,10 @@ mod realism {
         #[derive(clap::Parser)]
         struct Cli {
             #[command(flatten)]
-            args: upjobpilot::cli::SandboxArgs,
+            args: upwork_sandbox::SandboxArgs,
         }
         let defaults = Cli::try_parse_from(["sandbox"]).expect("no flags");
-        let config = upjobpilot::commands::sandbox::to_config(&defaults.args);
+        let config = defaults.args.to_config();
         assert_eq!(config.realism, Realism::default());
         let cli = Cli::try_parse_from([
             "sandbox",
@@ -1499,7 +1499,7 @@ mod realism {
             "--refuse-batches",
         ])
         .expect("valid flags");
-        let config = upjobpilot::commands::sandbox::to_config(&cli.args);
+        let config = cli.args.to_config();
         assert_eq!(
             config.realism,
             Realism {

@@ -25,6 +25,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod args;
 mod clock;
 mod faults;
 mod graphql;
@@ -38,6 +39,7 @@ mod relay;
 pub mod search;
 mod server;
 
+pub use args::SandboxArgs;
 pub use clock::ClockMode;
 pub use faults::{FaultConfig, FaultKind, ParseFaultError};
 pub use log::{MEMORY_RECORDS, RequestRecord, Stats};
