@@ -4,8 +4,11 @@
 //! them for its `sandbox` subcommand; the command itself (print the URL and the credentials, serve
 //! until Ctrl-C) is the product's `commands/sandbox.rs`.
 
+use crate::clock::ClockMode;
+use crate::config::{ClientSpec, SandboxConfig};
+use crate::faults::{FaultConfig, FaultKind};
 use crate::market::MarketConfig;
-use crate::{ClientSpec, ClockMode, FaultConfig, FaultKind, Realism, SandboxConfig};
+use crate::realism::{DisplayValue, MissingAfter, Realism, VerificationForm};
 use chrono::{SubsecRound, Utc};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -131,17 +134,17 @@ pub struct SandboxArgs {
     /// How a search without `pagination_eq.after` fails: `500` (HTTP 500) or `errors` (HTTP 200
     /// with an "Exception occurred" errors entry and the search null).
     #[arg(long, default_value = "500", value_name = "500|errors")]
-    pub missing_after: crate::MissingAfter,
+    pub missing_after: MissingAfter,
 
     /// How `Money.displayValue` is written: `plain` ("40.0", like rawValue), `currency`
     /// ("$40.00") or `mixed` (one or the other per posting).
     #[arg(long, default_value = "plain", value_name = "plain|currency|mixed")]
-    pub display_value: crate::DisplayValue,
+    pub display_value: DisplayValue,
 
     /// How `client.verificationStatus` is sent: `enum` (every status) or `verified-or-null`
     /// ("VERIFIED", or null for any other status).
     #[arg(long, default_value = "enum", value_name = "enum|verified-or-null")]
-    pub verification: crate::VerificationForm,
+    pub verification: VerificationForm,
 }
 
 fn parse_url(text: &str) -> Result<String, String> {

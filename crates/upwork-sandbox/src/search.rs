@@ -25,8 +25,8 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
 
-use super::market::index::{Places, WordIndex};
-use super::market::{
+use crate::market::index::{Places, WordIndex};
+use crate::market::{
     ExperienceLevel, JobType, Market, Posting, SearchCache, VerificationStatus, Workload,
 };
 
