@@ -3,8 +3,9 @@
 //! Every filter is checked by a predicate written here, over `open_postings()`, with its own
 //! tokenizer and its own ordering, never by calling the filter code; each expected set is non-empty
 //! and leaves something out. The nodes are checked against the job-search schema in
-//! `crates/upwork-sandbox/schema/upwork-jobs.graphql` (vendored from `shared/upwork/`), read at run time, so a posting can never carry a field,
-//! a null or an enum value the real API would not send.
+//! `crates/upwork-sandbox/schema/upwork-jobs.graphql` (vendored from `shared/upwork/`), read at
+//! run time, so a posting can never carry a field, a null or an enum value the real API would not
+//! send.
 
 use std::collections::{HashMap, HashSet};
 
