@@ -13,8 +13,9 @@
 //! - [`auth`], [`config`], [`fs`] (one atomic-write rule), [`http`] (capped bodies),
 //!   [`secret`], [`exit`], [`pause`] (the crash tests' hooks)
 //!
-//! [`sandbox`] is the local stand-in for Upwork that the tests and `upjobpilot demo` run against;
-//! it imports nothing of the product.
+//! The local stand-in for Upwork that the tests, `upjobpilot sandbox` and `upjobpilot demo` run
+//! against is its own crate, `upwork_sandbox` (`crates/upwork-sandbox`); only those commands, the
+//! benches and the tests use it.
 
 pub mod alerts;
 pub mod auth;
@@ -28,7 +29,6 @@ pub mod fs;
 pub mod http;
 pub mod pause;
 pub mod pipeline;
-pub mod sandbox;
 pub mod secret;
 pub mod serve;
 pub mod upwork;

@@ -60,8 +60,13 @@ fn init_tracing(cli: &Cli) {
         (false, 2, _) => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("UPJOBPILOT_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("upjobpilot={level},warn")));
+    // The sandbox crate logs under its own name; -v and -q govern it as they do ours.
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("UPJOBPILOT_LOG").unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new(format!(
+                "upjobpilot={level},upwork_sandbox={level},warn"
+            ))
+        });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -20,11 +20,11 @@ use crate::config::{Config, ExportFormat};
 use crate::exit::Exit;
 use crate::failure::Failure;
 use crate::pipeline::{self, SyncOptions, load, spool, views};
-use crate::sandbox::market::{Market, MarketConfig};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
+use upwork_sandbox::market::{Market, MarketConfig};
 
 /// Runs a benchmark and prints its JSON line.
 pub fn run(command: BenchCommand, runtime: &Runtime) -> Result<Exit, Failure> {

@@ -14,12 +14,12 @@ use crate::db::sql;
 use crate::exit::Exit;
 use crate::failure::Failure;
 use crate::pipeline::{SyncOptions, SyncReport, views};
-use crate::sandbox::{ClientSpec, Sandbox, SandboxConfig};
 use crate::secret::Secret;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::runtime::Runtime;
+use upwork_sandbox::{ClientSpec, Sandbox, SandboxConfig};
 
 const DEMO_CLIENT_ID: &str = "upjobpilot-demo";
 

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::Duration;
 use upjobpilot::alerts::payload::{self, Message, Posting};
 use upjobpilot::config::WebhookFormat;
-use upjobpilot::sandbox::{FaultConfig, FaultKind};
+use upwork_sandbox::{FaultConfig, FaultKind};
 
 /// The secret parts of the webhook URL, which must never be logged.
 const SECRET_PATH: &str = "SECRETPATH9f3a";

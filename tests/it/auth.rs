@@ -16,8 +16,8 @@ use upjobpilot::auth::callback::CallbackServer;
 use upjobpilot::auth::{
     self, AuthError, Grant, LoginOptions, OAuthSettings, TokenSource, TokenStore, Tokens,
 };
-use upjobpilot::sandbox::{ClientSpec, Sandbox, SandboxConfig};
 use upjobpilot::secret::Secret;
+use upwork_sandbox::{ClientSpec, Sandbox, SandboxConfig};
 
 const SECRET: &str = "s3cr3t-client-secret-0123456789";
 /// Upwork's paths, which the sandbox keeps.

@@ -7,7 +7,7 @@
 use crate::support::{Harness, harness_with};
 use std::time::Duration;
 use upjobpilot::exit::Exit;
-use upjobpilot::sandbox::{FaultConfig, FaultKind};
+use upwork_sandbox::{FaultConfig, FaultKind};
 
 const SEARCHES: &str = r#"
 [[search]]

@@ -197,7 +197,7 @@ fn a_file_that_is_not_a_database_is_a_failure_and_stays_untouched() {
 
 #[test]
 fn a_search_that_runs_out_of_retries_is_a_partial_sync() {
-    use upjobpilot::sandbox::FaultKind;
+    use upwork_sandbox::FaultKind;
     let h = crate::support::harness_with(26, SEARCHES, |config| {
         config.faults.schedule = (2..=30).map(|n| (n, FaultKind::ServerError(503))).collect();
     });

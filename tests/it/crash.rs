@@ -230,7 +230,7 @@ fn sigkill_at_every_phase_of_a_load_in_pieces_converges() {
     let home = tempfile::tempdir().expect("tempdir");
     // One market for every run: the same seed from the same start.
     let start = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0);
-    let market = |c: &mut upjobpilot::sandbox::SandboxConfig| c.market.start = start;
+    let market = |c: &mut upwork_sandbox::SandboxConfig| c.market.start = start;
     // Retention past the searches' reach: no posting crosses the cutoff between two runs.
     // Pages of 50: a handful of pieces, each page its own.
     let searches = format!(

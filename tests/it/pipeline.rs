@@ -6,7 +6,7 @@ use crate::support::{Harness, harness, harness_with};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use upjobpilot::exit::Exit;
-use upjobpilot::sandbox::FaultKind;
+use upwork_sandbox::FaultKind;
 
 /// Searches that cover the sandbox's whole history (three days), so the horizon never cuts
 /// through the middle of a second and every expectation comes from the sandbox alone.

@@ -204,7 +204,7 @@ fn renewed_postings_at_the_top_hide_nothing() {
 /// every posting is stored, and no view or export shows NaN, infinity or the text "null".
 #[test]
 fn sparse_postings_in_every_reported_form_load_and_export_cleanly() {
-    use upjobpilot::sandbox::{DisplayValue, MissingAfter, VerificationForm};
+    use upwork_sandbox::{DisplayValue, MissingAfter, VerificationForm};
     for (seed, display, verification, missing_after) in [
         (
             46,

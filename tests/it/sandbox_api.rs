@@ -12,10 +12,10 @@ use reqwest::header::LOCATION;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::time::Duration;
-use upjobpilot::sandbox::search::SortField;
-use upjobpilot::sandbox::{AUTHORIZE_PATH, ClientSpec, SandboxConfig, Scope, TOKEN_PATH};
+use upwork_sandbox::search::SortField;
+use upwork_sandbox::{AUTHORIZE_PATH, ClientSpec, SandboxConfig, Scope, TOKEN_PATH};
 
-fn authorize_url(sandbox: &upjobpilot::sandbox::Sandbox, params: &[(&str, &str)]) -> String {
+fn authorize_url(sandbox: &upwork_sandbox::Sandbox, params: &[(&str, &str)]) -> String {
     let mut url =
         url::Url::parse(&format!("{}{AUTHORIZE_PATH}", sandbox.base_url())).expect("authorize URL");
     url.query_pairs_mut().extend_pairs(params);
@@ -23,7 +23,7 @@ fn authorize_url(sandbox: &upjobpilot::sandbox::Sandbox, params: &[(&str, &str)]
 }
 
 /// Runs the browser's part of the flow: the code the callback would receive.
-fn authorize_code(sandbox: &upjobpilot::sandbox::Sandbox, state: &str) -> String {
+fn authorize_code(sandbox: &upwork_sandbox::Sandbox, state: &str) -> String {
     let client = sandbox.client();
     let response = http()
         .get(authorize_url(
@@ -48,7 +48,7 @@ fn authorize_code(sandbox: &upjobpilot::sandbox::Sandbox, state: &str) -> String
 }
 
 fn token_request(
-    sandbox: &upjobpilot::sandbox::Sandbox,
+    sandbox: &upwork_sandbox::Sandbox,
     basic: Option<(&str, &str)>,
     form: &[(&str, &str)],
 ) -> (u16, Value, reqwest::header::HeaderMap) {
@@ -64,7 +64,7 @@ fn token_request(
     (status, response.json().expect("JSON body"), headers)
 }
 
-fn exchange_code(sandbox: &upjobpilot::sandbox::Sandbox, code: &str) -> (u16, Value) {
+fn exchange_code(sandbox: &upwork_sandbox::Sandbox, code: &str) -> (u16, Value) {
     let client = sandbox.client();
     let (status, body, _) = token_request(
         sandbox,
@@ -78,7 +78,7 @@ fn exchange_code(sandbox: &upjobpilot::sandbox::Sandbox, code: &str) -> (u16, Va
     (status, body)
 }
 
-fn refresh(sandbox: &upjobpilot::sandbox::Sandbox, refresh_token: &str) -> (u16, Value) {
+fn refresh(sandbox: &upwork_sandbox::Sandbox, refresh_token: &str) -> (u16, Value) {
     let client = sandbox.client();
     let (status, body, _) = token_request(
         sandbox,
@@ -946,7 +946,7 @@ fn the_market_moves_and_the_same_seed_gives_the_same_market() {
     let first = start(config());
     let second = start(config());
     let (a, b) = (token(&first), token(&second));
-    let page = |sandbox: &upjobpilot::sandbox::Sandbox, token: &str| {
+    let page = |sandbox: &upwork_sandbox::Sandbox, token: &str| {
         graphql(sandbox, token, SEARCH, search_vars(json!({}), "0", 50)).1
     };
     assert_eq!(page(&first, &a), page(&second, &b));
@@ -975,8 +975,8 @@ mod realism {
     use serde_json::{Value, json};
     use std::collections::HashSet;
     use std::time::Duration;
-    use upjobpilot::sandbox::search::SortField;
-    use upjobpilot::sandbox::{
+    use upwork_sandbox::search::SortField;
+    use upwork_sandbox::{
         DisplayValue, MissingAfter, Realism, Sandbox, SandboxConfig, VerificationForm,
     };
 
@@ -1237,7 +1237,7 @@ mod realism {
             renewals_to_top: true,
             ..Realism::default()
         });
-        let start = upjobpilot::sandbox::node::timestamp(market_start());
+        let start = upwork_sandbox::node::timestamp(market_start());
         sandbox.advance(Duration::from_secs(2 * 3600));
         let (status, body) = wide_page(&sandbox, 100);
         assert_eq!(status, 200, "{body}");
@@ -1478,10 +1478,10 @@ mod realism {
         #[derive(clap::Parser)]
         struct Cli {
             #[command(flatten)]
-            args: upjobpilot::cli::SandboxArgs,
+            args: upwork_sandbox::SandboxArgs,
         }
         let defaults = Cli::try_parse_from(["sandbox"]).expect("no flags");
-        let config = upjobpilot::commands::sandbox::to_config(&defaults.args);
+        let config = defaults.args.to_config();
         assert_eq!(config.realism, Realism::default());
         let cli = Cli::try_parse_from([
             "sandbox",
@@ -1499,7 +1499,7 @@ mod realism {
             "--refuse-batches",
         ])
         .expect("valid flags");
-        let config = upjobpilot::commands::sandbox::to_config(&cli.args);
+        let config = cli.args.to_config();
         assert_eq!(
             config.realism,
             Realism {

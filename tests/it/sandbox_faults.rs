@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
-use upjobpilot::sandbox::{
+use upwork_sandbox::{
     ClientSpec, FaultConfig, FaultKind, RequestRecord, Sandbox, SandboxConfig, TOKEN_PATH,
 };
 

@@ -3,18 +3,19 @@
 //! Every filter is checked by a predicate written here, over `open_postings()`, with its own
 //! tokenizer and its own ordering, never by calling the filter code; each expected set is non-empty
 //! and leaves something out. The nodes are checked against the job-search schema in
-//! `src/sandbox/schema/upwork-jobs.graphql` (vendored from `shared/upwork/`), read at run time, so a posting can never carry a field,
-//! a null or an enum value the real API would not send.
+//! `crates/upwork-sandbox/schema/upwork-jobs.graphql` (vendored from `shared/upwork/`), read at
+//! run time, so a posting can never carry a field, a null or an enum value the real API would not
+//! send.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use upjobpilot::sandbox::market::{
+use upwork_sandbox::market::{
     ExperienceLevel, JobType, Market, MarketConfig, Posting, VerificationStatus, Workload,
 };
-use upjobpilot::sandbox::search::{Filter, SortField};
+use upwork_sandbox::search::{Filter, SortField};
 
 fn start() -> DateTime<Utc> {
     DateTime::from_timestamp(1_760_594_400, 0).expect("a valid fixed start time")
@@ -902,7 +903,7 @@ impl Schema {
     fn load() -> Schema {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/src/sandbox/schema/upwork-jobs.graphql"
+            "/crates/upwork-sandbox/schema/upwork-jobs.graphql"
         );
         let text = std::fs::read_to_string(path).expect("the vendored job-search schema");
         let mut schema = Schema {

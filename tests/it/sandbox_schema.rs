@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 fn schema() -> Valid<Schema> {
     Schema::parse_and_validate(
-        include_str!("../../src/sandbox/schema/schema.graphql"),
+        include_str!("../../crates/upwork-sandbox/schema/schema.graphql"),
         "schema.graphql",
     )
     .expect("the documented schema is valid")
@@ -163,11 +163,12 @@ fn the_vendored_schemas_match_the_shared_documentation() {
             eprintln!("{} is not here: comparison skipped", shared.display());
             continue;
         };
-        let vendored = std::fs::read_to_string(root.join("src/sandbox/schema").join(name))
-            .expect("vendored schema");
+        let vendored =
+            std::fs::read_to_string(root.join("crates/upwork-sandbox/schema").join(name))
+                .expect("vendored schema");
         assert!(
             vendored == documented,
-            "src/sandbox/schema/{name} differs from {}: copy it again",
+            "crates/upwork-sandbox/schema/{name} differs from {}: copy it again",
             shared.display()
         );
     }

@@ -95,7 +95,7 @@ fn run_service(unit: &str, home: &Path, token_file: &Path) -> std::process::Outp
 
 #[test]
 fn the_service_logs_json_and_a_partial_run_counts_as_success() {
-    use upjobpilot::sandbox::FaultKind;
+    use upwork_sandbox::FaultKind;
     let h = crate::support::harness_with(42, SEARCHES, |config| {
         config.faults.schedule = (2..=30).map(|n| (n, FaultKind::ServerError(503))).collect();
     });

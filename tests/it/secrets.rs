@@ -5,7 +5,7 @@
 use crate::support::harness_with;
 use std::path::Path;
 use std::process::Command;
-use upjobpilot::sandbox::FaultKind;
+use upwork_sandbox::FaultKind;
 
 fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
@@ -98,7 +98,8 @@ fn a_verbose_sync_leaks_no_secret_anywhere() {
 fn the_client_sends_only_a_query_that_the_schema_accepts() {
     use apollo_compiler::executable::OperationType;
     let schema_text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sandbox/schema/upwork-jobs.graphql"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("crates/upwork-sandbox/schema/upwork-jobs.graphql"),
     )
     .expect("schema");
     let schema = apollo_compiler::Schema::parse_and_validate(schema_text, "upwork-jobs.graphql")

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use upjobpilot::sandbox::{FaultConfig, FaultKind};
+use upwork_sandbox::{FaultConfig, FaultKind};
 
 const SEARCHES: &str = r#"
 [[search]]

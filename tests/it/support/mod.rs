@@ -11,8 +11,8 @@ use std::sync::Arc;
 use upjobpilot::auth::{OAuthSettings, TokenSource, TokenStore};
 use upjobpilot::config::Config;
 use upjobpilot::pipeline::{self, SyncOptions, SyncReport};
-use upjobpilot::sandbox::{ClockMode, Sandbox, SandboxConfig};
 use upjobpilot::secret::Secret;
+use upwork_sandbox::{ClockMode, Sandbox, SandboxConfig};
 
 /// One search, `rust`, reaching over the sandbox's whole history (three days).
 pub const RUST_SEARCH: &str = r#"

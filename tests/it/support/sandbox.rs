@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use reqwest::blocking::{Client, Response};
 use serde_json::{Value, json};
 use std::time::Duration;
-use upjobpilot::sandbox::market::MarketConfig;
-use upjobpilot::sandbox::{GRAPHQL_PATH, Sandbox, SandboxConfig};
+use upwork_sandbox::market::MarketConfig;
+use upwork_sandbox::{GRAPHQL_PATH, Sandbox, SandboxConfig};
 
 /// The market's fixed start, so runs agree.
 pub fn market_start() -> DateTime<Utc> {

@@ -11,13 +11,14 @@ use rand::Rng;
 use rand::rngs::SmallRng;
 use rust_decimal::Decimal;
 
+use super::hash::mix;
+use super::posting::{
+    Client, ClientLocation, ExperienceLevel, HourlyBudgetType, JobDuration, JobType, Posting,
+    Skill, VerificationStatus, Workload,
+};
 use super::tables::{
     CODEWORDS, COMPANIES, ENTRY_SENTENCES, EXPERT_SENTENCES, FIXED_SENTENCES, HOURLY_SENTENCES,
     INTERMEDIATE_SENTENCES, LOGISTICS, NICHES, OPENINGS, PLACES, REQUIREMENTS, UNSTATED_SENTENCES,
-};
-use super::{
-    Client, ClientLocation, ExperienceLevel, HourlyBudgetType, JobDuration, JobType, Posting,
-    Skill, VerificationStatus, Workload, mix,
 };
 
 fn pick<T: Copy>(rng: &mut SmallRng, items: &[T]) -> T {

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Map, Value, json};
 
-use super::market::{ExperienceLevel, JobType, Occupation, Posting, Skill, VerificationStatus};
+use crate::market::{ExperienceLevel, JobType, Occupation, Posting, Skill, VerificationStatus};
 
 /// A timestamp in Upwork's live format: `2025-10-16T06:06:47+0000` (no fraction, no colon).
 pub fn timestamp(t: DateTime<Utc>) -> String {

@@ -11,7 +11,8 @@
 //! (`unstable_error_name`, `unstable_compat_message`); `Cargo.lock` pins the version it was written
 //! against, and the tests in `tests/sandbox_api.rs` pin the output.
 
-use super::{GqlError, Location};
+use super::response::{GqlError, Location};
+use super::schema::schema;
 use apollo_compiler::Node;
 use apollo_compiler::ast::{self, Definition, Selection, Value};
 use apollo_compiler::diagnostic::ToCliReport;
@@ -179,7 +180,7 @@ pub(super) fn translate(source: &str, diagnostics: &DiagnosticList) -> Vec<GqlEr
                 ),
             ),
             "MissingSubselection" => {
-                let ty = super::schema()
+                let ty = schema()
                     .type_field(q(1), q(0))
                     .map(|definition| definition.ty.to_string())
                     .unwrap_or_else(|_| q(1).to_owned());

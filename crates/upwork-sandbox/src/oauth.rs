@@ -8,12 +8,34 @@
 //! on the sandbox clock, so a test expires a token by advancing time. Nothing here does I/O: the
 //! server hands in parsed requests and sends back what this module returns.
 
-use super::{ClientSpec, Scope, TokenPair};
+use crate::config::{ClientSpec, Scope};
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::fmt;
 use std::time::Duration;
+
+/// Tokens as the token endpoint issues them; `Debug` leaves the tokens out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenPair {
+    /// `oauth2v2_` + 32 hex.
+    pub access_token: String,
+    /// `oauth2v2_` + 32 hex.
+    pub refresh_token: String,
+    /// Seconds the access token lives.
+    pub expires_in: u64,
+}
+
+impl fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenPair")
+            .field("access_token", &"[redacted]")
+            .field("refresh_token", &"[redacted]")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
 
 /// Lifetimes of what the server issues.
 #[derive(Debug, Clone, Copy)]
@@ -405,6 +427,19 @@ fn error_json(error: &'static str, description: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_token() {
+        let pair = TokenPair {
+            access_token: "oauth2v2_access".to_owned(),
+            refresh_token: "oauth2v2_refresh".to_owned(),
+            expires_in: 1,
+        };
+        let printed = format!("{pair:?}");
+        for secret in [&pair.access_token, &pair.refresh_token] {
+            assert!(!printed.contains(secret.as_str()), "{printed}");
+        }
+    }
 
     fn server() -> OAuth {
         OAuth::new(

@@ -8,10 +8,11 @@
 //! selected fields, so aliases, fragments, directives and `__typename` come for free and a field
 //! the data lacks is null.
 
-use super::{Context, DEFAULT_PAGE_SIZE, EXCEPTION_OCCURRED};
-use crate::sandbox::MissingAfter;
-use crate::sandbox::market::{Posting, Skill};
-use crate::sandbox::search::{Filter, SortField};
+use super::request::{Context, DEFAULT_PAGE_SIZE};
+use super::response::EXCEPTION_OCCURRED;
+use crate::market::{Posting, Skill};
+use crate::realism::MissingAfter;
+use crate::search::{Filter, SortField};
 use apollo_compiler::Schema;
 use apollo_compiler::ast::Type;
 use apollo_compiler::resolvers::{FieldError, ObjectValue, ResolveInfo, ResolvedValue};

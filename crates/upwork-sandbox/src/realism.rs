@@ -10,7 +10,7 @@
 //!   field nulls the nearest nullable parent […] and adds an `errors` entry with its `path`, while
 //!   the rest of `data` is still returned" (API.md, "Value formats"). A broken posting loses one
 //!   non-null field in the data; apollo-compiler's executor propagates the null by the schema and
-//!   `graphql.rs` words the error as graphql-java does.
+//!   `graphql/execute.rs` words the error as graphql-java does.
 //! - [`Realism::sparse_rate`]: the node fields the schema leaves nullable (budgets, duration,
 //!   client location and spend, occupations, …) are often missing live: "hourly jobs: min/max set
 //!   or null", "`client.verificationStatus` may be null" (API.md). Only nullable fields are
@@ -38,7 +38,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::Value;
 
-use super::market::{Posting, mix};
+use crate::market::{Posting, mix};
 
 /// How a search with `pagination_eq` but no usable `after` fails.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -383,8 +383,8 @@ impl fmt::Display for VerificationForm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::graphql::schema;
-    use crate::sandbox::market::{Market, MarketConfig};
+    use crate::graphql::schema::schema;
+    use crate::market::{Market, MarketConfig};
     use apollo_compiler::ast::Type;
 
     fn market() -> Market {

@@ -9,13 +9,13 @@
 //! else), the bearer token (401), token faults, the per-client rate limit (429), market faults,
 //! then validation and execution, and finally the response faults (GraphQL errors, a cut body).
 
-use super::Shared;
-use super::faults::FaultKind;
-use super::graphql::{self, Outcome};
-use super::log::{Endpoint, RequestRecord, redact_variables};
-use super::oauth::AuthorizeReply;
-use super::ratelimit::Refusal;
-use super::relay::{Breaker, Relay};
+use crate::faults::FaultKind;
+use crate::graphql::{self, Outcome};
+use crate::log::{Endpoint, RequestRecord, redact_variables};
+use crate::oauth::AuthorizeReply;
+use crate::ratelimit::Refusal;
+use crate::relay::{Breaker, Relay};
+use crate::shared::Shared;
 use base64::Engine as _;
 use std::io::{self, Read, Write as _};
 use std::net::{SocketAddr, TcpListener};

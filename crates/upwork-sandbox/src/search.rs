@@ -25,8 +25,8 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
 
-use super::market::index::{Places, WordIndex};
-use super::market::{
+use crate::market::index::{Places, WordIndex};
+use crate::market::{
     ExperienceLevel, JobType, Market, Posting, SearchCache, VerificationStatus, Workload,
 };
 
@@ -945,7 +945,7 @@ impl Market {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::market::index::MAX_INDEXED_WORDS;
+    use crate::market::index::MAX_INDEXED_WORDS;
     use serde_json::json;
 
     fn term(text: &str) -> Term {
@@ -1155,7 +1155,7 @@ mod tests {
 
     #[test]
     fn the_word_index_agrees_with_scanning_as_the_market_grows_and_words_are_evicted() {
-        use crate::sandbox::market::MarketConfig;
+        use crate::market::MarketConfig;
         let mut market = Market::new(MarketConfig {
             seed: 4,
             initial_postings: 300,

@@ -10,7 +10,7 @@
 //! a unit test in `generate` checks that no template uses anything else. The generator picks by
 //! position and weight, so editing, adding or reordering an entry changes every seeded market.
 
-use super::{Category, Country, Occupation, Skill, Subcategory};
+use super::posting::{Category, Country, Occupation, Skill, Subcategory};
 
 /// One kind of job: an occupation with the skills, words and budgets that go with it.
 pub(super) struct Niche {

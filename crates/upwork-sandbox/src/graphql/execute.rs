@@ -1,203 +1,27 @@
-//! Upwork's `/graphql` endpoint: parse, validate, check scopes, execute, answer like graphql-java.
-//!
-//! Documents are parsed and validated by apollo-compiler against the full documented schema
-//! (`shared/upwork/schema.graphql`, vendored as `src/sandbox/schema/schema.graphql`, embedded and parsed once), so a document Upwork would reject
-//! fails here too; [`validation`] turns apollo's diagnostics into the graphql-java error shapes
-//! Upwork sends. A document that asks for a root field the token's scopes do not cover gets
-//! Upwork's scope error and no data. Execution is apollo-compiler's own (aliases, fragments,
-//! directives, `__typename`, null propagation, introspection), over the resolvers in
-//! [`resolvers`], which read the market. The server (`server.rs`) handles HTTP, auth and faults
-//! around this.
+//! Running one request: parse and validate the document, check the token's scopes and
+//! graphql-java's introspection rule, coerce the variables, execute over the
+//! [resolvers](super::resolvers), and turn what went wrong into graphql-java's errors.
 
-mod resolvers;
-mod validation;
-
-use super::market::Market;
-use super::{Realism, Scope};
+use super::request::{Context, Request};
+use super::resolvers;
+use super::response::{EXCEPTION_OCCURRED, GqlError, Location, Response};
+use super::schema::schema;
+use super::validation;
+use crate::config::Scope;
 use apollo_compiler::executable::{self, Operation, Selection, SelectionSet};
 use apollo_compiler::parser::SourceSpan;
 use apollo_compiler::resolvers::Execution;
-use apollo_compiler::response::{GraphQLError, JsonMap, JsonValue};
+use apollo_compiler::response::{GraphQLError, JsonMap};
 use apollo_compiler::validation::Valid;
-use apollo_compiler::{ExecutableDocument, Node, Schema};
-use serde::Serialize;
-use std::sync::OnceLock;
-
-/// The documented schema, as generated from Upwork's docs (see `shared/upwork/API.md`).
-const SCHEMA_SDL: &str = include_str!("schema/schema.graphql");
-
-/// Page size when a search sends no `pagination_eq` (seen live).
-pub(crate) const DEFAULT_PAGE_SIZE: usize = 10;
-
-/// The parsed and validated schema, built on first use.
-pub(crate) fn schema() -> &'static Valid<Schema> {
-    static SCHEMA: OnceLock<Valid<Schema>> = OnceLock::new();
-    SCHEMA.get_or_init(
-        || match Schema::parse_and_validate(SCHEMA_SDL, "schema.graphql") {
-            Ok(schema) => schema,
-            // The schema is embedded at build time; `schema_is_valid` below keeps this unreachable.
-            Err(invalid) => panic!("the embedded Upwork schema is invalid: {}", invalid.errors),
-        },
-    )
-}
-
-/// A GraphQL request body.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Request {
-    pub(crate) query: String,
-    pub(crate) variables: serde_json::Map<String, serde_json::Value>,
-    pub(crate) operation_name: Option<String>,
-}
-
-/// A request body that is not a GraphQL request.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum RequestError {
-    #[error("the body is not JSON: {0}")]
-    NotJson(#[from] serde_json::Error),
-    #[error("the body has no `query` string")]
-    NoQuery,
-    #[error("`variables` must be an object")]
-    BadVariables,
-}
-
-impl Request {
-    /// Reads `{"query", "variables", "operationName"}`.
-    pub(crate) fn parse(body: &[u8]) -> Result<Request, RequestError> {
-        let value: serde_json::Value = serde_json::from_slice(body)?;
-        let query = value
-            .get("query")
-            .and_then(serde_json::Value::as_str)
-            .ok_or(RequestError::NoQuery)?
-            .to_owned();
-        let variables = match value.get("variables") {
-            None | Some(serde_json::Value::Null) => serde_json::Map::new(),
-            Some(serde_json::Value::Object(map)) => map.clone(),
-            Some(_) => return Err(RequestError::BadVariables),
-        };
-        let operation_name = value
-            .get("operationName")
-            .and_then(serde_json::Value::as_str)
-            .filter(|name| !name.is_empty())
-            .map(str::to_owned);
-        Ok(Request {
-            query,
-            variables,
-            operation_name,
-        })
-    }
-}
-
-/// What a request may read and how far it may page.
-pub(crate) struct Context<'a> {
-    pub(crate) market: &'a Market,
-    pub(crate) scopes: &'a [Scope],
-    pub(crate) max_page_size: usize,
-    pub(crate) max_offset: usize,
-    /// How the answers imitate live Upwork's quirks.
-    pub(crate) realism: &'a Realism,
-}
+use apollo_compiler::{ExecutableDocument, Node};
 
 /// The result of running a request.
 pub(crate) enum Outcome {
     /// HTTP 200 with this body.
     Response(Response),
     /// The GraphQL layer itself failed (as a search without `after` does live, in the
-    /// [`MissingAfter::Http500`](super::MissingAfter::Http500) form): HTTP 500.
+    /// [`MissingAfter::Http500`](crate::MissingAfter::Http500) form): HTTP 500.
     InternalError,
-}
-
-/// The message of the `errors` entry a search without `after` gets in the
-/// [`MissingAfter::ErrorsEntry`](super::MissingAfter::ErrorsEntry) form (API.md: "an `errors`
-/// entry "Exception occurred""). Only the message is reported; the entry's `locations`, `path`
-/// and `DataFetchingException` classification are graphql-java's usual ones for a failed data
-/// fetcher (guess).
-pub(crate) const EXCEPTION_OCCURRED: &str = "Exception occurred";
-
-/// A GraphQL response body, serialized in graphql-java's order: `errors` first, then `data`.
-#[derive(Debug, Serialize)]
-pub(crate) struct Response {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    errors: Vec<GqlError>,
-    /// `None`: no `data` key; `Some(None)`: `"data": null`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<Option<JsonMap>>,
-    /// The first root field's response key and location, for injected errors.
-    #[serde(skip)]
-    first_root: Option<(String, Vec<Location>)>,
-}
-
-/// One entry of `errors`, with graphql-java's keys and order.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct GqlError {
-    message: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    locations: Vec<Location>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    path: Option<Vec<serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    extensions: Option<Extensions>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub(crate) struct Location {
-    line: usize,
-    column: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct Extensions {
-    classification: String,
-}
-
-impl GqlError {
-    fn new(message: impl Into<String>, locations: Vec<Location>, classification: &str) -> Self {
-        GqlError {
-            message: message.into(),
-            locations,
-            path: None,
-            extensions: Some(Extensions {
-                classification: classification.to_owned(),
-            }),
-        }
-    }
-}
-
-impl Response {
-    fn errors(errors: Vec<GqlError>) -> Self {
-        Response {
-            errors,
-            data: None,
-            first_root: None,
-        }
-    }
-
-    /// Replaces this response by a data-fetching failure of the first root field: with
-    /// `partial`, `data` stays with that field null; without, there is no `data`.
-    pub(crate) fn inject_error(&mut self, partial: bool) {
-        let (key, locations) = self
-            .first_root
-            .clone()
-            .unwrap_or_else(|| ("marketplaceJobPostingsSearch".to_owned(), Vec::new()));
-        let mut error = GqlError::new(
-            format!("Exception while fetching data (/{key}) : Internal server error"),
-            locations,
-            "DataFetchingException",
-        );
-        error.path = Some(vec![serde_json::Value::String(key.clone())]);
-        self.errors = vec![error];
-        self.data = if partial {
-            let mut data = self.data.take().flatten().unwrap_or_default();
-            data.insert(key.as_str(), JsonValue::Null);
-            Some(Some(data))
-        } else {
-            None
-        };
-    }
-
-    /// The body as JSON bytes.
-    pub(crate) fn to_json(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_else(|_| b"{}".to_vec())
-    }
 }
 
 /// Everything a request produced, with its operation name for the log.
@@ -258,12 +82,7 @@ fn run_operation(
 ) -> Outcome {
     let schema = schema();
     if let Some(denied) = scope_error(document, operation, ctx.scopes) {
-        return Outcome::Response(Response::errors(vec![GqlError {
-            message: denied,
-            locations: Vec::new(),
-            path: None,
-            extensions: None,
-        }]));
+        return Outcome::Response(Response::errors(vec![GqlError::unclassified(denied)]));
     }
     if let Some(field) = bad_faith_introspection(document, operation) {
         return Outcome::Response(Response::errors(vec![GqlError::new(
@@ -618,14 +437,9 @@ fn execution_error(
     } else {
         (error.message.clone(), "DataFetchingException")
     };
-    GqlError {
-        message,
-        locations,
-        path: (!path.is_empty()).then_some(path),
-        extensions: Some(Extensions {
-            classification: classification.to_owned(),
-        }),
-    }
+    let mut error = GqlError::new(message, locations, classification);
+    error.path = (!path.is_empty()).then_some(path);
+    error
 }
 
 /// The type that holds the field at the end of a response `path` (response keys and list
@@ -664,15 +478,6 @@ fn parent_type(
 mod tests {
     use super::*;
     use apollo_compiler::executable::OperationType;
-
-    #[test]
-    fn schema_is_valid() {
-        assert!(
-            schema()
-                .get_object("MarketplaceJobPostingSearchResult")
-                .is_some()
-        );
-    }
 
     #[test]
     fn scope_error_lists_root_then_children_in_document_order() {

@@ -11,10 +11,10 @@
 use std::collections::HashMap;
 
 /// How many words [`WordIndex`] remembers before it starts over (3 bits per posting each).
-pub(in crate::sandbox) const MAX_INDEXED_WORDS: usize = 128;
+pub(crate) const MAX_INDEXED_WORDS: usize = 128;
 
 /// Where a word occurs in a posting: title, skills, description.
-pub(in crate::sandbox) type Places = [bool; 3];
+pub(crate) type Places = [bool; 3];
 
 /// For each word searched for so far, which postings contain it in their title, skills or
 /// description, so that paging through the same query does not scan every posting again. A
@@ -42,7 +42,7 @@ fn bit(bits: &[u64], index: usize) -> bool {
 impl WordIndex {
     /// Makes sure every one of `words` is indexed over all of `postings`; `scanner(word)` gives
     /// the scan that says where that word occurs in one posting.
-    pub(in crate::sandbox) fn prepare<'w, P, S>(
+    pub(crate) fn prepare<'w, P, S>(
         &mut self,
         words: impl IntoIterator<Item = &'w str>,
         postings: &[P],
@@ -87,7 +87,7 @@ impl WordIndex {
     /// The fields of the posting at `index` that contain every one of `words`, from the bits
     /// alone; `None` when one of them is not indexed that far. For a phrase this is where its
     /// words are, not yet whether they stand next to each other.
-    pub(in crate::sandbox) fn places(&self, words: &[String], index: usize) -> Option<Places> {
+    pub(crate) fn places(&self, words: &[String], index: usize) -> Option<Places> {
         let mut places = [true; 3];
         for word in words {
             let w = self.words.get(word).filter(|w| w.covered > index)?;
@@ -100,7 +100,7 @@ impl WordIndex {
 
     /// How many words are indexed.
     #[cfg(test)]
-    pub(in crate::sandbox) fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.words.len()
     }
 }
