@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
-use upjobpilot::sandbox::ClockMode;
+use upwork_sandbox::ClockMode;
 
 /// Every posting of the last day.
 const SEARCHES: &str = r#"
