@@ -11,7 +11,7 @@
 //! - [`alerts`]: new postings matched against the `[[alert]]` rules and delivered once each
 //! - [`upwork`] (the only HTTP path to Upwork) and [`db`] (the DuckDB file; every SQL text)
 //! - [`auth`], [`config`], [`fs`] (one atomic-write rule), [`http`] (capped bodies),
-//!   [`secret`], [`exit`], [`pause`] (the crash tests' hooks)
+//!   [`secret`], [`exit`], [`test_hooks`] (the crash and failure tests' hooks)
 //!
 //! The local stand-in for Upwork that the tests, `upjobpilot sandbox` and `upjobpilot demo` run
 //! against is its own crate, `upwork_sandbox` (`crates/upwork-sandbox`); only those commands, the
@@ -27,8 +27,8 @@ pub mod exit;
 pub mod failure;
 pub mod fs;
 pub mod http;
-pub mod pause;
 pub mod pipeline;
 pub mod secret;
 pub mod serve;
+pub mod test_hooks;
 pub mod upwork;

@@ -241,7 +241,7 @@ fn bench_export(conn: &duckdb::Connection, dir: &Path) -> anyhow::Result<serde_j
             sql: sql.trim().trim_end_matches(';').to_string(),
         })
         .collect();
-    pipeline::export::write_profile(conn, &crate::config::Profile::default())?;
+    pipeline::scores::write_profile(conn, &crate::config::Profile::default())?;
     pipeline::export::create_views(conn, &views)?;
     let mut rows = Vec::new();
     for view in &views {
@@ -484,8 +484,8 @@ fn bench_serve(args: &ServeArgs) -> anyhow::Result<serde_json::Value> {
             skills: vec!["python".into(), "sql".into(), "api-integration".into()],
             hourly_rate: Some(50.0),
         };
-        pipeline::export::write_profile(&conn, &profile)?;
-        pipeline::export::write_scores(&conn)?;
+        pipeline::scores::write_profile(&conn, &profile)?;
+        pipeline::scores::write_scores(&conn)?;
     }
     let config_path = dir.join("pipeline.toml");
     std::fs::write(

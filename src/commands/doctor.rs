@@ -9,7 +9,7 @@ use super::context::Context;
 use crate::config::Config;
 use crate::exit::Exit;
 use crate::failure::Failure;
-use crate::pipeline::{export, views};
+use crate::pipeline::{export, scores, views};
 use crate::upwork::{RetryPolicy, UpworkError};
 use std::path::Path;
 use std::time::Duration;
@@ -235,7 +235,7 @@ fn try_views(
     views: &[views::View],
 ) -> Result<(), String> {
     let tx = conn.unchecked_transaction().map_err(|e| e.to_string())?;
-    export::write_profile(&tx, &config.profile).map_err(|e| e.to_string())?;
+    scores::write_profile(&tx, &config.profile).map_err(|e| e.to_string())?;
     export::create_views(&tx, views).map_err(|e| e.to_string())?;
     export::check_partitioned(&tx, views, &config.export.partitioned).map_err(|e| e.to_string())
     // Dropping the transaction rolls it back: the database is left as it was.

@@ -15,7 +15,7 @@ pub fn run(config_path: &Path) -> Result<Exit, Failure> {
     let conn = crate::db::open(&database)?;
     crate::db::set_memory_limit(&conn, config.storage.memory_limit)
         .map_err(|e| Failure::other(anyhow::anyhow!("{}: {e}", database.display())))?;
-    for file in pipeline::export_views(&config, &conn, Some(config.storage.memory_limit))? {
+    for file in pipeline::export_with_scores(&config, &conn)? {
         println!("exported {}", file.display());
     }
     Ok(Exit::Ok)

@@ -171,6 +171,35 @@ pub fn raise_memory_limit(
     }
 }
 
+/// Runs `work`, and again under a higher memory limit ([`raise_memory_limit`]) each time it
+/// runs out of memory (`out_of_memory`) while a limit is set; `stage` names the step in the
+/// warning. The load, the scores and the export escalate this way.
+pub fn with_memory_retries<T, E: std::fmt::Display>(
+    conn: &Connection,
+    limit: &mut Option<u64>,
+    configured: u64,
+    stage: &str,
+    out_of_memory: impl Fn(&E) -> bool,
+    mut work: impl FnMut() -> Result<T, E>,
+) -> Result<T, E> {
+    loop {
+        match work() {
+            Err(error) if out_of_memory(&error) && limit.is_some() => {
+                match raise_memory_limit(conn, limit, configured) {
+                    Ok(next) => {
+                        tracing::warn!(stage, memory_limit = %next, error = %error, memory = %memory_in_use(conn), "out of memory; trying again with a higher limit (raise storage.memory_limit to avoid this)");
+                    }
+                    Err(raise) => {
+                        tracing::warn!(stage, error = %raise, "the memory limit could not be raised");
+                        return Err(error);
+                    }
+                }
+            }
+            result => return result,
+        }
+    }
+}
+
 /// DuckDB's memory by what holds it (`duckdb_memory()`: its buffers by tag, in memory and
 /// spilled to the temp folder), largest first, for the warning of a run that ran out.
 pub fn memory_in_use(conn: &Connection) -> String {

@@ -82,30 +82,6 @@ impl Default for CsvOptions {
     }
 }
 
-/// Writes `[profile]` into the `profile_skills` and `profile` tables the `fit_score` view reads.
-pub fn write_profile(
-    conn: &Connection,
-    profile: &crate::config::Profile,
-) -> Result<(), duckdb::Error> {
-    conn.execute_batch("DELETE FROM profile; DELETE FROM profile_skills;")?;
-    conn.execute(
-        "INSERT INTO profile VALUES (?)",
-        duckdb::params![profile.hourly_rate],
-    )?;
-    let mut appender = conn.appender("profile_skills")?;
-    for skill in &profile.skills {
-        appender.append_row(duckdb::params![skill.trim().to_lowercase()])?;
-    }
-    appender.flush()
-}
-
-/// Rewrites the dashboard's `posting_scores` from the shipped views, in one transaction.
-pub fn write_scores(conn: &Connection) -> Result<(), duckdb::Error> {
-    let tx = conn.unchecked_transaction()?;
-    tx.execute_batch(&super::views::with_shipped_scores(crate::db::sql::SCORES))?;
-    tx.commit()
-}
-
 /// (Re)creates the views in the database.
 pub fn create_views(conn: &Connection, views: &[View]) -> Result<(), ExportError> {
     for view in views {

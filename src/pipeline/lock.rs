@@ -6,7 +6,7 @@
 //! start time are written into the file). The lock dies with the process: a killed sync never
 //! leaves a stale lock behind.
 
-use super::SyncError;
+use super::error::SyncError;
 use chrono::Utc;
 use std::fs::File;
 use std::io::{Read, Seek, Write};

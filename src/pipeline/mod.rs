@@ -16,6 +16,8 @@
 //! database is closed the messages due are delivered ([`crate::alerts::deliver_due`]); alerts
 //! never change a sync's outcome.
 
+mod decode;
+mod error;
 pub mod export;
 pub mod fetch;
 pub mod load;
@@ -23,6 +25,7 @@ pub mod lock;
 pub mod progress;
 pub mod renormalize;
 pub mod retention;
+pub mod scores;
 pub mod spool;
 pub mod status;
 pub mod views;
@@ -36,6 +39,7 @@ use crate::db::{self, DbError};
 use crate::exit::Exit;
 use crate::upwork::{Fetched, UpworkClient, UpworkError};
 use chrono::{DateTime, Utc};
+pub use error::{Stored, SyncError};
 use fetch::Progress;
 use spool::{RunRecord, SearchStatus, Spool};
 use std::collections::BTreeMap;
@@ -112,67 +116,6 @@ impl SyncReport {
             Exit::Partial
         } else {
             Exit::Ok
-        }
-    }
-}
-
-/// Why a sync could not run at all.
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    /// Another sync holds the lock.
-    #[error("another sync is running ({holder}); lock file {path}")]
-    Locked {
-        /// The lock file.
-        path: PathBuf,
-        /// What the holder wrote into it.
-        holder: String,
-    },
-    /// Signing in failed before anything was fetched.
-    #[error(transparent)]
-    Auth(#[from] AuthError),
-    /// The database cannot be used.
-    #[error(transparent)]
-    Db(#[from] DbError),
-    /// The spool cannot be written.
-    #[error(transparent)]
-    Spool(#[from] spool::SpoolError),
-    /// Loading failed; the pages are still in the spool.
-    #[error("{0}; the fetched pages stay in the spool for the next run")]
-    Load(#[from] load::LoadError),
-    /// Exporting failed; the database is up to date.
-    #[error(transparent)]
-    Export(#[from] export::ExportError),
-    /// The HTTP client could not be set up.
-    #[error(transparent)]
-    Upwork(#[from] UpworkError),
-    /// A file or folder the pipeline needs.
-    #[error("{path}: {source}")]
-    Io {
-        /// The path.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A blocking task panicked or was cancelled.
-    #[error("internal error: {0}")]
-    Internal(String),
-}
-
-impl From<duckdb::Error> for SyncError {
-    fn from(e: duckdb::Error) -> Self {
-        SyncError::Load(load::LoadError::Db(e))
-    }
-}
-
-impl SyncError {
-    /// The exit status for this error.
-    pub fn exit(&self) -> Exit {
-        match self {
-            SyncError::Locked { .. } => Exit::Locked,
-            SyncError::Auth(_) => Exit::Auth,
-            SyncError::Upwork(UpworkError::Auth(_)) => Exit::Auth,
-            SyncError::Db(DbError::Busy { .. } | DbError::BusyHere { .. }) => Exit::Spooled,
-            _ => Exit::Failure,
         }
     }
 }
@@ -413,7 +356,7 @@ async fn first_pages(
     Ok(firsts)
 }
 
-/// Loads every pending spool folder, prunes, exports. Used by sync and by `export`.
+/// Loads every pending spool folder, scores, plans alerts, prunes, exports.
 fn store(
     config: &Config,
     spool: &Spool,
@@ -423,20 +366,37 @@ fn store(
 ) -> Result<(load::LoadReport, Vec<PathBuf>), SyncError> {
     let mut conn = db::open_waiting(&config.database_path(), busy_wait)?;
     let pending = spool.pending()?;
-    let (report, limit) = load_within_memory(config, &mut conn, &pending, current)?;
-    crate::pause::point("load-done");
+    let (report, mut limit) = load_within_memory(config, &mut conn, &pending, current)?;
+    crate::test_hooks::point("load-done");
     // Only after the last commit: a crash before this line loads the same pages again,
-    // harmlessly (see load.rs).
-    spool.remove(&pending)?;
-    let watermarks = load::watermarks(&conn).map_err(load::LoadError::from)?;
-    spool.save_state(&watermarks)?;
+    // harmlessly (see load.rs). From here on the postings are stored, and every error says so.
+    spool.remove(&pending).map_err(Stored::ClearSpool.error())?;
+    let watermarks = crate::test_hooks::fail("watermarks")
+        .and_then(|()| load::watermarks(&conn))
+        .map_err(Stored::Watermarks.error())?;
+    spool
+        .save_state(&watermarks)
+        .map_err(Stored::Watermarks.error())?;
+    // Before the alert rules, which filter on the scores; with or without an export, so the
+    // dashboard's scores are never older than the last sync.
+    crate::test_hooks::fail("scores")
+        .and_then(|()| {
+            scores::refresh(
+                &conn,
+                &config.profile,
+                &mut limit,
+                config.storage.memory_limit,
+            )
+        })
+        .map_err(Stored::Scores.error())?;
     // The alert rules see the new postings before retention can prune their titles. Planning
     // failing leaves them queued for the next sync; it never fails the sync.
-    export::write_profile(&conn, &config.profile).map_err(load::LoadError::from)?;
     if let Err(e) = alerts::plan(&conn, &config.alerts, Utc::now()) {
         tracing::error!(stage = "alerts", error = %e, "matching new postings against the alert rules failed; they stay queued for the next sync");
     }
-    retention::prune(&conn, &config.retention).map_err(load::LoadError::from)?;
+    crate::test_hooks::fail("retention")
+        .and_then(|()| retention::prune(&conn, &config.retention))
+        .map_err(Stored::Retention.error())?;
     tracing::info!(
         stage = "load",
         pages = report.pages,
@@ -461,8 +421,8 @@ fn load_within_memory(
     pending: &[spool::PendingRun],
     current: &load::CurrentRun,
 ) -> Result<(load::LoadReport, Option<u64>), SyncError> {
-    // The rest of the sync (alerts, export) runs on this connection under the limit the load
-    // needed (returned with the report; `None`: no limit): DuckDB still holds the committed
+    // The rest of the sync (scores, alerts, export) runs on this connection under the limit the
+    // load needed (returned with the report; `None`: no limit): DuckDB still holds the committed
     // load's blocks, so going back to a smaller setting made the export run out of memory right
     // after a load that had to be retried.
     Ok(load::load_within(
@@ -473,46 +433,51 @@ fn load_within_memory(
     )?)
 }
 
-/// Creates the views and writes the exports, under the connection's memory limit `limit` (a
-/// sync's is the one its load needed; `upjobpilot export` sets the configured one). A view that
-/// runs out of memory (a view over every stored posting, at a million of them) is exported
-/// again with twice that limit, up to eight times the configured one, then with no limit, as
-/// the load is; each file is written whole or not at all, so a retry leaves nothing
-/// half-written.
-pub fn export_views(
+/// Refreshes the scores ([`scores::refresh`]) and writes the exports, for `upjobpilot export`:
+/// its views read the profile tables, which the config may have changed since the last sync.
+pub fn export_with_scores(
     config: &Config,
     conn: &duckdb::Connection,
-    limit: Option<u64>,
 ) -> Result<Vec<PathBuf>, SyncError> {
-    let configured = config.storage.memory_limit;
-    let mut limit = limit;
-    loop {
-        match export_views_once(config, conn) {
-            Err(e) if out_of_memory(&e) && limit.is_some() => {
-                let next = db::raise_memory_limit(conn, &mut limit, configured)?;
-                tracing::warn!(stage = "export", memory_limit = %next, error = %e, memory = %db::memory_in_use(conn), "out of memory; exporting again with a higher limit (raise storage.memory_limit to avoid this)");
-            }
-            result => return result,
-        }
-    }
+    let mut limit = Some(config.storage.memory_limit);
+    scores::refresh(
+        conn,
+        &config.profile,
+        &mut limit,
+        config.storage.memory_limit,
+    )
+    .map_err(|source| SyncError::Scores { source })?;
+    export_views(config, conn, limit)
 }
 
-/// Whether DuckDB ran out of memory in the export stage (a view, or the scores it writes first).
-fn out_of_memory(error: &SyncError) -> bool {
-    match error {
-        SyncError::Export(export::ExportError::View { source, .. })
-        | SyncError::Load(load::LoadError::Db(source)) => db::is_out_of_memory(source),
-        _ => false,
-    }
+/// Creates the views and writes the exports, under the connection's memory limit `limit` (a
+/// sync's is the one its load needed). A view that runs out of memory (a view over every stored
+/// posting, at a million of them) is exported again with twice that limit, up to eight times
+/// the configured one, then with no limit, as the load is; each file is written whole or not at
+/// all, so a retry leaves nothing half-written.
+fn export_views(
+    config: &Config,
+    conn: &duckdb::Connection,
+    mut limit: Option<u64>,
+) -> Result<Vec<PathBuf>, SyncError> {
+    db::with_memory_retries(
+        conn,
+        &mut limit,
+        config.storage.memory_limit,
+        "export",
+        |e: &export::ExportError| {
+            matches!(e, export::ExportError::View { source, .. } if db::is_out_of_memory(source))
+        },
+        || export_views_once(config, conn),
+    )
+    .map_err(SyncError::Export)
 }
 
 fn export_views_once(
     config: &Config,
     conn: &duckdb::Connection,
-) -> Result<Vec<PathBuf>, SyncError> {
-    let views = views::read_views(&config.queries_dir()).map_err(export::ExportError::from)?;
-    export::write_profile(conn, &config.profile).map_err(load::LoadError::from)?;
-    export::write_scores(conn).map_err(load::LoadError::from)?;
+) -> Result<Vec<PathBuf>, export::ExportError> {
+    let views = views::read_views(&config.queries_dir())?;
     export::create_views(conn, &views)?;
     let files = export::export(
         conn,
@@ -535,7 +500,10 @@ fn current_watermarks(
     spool: &Spool,
 ) -> Result<BTreeMap<String, DateTime<Utc>>, SyncError> {
     let mut marks = match db::open(database) {
-        Ok(conn) => load::watermarks(&conn).map_err(load::LoadError::from)?,
+        Ok(conn) => load::watermarks(&conn).map_err(|source| DbError::DuckDb {
+            path: database.to_path_buf(),
+            source,
+        })?,
         Err(DbError::Busy { .. }) => {
             tracing::warn!(stage = "fetch", database = %database.display(), "database busy; using the spool's copy of the watermarks");
             spool.state()

@@ -7,7 +7,7 @@
 //! changes nothing. Postings whose raw JSON retention has pruned keep the columns they have:
 //! they are counted and said, never silently skipped.
 
-use super::SyncError;
+use super::error::SyncError;
 use super::load::{self, LoadError, StoredNode};
 use crate::db::sql;
 use duckdb::Connection;
@@ -71,50 +71,59 @@ pub fn renormalize(
         .query_row("SELECT count(*) FROM jobs WHERE raw IS NULL", [], |r| {
             r.get(0)
         })
-        .map_err(LoadError::from)?;
+        .map_err(SyncError::Renormalize)?;
     // Batches of small merges, as a load: one DuckDB thread, checkpoints every gigabyte of log.
-    load::with_load_settings(conn, |conn| -> Result<(), SyncError> {
-        loop {
-            let end: Option<String> = conn
-                .query_row(
-                    sql::RENORMALIZE_NEXT,
-                    duckdb::params![last_id, batch.max(1) as i64],
-                    |row| row.get(0),
-                )
-                .map_err(LoadError::from)?;
-            let Some(end) = end else {
-                break;
-            };
-            let nodes: Vec<StoredNode> = {
-                let mut stmt = conn
-                    .prepare(sql::RENORMALIZE_BATCH)
-                    .map_err(LoadError::from)?;
-                let rows = stmt
-                    .query_map(duckdb::params![last_id, end], |row| {
-                        Ok(StoredNode {
-                            id: row.get(0)?,
-                            raw: row.get(1)?,
-                            last_seen_us: row.get(2)?,
+    load::with_load_settings(
+        conn,
+        SyncError::Renormalize,
+        |conn| -> Result<(), SyncError> {
+            loop {
+                let end: Option<String> = conn
+                    .query_row(
+                        sql::RENORMALIZE_NEXT,
+                        duckdb::params![last_id, batch.max(1) as i64],
+                        |row| row.get(0),
+                    )
+                    .map_err(SyncError::Renormalize)?;
+                let Some(end) = end else {
+                    break;
+                };
+                let nodes: Vec<StoredNode> = {
+                    let mut stmt = conn
+                        .prepare(sql::RENORMALIZE_BATCH)
+                        .map_err(SyncError::Renormalize)?;
+                    let rows = stmt
+                        .query_map(duckdb::params![last_id, end], |row| {
+                            Ok(StoredNode {
+                                id: row.get(0)?,
+                                raw: row.get(1)?,
+                                last_seen_us: row.get(2)?,
+                            })
                         })
-                    })
-                    .map_err(LoadError::from)?;
-                rows.collect::<Result<_, _>>().map_err(LoadError::from)?
-            };
-            let (rebuilt, quarantined) = load::renormalize_batch(conn, &nodes, &run_id)?;
-            report.rebuilt += rebuilt;
-            report.quarantined += quarantined;
-            last_id = end;
-            let progress = Progress {
-                run_id: run_id.clone(),
-                last_id: last_id.clone(),
-            };
-            let json = serde_json::to_vec(&progress).unwrap_or_default();
-            crate::fs::write_atomic(&progress_file, &json).map_err(io)?;
-            on_batch(report.rebuilt);
-        }
-        load::recompute_daily_now(conn).map_err(LoadError::from)?;
-        Ok(())
-    })?;
+                        .map_err(SyncError::Renormalize)?;
+                    rows.collect::<Result<_, _>>()
+                        .map_err(SyncError::Renormalize)?
+                };
+                let (rebuilt, quarantined) = load::renormalize_batch(conn, &nodes, &run_id)
+                    .map_err(|e| match e {
+                        LoadError::Db(e) => SyncError::Renormalize(e),
+                        other => SyncError::Load(other),
+                    })?;
+                report.rebuilt += rebuilt;
+                report.quarantined += quarantined;
+                last_id = end;
+                let progress = Progress {
+                    run_id: run_id.clone(),
+                    last_id: last_id.clone(),
+                };
+                let json = serde_json::to_vec(&progress).unwrap_or_default();
+                crate::fs::write_atomic(&progress_file, &json).map_err(io)?;
+                on_batch(report.rebuilt);
+            }
+            load::recompute_daily_now(conn).map_err(SyncError::Renormalize)?;
+            Ok(())
+        },
+    )?;
     match std::fs::remove_file(&progress_file) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -226,6 +226,10 @@ const PIECE_BYTES: &str = "1";
 /// covers a posting it lacks, committed pieces are kept, and the next sync leaves exactly what
 /// one uninterrupted sync leaves.
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs the pause points and batch size of src/test_hooks.rs, compiled out of release builds"
+)]
 fn sigkill_at_every_phase_of_a_load_in_pieces_converges() {
     let home = tempfile::tempdir().expect("tempdir");
     // One market for every run: the same seed from the same start.

@@ -99,7 +99,7 @@ fn a_version_2_database_migrates_and_keeps_its_data_and_profile() {
         skills: vec!["Python".into(), "SQL".into()],
         hourly_rate: Some(70.0),
     };
-    upjobpilot::pipeline::export::write_profile(&conn, &profile).expect("profile");
+    upjobpilot::pipeline::scores::write_profile(&conn, &profile).expect("profile");
     assert_eq!(count(&conn, "SELECT hourly_rate::BIGINT FROM profile"), 70);
     assert_eq!(count(&conn, "SELECT count(*) FROM profile_skills"), 2);
 }
@@ -167,7 +167,7 @@ fn a_version_6_database_with_views_migrates_to_unkeyed_tables() {
         }
         load::load(&mut conn, &pending, None).expect("load");
         upjobpilot::pipeline::export::create_views(&conn, &views).expect("views");
-        upjobpilot::pipeline::export::write_scores(&conn).expect("scores");
+        upjobpilot::pipeline::scores::write_scores(&conn).expect("scores");
         counts(&conn)
     };
     let scores = "SELECT count(*) FROM posting_scores WHERE fit_score IS NOT NULL";
@@ -190,7 +190,7 @@ fn a_version_6_database_with_views_migrates_to_unkeyed_tables() {
         0,
         "no key left on the rebuilt tables"
     );
-    upjobpilot::pipeline::export::write_scores(&conn).expect("scores again");
+    upjobpilot::pipeline::scores::write_scores(&conn).expect("scores again");
     assert_eq!(
         count(&conn, scores),
         300,

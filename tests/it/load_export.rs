@@ -597,9 +597,7 @@ fn an_export_out_of_memory_is_retried_with_a_higher_limit() {
         .query_row(sql, [], |r| r.get::<_, i64>(0))
         .expect_err("the view does not fit the configured limit");
     assert!(upjobpilot::db::is_out_of_memory(&refused), "{refused}");
-    let files =
-        upjobpilot::pipeline::export_views(&config, &conn, Some(config.storage.memory_limit))
-            .expect("exported");
+    let files = upjobpilot::pipeline::export_with_scores(&config, &conn).expect("exported");
     let csv = files
         .iter()
         .find(|f| f.file_name().is_some_and(|n| n == "big_list.csv"))

@@ -26,4 +26,5 @@ mod scheduling;
 mod secrets;
 mod serve;
 mod support;
+mod sync_errors;
 mod watch;

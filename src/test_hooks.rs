@@ -1,12 +1,17 @@
-//! Test hooks of a debug build: the crash tests stop a process at a named point of its load and
-//! SIGKILL it there, and make a small load commit in several pieces.
+//! Test hooks of a debug build, and nothing else: the crash tests stop a process at a named point
+//! of its load and SIGKILL it there, and make a small load commit in several pieces; the error
+//! tests make one step of a sync fail.
 //!
 //! - `UPJOBPILOT_PAUSE_AT=<point>:<n>` with `UPJOBPILOT_PAUSE_FILE=<path>`: the `n`-th time the
 //!   process reaches `<point>` it writes `<path>` and sleeps until it is killed.
 //! - `UPJOBPILOT_LOAD_BATCH_BYTES=<bytes>`: the load commits every `<bytes>` of pages instead of
 //!   every tenth of `storage.memory_limit`.
 //!
-//! A release build ignores both: [`point`] does nothing and [`batch_bytes`] is `None`.
+//! - `UPJOBPILOT_FAIL_AT=<step>`: [`fail`] returns an error at that step (`watermarks`,
+//!   `scores`, `retention`).
+//!
+//! A release build ignores them all: [`point`] does nothing, [`batch_bytes`] is `None`, [`fail`]
+//! never fails. The tests that need them are skipped in release builds.
 
 /// Marks a point of the work (see the module's documentation).
 pub fn point(name: &str) {
@@ -14,6 +19,19 @@ pub fn point(name: &str) {
     hooks::point(name);
     #[cfg(not(debug_assertions))]
     let _ = name;
+}
+
+/// An error where `UPJOBPILOT_FAIL_AT` names `step`, in a debug build.
+pub fn fail(step: &str) -> Result<(), duckdb::Error> {
+    #[cfg(debug_assertions)]
+    if std::env::var("UPJOBPILOT_FAIL_AT").as_deref() == Ok(step) {
+        return Err(duckdb::Error::ToSqlConversionFailure(
+            format!("injected failure at {step} (UPJOBPILOT_FAIL_AT)").into(),
+        ));
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = step;
+    Ok(())
 }
 
 /// The load's batch size set by the environment, in a debug build.

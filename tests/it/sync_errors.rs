@@ -1,0 +1,135 @@
+//! A failed sync says what happened at the step that failed (issue 20): before the load's last
+//! commit the pages wait in the spool; after it the postings are stored, and the message says
+//! so and what comes next. Each step is made to fail through `UPJOBPILOT_FAIL_AT` (a debug
+//! build's test hook), and the database and the spool are checked against what the message says.
+
+use crate::support::{Harness, RUST_SEARCH, harness};
+use std::process::{Command, Output};
+use upjobpilot::pipeline::spool::Spool;
+
+fn sync(h: &Harness, home: &std::path::Path, fail_at: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_upjobpilot"));
+    command
+        .env_clear()
+        .env("HOME", home)
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .args(["sync", "--quiet", "--config"])
+        .arg(h.dir.path().join("pipeline.toml"));
+    if let Some(step) = fail_at {
+        command.env("UPJOBPILOT_FAIL_AT", step);
+    }
+    command.output().expect("sync runs")
+}
+
+/// A sync failing at `step` after the load: exit 1, a message naming the step and saying the
+/// postings are stored, and so they are (every posting the sandbox says the search matches),
+/// with nothing left in the spool; the next sync then succeeds.
+fn fails_after_the_load(seed: u64, step: &str, says: &str) -> Harness {
+    let h = harness(seed, RUST_SEARCH);
+    let home = tempfile::tempdir().expect("home");
+    let output = sync(&h, home.path(), Some(step));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(says), "{step}: {stderr}");
+    assert!(
+        stderr.contains("the postings are stored"),
+        "{step}: {stderr}"
+    );
+    assert!(!stderr.contains("stay in the spool"), "{step}: {stderr}");
+    let expected = h.expected("rust");
+    assert!(!expected.is_empty());
+    assert_eq!(h.hits("rust"), expected, "{step}: every posting stored");
+    let pending = Spool::new(h.config.spool_dir())
+        .pending()
+        .expect("spool reads");
+    assert!(pending.is_empty(), "{step}: nothing left in the spool");
+    let again = sync(&h, home.path(), None);
+    assert!(again.status.success(), "{again:?}");
+    h
+}
+
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs src/test_hooks.rs, compiled out of release builds"
+)]
+fn a_failure_recording_the_watermarks_says_the_postings_are_stored() {
+    fails_after_the_load(201, "watermarks", "recording the new watermarks failed");
+}
+
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs src/test_hooks.rs, compiled out of release builds"
+)]
+fn a_failure_scoring_says_the_postings_are_stored_and_nothing_was_exported() {
+    let h = fails_after_the_load(202, "scores", "scoring the postings failed");
+    // The sync after it exported; before it, nothing was.
+    assert!(h.config.export_dir().join("new_postings.csv").exists());
+}
+
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs src/test_hooks.rs, compiled out of release builds"
+)]
+fn a_failure_in_retention_says_the_postings_are_stored_and_the_next_sync_prunes() {
+    fails_after_the_load(
+        203,
+        "retention",
+        "pruning postings past the retention failed",
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs src/test_hooks.rs, compiled out of release builds"
+)]
+fn a_failure_before_the_export_writes_no_file() {
+    let h = harness(204, RUST_SEARCH);
+    let home = tempfile::tempdir().expect("home");
+    let output = sync(&h, home.path(), Some("scores"));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        !h.config.export_dir().join("new_postings.csv").exists(),
+        "the message says nothing was exported"
+    );
+}
+
+/// The dashboard's scores come from every sync, `--no-export` included: one row per stored
+/// posting, and the fit score the shipped view computes.
+#[test]
+fn a_sync_without_export_still_scores_every_posting() {
+    let h = harness(205, RUST_SEARCH);
+    let home = tempfile::tempdir().expect("home");
+    let output = Command::new(env!("CARGO_BIN_EXE_upjobpilot"))
+        .env_clear()
+        .env("HOME", home.path())
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .args(["sync", "--quiet", "--no-export", "--config"])
+        .arg(h.dir.path().join("pipeline.toml"))
+        .output()
+        .expect("sync runs");
+    assert!(output.status.success(), "{output:?}");
+    assert!(!h.config.export_dir().join("new_postings.csv").exists());
+    let jobs = h.count("SELECT count(*) FROM jobs");
+    assert!(jobs > 0);
+    assert_eq!(
+        h.count("SELECT count(*) FROM posting_scores"),
+        jobs,
+        "a score per posting"
+    );
+    let views = upjobpilot::pipeline::views::DEFAULT_VIEWS
+        .iter()
+        .find(|(name, _)| *name == "fit_score.sql")
+        .expect("the shipped fit_score")
+        .1
+        .trim()
+        .trim_end_matches(';');
+    let disagreeing = h.count(&format!(
+        "SELECT count(*) FROM posting_scores s JOIN ({views}) f ON f.id = s.job_id \
+         WHERE s.fit_score IS DISTINCT FROM f.fit_score"
+    ));
+    assert_eq!(disagreeing, 0, "the scores are the shipped view's");
+}
