@@ -14,6 +14,29 @@ use std::fmt;
 use std::path::PathBuf;
 use toml::Spanned;
 
+/// The whole, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// The Upwork API key and endpoints.
+    pub upwork: Upwork,
+    /// Where the database, spool and exports live.
+    pub storage: Storage,
+    /// How exports are written.
+    pub export: Export,
+    /// How long posting text is kept.
+    pub retention: Retention,
+    /// The freelancer, for the fit score.
+    pub profile: Profile,
+    /// The dashboard's labels.
+    pub serve: Serve,
+    /// The job searches, in file order.
+    pub searches: Vec<Search>,
+    /// The alert rules, in file order.
+    pub alerts: Vec<Alert>,
+}
+
 /// Upwork's documented authorize endpoint.
 pub const UPWORK_AUTHORIZE_URL: &str =
     "https://www.upwork.com/ab/account-security/oauth2/authorize";

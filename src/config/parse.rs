@@ -7,10 +7,10 @@
 //! types and missing required keys are reported here; what the values mean is checked by
 //! `validate`.
 
-use super::Problems;
 use super::model::{
     RawAlert, RawExport, RawProfile, RawRetention, RawSearch, RawServe, RawStorage, RawUpwork,
 };
+use super::problems::Problems;
 use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};

@@ -7,7 +7,7 @@
 //! returned when nothing was wrong.
 
 use super::model::{
-    Alert, AlertFilter, BUILT_IN_LABELS, Channel, Criteria, DEFAULT_ALERT_MAX_PER_HOUR,
+    Alert, AlertFilter, BUILT_IN_LABELS, Channel, Config, Criteria, DEFAULT_ALERT_MAX_PER_HOUR,
     DEFAULT_ALERT_MAX_POSTINGS, DEFAULT_ALERT_TIMEOUT_SECS, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES,
     DEFAULT_MAX_RETRIES, DEFAULT_PAGE_SIZE, DEFAULT_REDIRECT_URI, DEFAULT_REQUESTS_PER_MINUTE,
     DEFAULT_RETRY_BASE_MS, DEFAULT_SECRET_ENV, DEFAULT_TIMEOUT_SECS, Export, IntRange, JobType,
@@ -16,7 +16,7 @@ use super::model::{
     UPWORK_RETENTION_HOURS, UPWORK_TOKEN_URL, Upwork, WebhookFormat,
 };
 use super::parse::RawConfig;
-use super::{Config, Problems};
+use super::problems::Problems;
 use std::collections::BTreeMap;
 use std::ops::{Range, RangeInclusive};
 use std::path::{Path, PathBuf};
