@@ -437,7 +437,7 @@ fn nasty(i: usize) -> Posting {
             "<b>Rust</b> & *bold* _it_ `code` [x](y) |pipe| @everyone <@123> #{i} {}",
             "long ".repeat(200)
         )),
-        url: format!("https://www.upwork.com/jobs/~0{i}"),
+        url: format!("https://www.upwork.com/jobs/~0{i}?from=a|b>c"),
         job_type: "FIXED".into(),
         currency: Some("USD".into()),
         fixed_budget: Some(1500.0),
@@ -516,7 +516,16 @@ fn payloads_have_the_fields_each_api_requires_and_escape_its_markup() {
         assert_eq!(json["postings"].as_array().expect("postings").len(), n);
         assert_eq!(json["postings"][0]["title"], nasty(0).title.expect("title"));
 
-        assert_slack(&body(WebhookFormat::Slack));
+        let slack = body(WebhookFormat::Slack);
+        assert_slack(&slack);
+        // The URL's `|` and `>` would end the link `<url|title>` early.
+        let section = slack["blocks"][1]["text"]["text"]
+            .as_str()
+            .expect("section");
+        assert!(
+            section.starts_with("*<https://www.upwork.com/jobs/~00?from=a%7Cb%3Ec|"),
+            "{section}"
+        );
 
         let discord = body(WebhookFormat::Discord);
         let embeds = discord["embeds"].as_array().expect("embeds");
