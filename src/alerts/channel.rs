@@ -3,7 +3,10 @@
 //! Webhooks are a blocking `reqwest` POST with the rule's timeout, the `Idempotency-Key` header,
 //! and redirects followed only within the same host (a redirect elsewhere could carry the
 //! payload, or a secret in the URL, to someone else). The URL comes from the environment, is
-//! held as a [`Secret`], and never reaches a message or a log: errors name only its host.
+//! held as a [`Secret`], and never reaches a message or a log: errors name only its host, and
+//! whatever the receiver answers has every part of the URL redacted ([`redact`]) before it
+//! becomes an error, since a receiver that echoes the request path would otherwise write the
+//! secret into the log, `alerts_sent.last_error` and the dashboard.
 //! A command runs without a shell, reads the `json` payload on stdin (a file, so a program that
 //! ignores it cannot cause a SIGPIPE), and is killed at the timeout; its stderr goes to the log
 //! line by line, its stdout is discarded.
@@ -109,6 +112,7 @@ fn post(
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
         .ok_or_else(|| SendError::BadUrl(env.to_string()))?;
     let host = parsed.host_str().unwrap_or_default().to_string();
+    let secrets = url_parts(&parsed);
     let origin = (parsed.scheme().to_string(), host.clone(), parsed.port());
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
         let next = attempt.url();
@@ -130,7 +134,7 @@ fn post(
     });
     let request_error = |e: reqwest::Error| SendError::Request {
         host: host.clone(),
-        detail: error_text(e),
+        detail: redact(&error_text(e), &secrets, false),
     };
     let client = reqwest::blocking::Client::builder()
         .timeout(timeout)
@@ -151,13 +155,130 @@ fn post(
     if status.is_success() {
         return Ok(());
     }
-    let mut text = String::new();
-    let _ = response.take(2048).read_to_string(&mut text);
+    let mut bytes = Vec::new();
+    let _ = response.take(BODY_BYTES).read_to_end(&mut bytes);
+    let cut = bytes.len() as u64 >= BODY_BYTES;
+    let text = redact(&String::from_utf8_lossy(&bytes), &secrets, cut);
     Err(SendError::Status {
         host,
         status: status.as_u16(),
         body: printable(text.trim()),
     })
+}
+
+/// The most of an error answer that is read (and, redacted and shortened, recorded).
+const BODY_BYTES: u64 = 2048;
+
+/// What stands in for a part of the webhook URL in a recorded answer.
+const REDACTED: &str = "[redacted]";
+
+/// Shorter parts of a URL are left alone: they cannot hide a secret (`v1`, `api`), and
+/// replacing them everywhere would garble the receiver's message.
+const MIN_SECRET_CHARS: usize = 4;
+
+/// Every part of `url` that may be secret, as written and percent-decoded, longest first: the
+/// whole URL, its path and query, each path segment, each query name and value, the user,
+/// password and fragment. The scheme, host and port are not secret (errors name the host).
+fn url_parts(url: &url::Url) -> Vec<String> {
+    let mut raw: Vec<String> = vec![
+        url.as_str().to_string(),
+        url[url::Position::BeforePath..].to_string(),
+        url.path().to_string(),
+        url.username().to_string(),
+    ];
+    raw.extend(url.query().map(str::to_string));
+    raw.extend(url.password().map(str::to_string));
+    raw.extend(url.fragment().map(str::to_string));
+    raw.extend(url.path().split('/').map(str::to_string));
+    for pair in url.query().unwrap_or_default().split('&') {
+        raw.push(pair.to_string());
+        raw.extend(pair.split('=').map(str::to_string));
+    }
+    let mut parts: Vec<String> = raw
+        .iter()
+        .flat_map(|p| {
+            [
+                p.clone(),
+                percent_decoded(p),
+                percent_decoded(&p.replace('+', " ")),
+            ]
+        })
+        .filter(|p| p.chars().count() >= MIN_SECRET_CHARS)
+        .collect();
+    parts.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    parts.dedup();
+    parts
+}
+
+/// `text` with `%XX` escapes decoded (as a receiver that decodes the path would echo it).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `text` with every occurrence of each of `parts` (ignoring ASCII case) replaced by
+/// `[redacted]`. When `cut`, the text was cut short, and a tail that could be the start of a part
+/// goes too: the rest of the secret was just not read.
+pub fn redact(text: &str, parts: &[String], cut: bool) -> String {
+    // The cut tail first, while the text is as received.
+    let mut text = text;
+    let mut tail = "";
+    if cut {
+        let lower = text.to_ascii_lowercase();
+        let longest_prefix = parts
+            .iter()
+            .filter_map(|part| {
+                let part = part.to_ascii_lowercase();
+                (1..part.len())
+                    .rev()
+                    .filter(|&n| part.is_char_boundary(n))
+                    .find(|&n| lower.ends_with(&part[..n]))
+            })
+            .max();
+        if let Some(n) = longest_prefix {
+            text = &text[..text.len() - n];
+            tail = REDACTED;
+        }
+    }
+    let mut out = text.to_string();
+    for part in parts {
+        out = replace_ignoring_case(&out, part, REDACTED);
+    }
+    out.push_str(tail);
+    out
+}
+
+/// [`str::replace`] ignoring ASCII case (lowercasing ASCII keeps every byte offset).
+fn replace_ignoring_case(text: &str, needle: &str, with: &str) -> String {
+    let (lower, needle) = (text.to_ascii_lowercase(), needle.to_ascii_lowercase());
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (start, _) in lower.match_indices(&needle) {
+        out.push_str(&text[last..start]);
+        out.push_str(with);
+        last = start + needle.len();
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 /// reqwest's message and its causes, without the URL (which carries the secret).
@@ -246,5 +367,58 @@ fn run(
             program,
             outcome: format!("was killed after {} s", timeout.as_secs()),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(url: &str) -> Vec<String> {
+        url_parts(&url::Url::parse(url).expect("url"))
+    }
+
+    #[test]
+    fn every_part_of_the_url_is_redacted_from_an_answer_in_any_case_or_encoding() {
+        let secret = parts(
+            "https://user:pa55word@hooks.example.com/services/T0AB/Xy%7E9k?token=QQ+rr77&v=1#frag1",
+        );
+        let body = "no hook https://hooks.example.com/services/T0AB/Xy%7E9k?token=QQ+rr77&v=1 \
+                    at /SERVICES/t0ab/xy~9k, token QQ rr77 or qq+RR77, user user:pa55word, frag1";
+        let out = redact(body, &secret, false);
+        for leaked in [
+            "t0ab", "xy%7e9k", "xy~9k", "qq+rr77", "qq rr77", "pa55word", "frag1",
+        ] {
+            assert!(!out.to_lowercase().contains(leaked), "{leaked}: {out}");
+        }
+        assert!(
+            out.contains("no hook https://hooks.example.com[redacted]"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_secret_cut_by_the_read_limit_loses_its_start_too() {
+        let secret = parts("https://hooks.example.com/hook/SECRETPATH9f3a");
+        assert_eq!(
+            redact("unknown /hook/SECRETPA", &secret, true),
+            "unknown [redacted]"
+        );
+        assert_eq!(redact("unknown SECR", &secret, true), "unknown [redacted]");
+        // Not cut: a word that merely starts like a secret stays.
+        assert_eq!(redact("unknown SECR", &secret, false), "unknown SECR");
+    }
+
+    #[test]
+    fn short_parts_and_the_host_stay_readable() {
+        let secret = parts("https://hooks.example.com/v1/abcdefgh");
+        assert_eq!(
+            redact(
+                "v1 says abcdefgh is unknown at hooks.example.com",
+                &secret,
+                false
+            ),
+            "v1 says [redacted] is unknown at hooks.example.com"
+        );
     }
 }

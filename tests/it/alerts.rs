@@ -680,3 +680,63 @@ timeout_secs = 2
     assert_eq!(moved[0].path, "/moved");
     assert_eq!(moved[0].json()["rule"], "hook");
 }
+
+/// Whether `text` holds any part of the webhook URL's secret, in any case.
+fn leaks(text: &str) -> bool {
+    let text = text.to_lowercase();
+    [SECRET_PATH, SECRET_QUERY]
+        .iter()
+        .any(|secret| text.contains(&secret.to_lowercase()))
+}
+
+#[test]
+fn an_error_body_that_echoes_the_webhook_url_is_recorded_redacted() {
+    let rules = r#"
+[[alert]]
+name = "echoed"
+webhook_env = "HOOK_URL"
+timeout_secs = 2
+"#;
+    let h = harness(50, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    receiver.echo_path_with(Some(404));
+    let stderr = sync(&h, home.path(), &receiver);
+    assert!(!leaks(&stderr), "{stderr}");
+    assert_eq!(receiver.received().len(), 1);
+    assert!(
+        leaks(&receiver.received()[0].path),
+        "the receiver did get the secret URL"
+    );
+
+    let (row, rule): (String, String) = h
+        .db()
+        .query_row(
+            "SELECT a.last_error, r.last_error FROM alerts_sent a JOIN alert_rules r USING (rule) WHERE a.status = 'failed'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("a failed delivery");
+    for error in [&row, &rule] {
+        assert!(
+            error.contains("HTTP 404") && error.contains("[redacted]"),
+            "{error}"
+        );
+        assert!(!leaks(error), "{error}");
+    }
+    // `status --json` is what the dashboard's /api/runs serves.
+    for args in [&["alerts", "status", "--json"][..], &["status", "--json"]] {
+        let output = upjobpilot(&h, home.path(), &receiver, args)
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("[redacted]"), "{args:?}: {stdout}");
+        assert!(!leaks(&stdout), "{args:?}: {stdout}");
+    }
+    let test = upjobpilot(&h, home.path(), &receiver, &["alerts", "test", "echoed"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&test.stderr);
+    assert_eq!(test.status.code(), Some(1));
+    assert!(stderr.contains("HTTP 404") && !leaks(&stderr), "{stderr}");
+}
