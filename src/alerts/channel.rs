@@ -7,9 +7,12 @@
 //! whatever the receiver answers has every part of the URL redacted ([`redact`]) before it
 //! becomes an error, since a receiver that echoes the request path would otherwise write the
 //! secret into the log, `alerts_sent.last_error` and the dashboard.
+//!
 //! A command runs without a shell, reads the `json` payload on stdin (a file, so a program that
-//! ignores it cannot cause a SIGPIPE), and is killed at the timeout; its stderr goes to the log
-//! line by line, its stdout is discarded.
+//! ignores it cannot cause a SIGPIPE), with only the environment of [`COMMAND_ENV`] (not the
+//! client secret or the webhook URLs the sync itself was given). It runs in a process group of
+//! its own, and at the timeout the whole group is killed, so a grandchild it started cannot
+//! outlive the delivery. Its stderr goes to the log line by line, its stdout is discarded.
 
 use super::payload::{self, Message};
 use crate::config::{Alert, Channel};
@@ -17,8 +20,54 @@ use crate::http::printable;
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};
 use std::io::{BufRead, Read, Seek, SeekFrom, Write};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// The environment variables a command inherits, besides `UPJOBPILOT_ALERT_RULE` and
+/// `UPJOBPILOT_IDEMPOTENCY_KEY`: what finds programs, the user, the locale, the time zone, temp
+/// folders and the desktop session (notify-send reaches it through D-Bus), and on Windows what
+/// its programs cannot start without. Nothing else: the sync's environment holds the client
+/// secret and every rule's webhook URL, which are not the command's business.
+pub const COMMAND_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "TZ",
+    "TMPDIR",
+    "XDG_RUNTIME_DIR",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "SYSTEMROOT",
+    "SYSTEMDRIVE",
+    "WINDIR",
+    "COMSPEC",
+    "PATHEXT",
+    "TEMP",
+    "TMP",
+    "USERPROFILE",
+    "USERNAME",
+    "APPDATA",
+    "LOCALAPPDATA",
+];
+
+/// Whether a command inherits the variable `name`: one of [`COMMAND_ENV`], or a locale
+/// category (`LC_*`).
+pub fn passes_to_command(name: &str) -> bool {
+    // Windows spells variable names in any case (`SystemRoot`); elsewhere case matters.
+    let known = |n: &str| {
+        if cfg!(windows) {
+            n.eq_ignore_ascii_case(name)
+        } else {
+            n == name
+        }
+    };
+    COMMAND_ENV.iter().any(|n| known(n)) || name.starts_with("LC_")
+}
 
 /// Why a delivery failed; the text is recorded in `alerts_sent.last_error`.
 #[derive(Debug, thiserror::Error)]
@@ -323,39 +372,58 @@ fn run(
         .write_all(payload::json(message, now).to_string().as_bytes())
         .and_then(|()| input.seek(SeekFrom::Start(0)))
         .map_err(spawn_error)?;
-    let mut child = Command::new(&program)
+    let mut command = Command::new(&program);
+    command
         .args(&argv[1..])
+        .env_clear()
+        .envs(std::env::vars_os().filter(|(name, _)| name.to_str().is_some_and(passes_to_command)))
         .env("UPJOBPILOT_ALERT_RULE", rule)
         .env("UPJOBPILOT_IDEMPOTENCY_KEY", &message.key)
         .stdin(Stdio::from(input))
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(spawn_error)?;
-    // Drained on its own thread: a program that writes much to stderr must not block.
-    let stderr = child.stderr.take().map(|stderr| {
+        .stderr(Stdio::piped());
+    // A group of its own, so that the timeout can kill whatever the command started too.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command.spawn().map_err(spawn_error)?;
+    // Drained on its own thread: a program that writes much to stderr must not block. The
+    // channel says when stderr is closed: by then everything that could still write is done.
+    let (closed, stderr_closed) = std::sync::mpsc::channel::<()>();
+    if let Some(stderr) = child.stderr.take() {
         let (rule, program) = (rule.to_string(), program.clone());
         std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
                 tracing::warn!(stage = "alerts", rule = %rule, program = %program, stderr = %printable(&line), "alert command wrote to stderr");
             }
-        })
-    });
-    let started = Instant::now();
+            let _ = closed.send(());
+        });
+    } else {
+        drop(closed);
+    }
+    let deadline = Instant::now() + timeout;
     let status = loop {
         match child.try_wait().map_err(spawn_error)? {
             Some(status) => break Some(status),
-            None if started.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
+            None if Instant::now() >= deadline => {
+                kill_group(&mut child);
                 break None;
             }
             None => std::thread::sleep(Duration::from_millis(20)),
         }
     };
-    // After a kill, a grandchild may still hold stderr open: do not wait for it then.
-    if let (Some(handle), Some(_)) = (stderr, status) {
-        let _ = handle.join();
+    // Something the command left running in the background may still hold its stderr: wait
+    // for it until the timeout, then kill it with the rest of the group. The delivery's outcome
+    // is the command's own exit status.
+    if status.is_some()
+        && matches!(
+            stderr_closed.recv_timeout(deadline.saturating_duration_since(Instant::now())),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+        )
+    {
+        kill_group(&mut child);
     }
     match status {
         Some(status) if status.success() => Ok(()),
@@ -368,6 +436,21 @@ fn run(
             outcome: format!("was killed after {} s", timeout.as_secs()),
         }),
     }
+}
+
+/// Kills `child`'s process group (it leads one: see [`run`]), which takes any grandchild with
+/// it, and reaps `child`.
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    if let Ok(group) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) touches no memory of ours; a negative pid names the process group,
+        // whose id is the leader's pid, and the group exists while any member does.
+        unsafe {
+            libc::kill(-group, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 #[cfg(test)]
@@ -420,5 +503,14 @@ mod tests {
             ),
             "v1 says [redacted] is unknown at hooks.example.com"
         );
+    }
+
+    #[test]
+    fn a_command_gets_the_listed_variables_only() {
+        assert!(passes_to_command("PATH"));
+        assert!(passes_to_command("LC_TIME"));
+        assert!(!passes_to_command("UPWORK_CLIENT_SECRET"));
+        assert!(!passes_to_command("SLACK_WEBHOOK_URL"));
+        assert!(!passes_to_command("LD_PRELOAD"));
     }
 }

@@ -690,6 +690,138 @@ fn leaks(text: &str) -> bool {
 }
 
 #[test]
+fn a_command_gets_only_the_environment_the_readme_lists() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let file = out.path().join("env.txt");
+    let rules = format!(
+        r#"
+[[alert]]
+name = "env"
+command = ["sh", "-c", "env > '{}'"]
+"#,
+        file.display()
+    );
+    let h = harness(48, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    upjobpilot(&h, home.path(), &receiver, &["sync", "--no-export"])
+        .env("UPWORK_CLIENT_SECRET", "CLIENTSECRET5d2e")
+        .env("OTHER_TOOL_TOKEN", "OTHERTOKEN81c4")
+        .env("LC_TIME", "C")
+        .env("TZ", "UTC")
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&file).expect("the command ran");
+    for secret in [
+        "CLIENTSECRET5d2e",
+        "OTHERTOKEN81c4",
+        SECRET_PATH,
+        SECRET_QUERY,
+    ] {
+        assert!(
+            !text.contains(secret),
+            "{secret} reached the command:\n{text}"
+        );
+    }
+    let names: BTreeSet<&str> = text
+        .lines()
+        .filter_map(|line| line.split_once('=').map(|(name, _)| name))
+        .collect();
+    for name in [
+        "PATH",
+        "HOME",
+        "TZ",
+        "LC_TIME",
+        "UPJOBPILOT_ALERT_RULE",
+        "UPJOBPILOT_IDEMPOTENCY_KEY",
+    ] {
+        assert!(names.contains(name), "{name} is passed on: {names:?}");
+    }
+    // What the shell sets itself besides.
+    let shell = ["PWD", "OLDPWD", "SHLVL", "_"];
+    let unexpected: Vec<&&str> = names
+        .iter()
+        .filter(|name| {
+            !upjobpilot::alerts::channel::passes_to_command(name)
+                && !["UPJOBPILOT_ALERT_RULE", "UPJOBPILOT_IDEMPOTENCY_KEY"].contains(*name)
+                && !shell.contains(*name)
+        })
+        .collect();
+    assert!(unexpected.is_empty(), "not documented: {unexpected:?}");
+}
+
+/// Whether the process `pid` has ended (a zombie has: it only waits to be reaped).
+#[cfg(target_os = "linux")]
+fn ended(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z')),
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_command_past_its_timeout_is_killed_with_the_processes_it_started() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let (waiting, background) = (out.path().join("waiting"), out.path().join("background"));
+    // "waiting" outlives its timeout with a grandchild; "background" exits at once but leaves
+    // a grandchild holding its stderr.
+    let rules = format!(
+        r#"
+[[alert]]
+name = "waiting"
+command = ["sh", "-c", "sleep 30 & echo $! > '{}'; wait"]
+timeout_secs = 1
+
+[[alert]]
+name = "background"
+command = ["sh", "-c", "sleep 30 & echo $! > '{}'"]
+timeout_secs = 1
+"#,
+        waiting.display(),
+        background.display()
+    );
+    let h = harness(49, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    let started = std::time::Instant::now();
+    sync(&h, home.path(), &receiver);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the sync waited for a grandchild: {:?}",
+        started.elapsed()
+    );
+    for file in [&waiting, &background] {
+        let pid = std::fs::read_to_string(file).expect("the command ran");
+        let pid = pid.trim();
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !ended(pid) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(ended(pid), "{} left process {pid} running", file.display());
+    }
+    let outcome = |rule: &str| -> (String, Option<String>) {
+        h.db()
+            .query_row(
+                "SELECT status, last_error FROM alerts_sent WHERE rule = ? AND status <> 'suppressed'",
+                [rule],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect(rule)
+    };
+    let (status, error) = outcome("waiting");
+    assert_eq!(status, "failed");
+    assert!(error.is_some_and(|e| e.contains("killed after 1 s")));
+    assert_eq!(
+        outcome("background").0,
+        "sent",
+        "its own exit status counts"
+    );
+}
+
+#[test]
 fn an_error_body_that_echoes_the_webhook_url_is_recorded_redacted() {
     let rules = r#"
 [[alert]]
