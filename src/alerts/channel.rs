@@ -114,6 +114,20 @@ pub enum SendError {
     },
 }
 
+impl SendError {
+    /// Whether the channel itself looks down or overloaded (no answer, a timeout, a 5xx, a 408 or
+    /// 429), so that its other messages would only fail the same way: the sync leaves them for
+    /// later instead of spending a timeout on each.
+    pub fn channel_down(&self) -> bool {
+        match self {
+            SendError::Request { .. } => true,
+            SendError::Status { status, .. } => *status >= 500 || matches!(status, 408 | 429),
+            SendError::Command { outcome, .. } => outcome.starts_with("was killed"),
+            SendError::MissingEnv(_) | SendError::BadUrl(_) | SendError::Spawn { .. } => true,
+        }
+    }
+}
+
 /// Sends `message` through `alert`'s channel.
 pub fn send(alert: &Alert, message: &Message, now: DateTime<Utc>) -> Result<(), SendError> {
     match &alert.channel {

@@ -22,7 +22,12 @@ const SECRET_QUERY: &str = "SECRETQUERY77b1";
 /// The binary on the harness's config and tokens, with nothing of the developer's environment
 /// but PATH, and the webhook URL in `HOOK_URL`.
 fn upjobpilot(h: &Harness, home: &Path, receiver: &Receiver, args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("upjobpilot").expect("binary");
+    Command::from_std(command(h, home, receiver, args))
+}
+
+/// [`upjobpilot`] as a process to start and wait for.
+fn command(h: &Harness, home: &Path, receiver: &Receiver, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_upjobpilot"));
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", home)
@@ -323,6 +328,11 @@ timeout_secs = 1
         if stderr.contains("alert rule is failing") {
             break;
         }
+    }
+    // A request answered late is logged by the receiver when it answers, after the sync gave up.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while receiver.received().len() < 10 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
     }
     assert!(receiver.received().len() >= 10);
     assert!(stderr.contains("alert rule is failing"), "{stderr}");
@@ -871,4 +881,164 @@ timeout_secs = 2
     let stderr = String::from_utf8_lossy(&test.stderr);
     assert_eq!(test.status.code(), Some(1));
     assert!(stderr.contains("HTTP 404") && !leaks(&stderr), "{stderr}");
+}
+
+#[test]
+fn a_sync_runs_while_another_delivers_and_no_message_is_sent_twice() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let (file, release) = (out.path().join("sent.jsonl"), out.path().join("release"));
+    // Each delivery is recorded, then held until the test releases it.
+    let rules = format!(
+        r#"
+[[alert]]
+name = "held"
+command = ["sh", "-c", "cat >> '{file}'; echo >> '{file}'; while [ ! -e '{release}' ]; do sleep 0.05; done"]
+timeout_secs = 20
+max_per_hour = 3600
+"#,
+        file = file.display(),
+        release = release.display()
+    );
+    let h = harness(51, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    let keys = || -> Vec<String> {
+        std::fs::read_to_string(&file)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let body: serde_json::Value = serde_json::from_str(l).expect("json");
+                body["idempotency_key"].as_str().expect("key").to_string()
+            })
+            .collect()
+    };
+    let mut first = command(&h, home.path(), &receiver, &["sync", "--no-export"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("first sync");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while keys().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(keys().len(), 1, "the first sync is delivering its digest");
+
+    // While the first sync delivers, a second one loads (not locked out) and sends nothing: the
+    // digest in flight is still pending in the database, and its new messages wait.
+    h.sandbox.advance(Duration::from_secs(30 * 60));
+    let new = h.count("SELECT count(*) FROM jobs");
+    sync(&h, home.path(), &receiver);
+    assert!(
+        h.count("SELECT count(*) FROM jobs") > new,
+        "the second sync loaded"
+    );
+    assert_eq!(
+        keys().len(),
+        1,
+        "nothing sent twice, nothing sent beside the first"
+    );
+
+    std::fs::write(&release, b"").expect("release");
+    assert!(first.wait().expect("first sync ends").success());
+    sync(&h, home.path(), &receiver);
+    let sent = keys();
+    let distinct: BTreeSet<&String> = sent.iter().collect();
+    assert_eq!(distinct.len(), sent.len(), "each message once: {sent:?}");
+    assert!(
+        sent.len() > 1,
+        "the second sync's messages went out with the third"
+    );
+    assert_eq!(
+        h.count("SELECT count(*) FROM alerts_sent WHERE status IN ('pending', 'failed')"),
+        0
+    );
+}
+
+#[test]
+fn a_delivery_stops_at_its_budget_and_leaves_a_channel_that_is_down() {
+    let rules = r#"
+[[alert]]
+name = "dead"
+command = ["sleep", "30"]
+timeout_secs = 1
+max_per_hour = 3600
+
+[[alert]]
+name = "slow"
+command = ["sh", "-c", "cat > /dev/null; sleep 0.3"]
+timeout_secs = 1
+max_per_hour = 3600
+"#;
+    let h = harness(52, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    sync(&h, home.path(), &receiver);
+    // Eight messages due per rule, as after an outage of the receiver.
+    h.db()
+        .execute_batch(
+            "UPDATE alerts_sent SET status = 'pending', digest = false, delivery_key = 'upjobpilot:' || rule || ':' || job_id
+             WHERE job_id IN (SELECT job_id FROM alerts_sent WHERE status = 'suppressed' GROUP BY job_id HAVING count(*) = 2 ORDER BY job_id LIMIT 8)",
+        )
+        .expect("messages due");
+    let due = |rule: &str| {
+        h.count(&format!(
+            "SELECT count(*) FROM alerts_sent WHERE rule = '{rule}' AND status = 'pending' AND next_attempt_at IS NULL"
+        ))
+    };
+    assert_eq!((due("dead"), due("slow")), (8, 8));
+
+    let budget = Duration::from_secs(3);
+    let started = std::time::Instant::now();
+    let report =
+        upjobpilot::alerts::deliver_due(&h.config, budget, Duration::ZERO).expect("delivers");
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < budget + Duration::from_millis(1500),
+        "{elapsed:?}"
+    );
+    // "dead" was tried once; its channel down, its other messages wait. "slow" went out in
+    // turn with it until the next delivery's timeout no longer fitted in the budget.
+    assert_eq!(report.failed, 1, "{report:?}");
+    assert!((1..8).contains(&report.sent), "{report:?}");
+    assert_eq!(report.deferred, 7 + (8 - report.sent), "{report:?}");
+    assert_eq!(due("dead"), 7, "still due, not attempted");
+    assert_eq!(due("slow"), 8 - report.sent as i64);
+
+    let status = upjobpilot(&h, home.path(), &receiver, &["alerts", "status", "--json"])
+        .output()
+        .expect("alerts status");
+    let rules: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    let rule = |name: &str| {
+        rules
+            .as_array()
+            .expect("rules")
+            .iter()
+            .find(|r| r["rule"] == name)
+            .cloned()
+            .expect(name)
+    };
+    assert_eq!(rule("dead")["deferred"], 7);
+    let reason = rule("dead")["deferred_reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        reason.contains("channel failed") && reason.contains("killed after 1 s"),
+        "{reason}"
+    );
+    assert_eq!(rule("slow")["deferred"], 8 - report.sent);
+    let reason = rule("slow")["deferred_reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(reason.contains("budget of 3 s"), "{reason}");
+    let table = upjobpilot(&h, home.path(), &receiver, &["alerts", "status"])
+        .output()
+        .expect("alerts status");
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.contains("DEFERRED") && table.contains("budget of 3 s"),
+        "{table}"
+    );
 }

@@ -121,12 +121,12 @@ fn the_client_sends_only_a_query_that_the_schema_accepts() {
 }
 
 /// Everything a sync creates (the database and what DuckDB makes beside it, the locks, the
-/// spool, the exports) is its user's alone, whatever the umask.
+/// spool, the exports, the alert files) is its user's alone, whatever the umask.
 #[cfg(unix)]
 #[test]
 fn a_sync_creates_its_files_readable_by_its_user_only() {
     use std::os::unix::fs::PermissionsExt;
-    let rules = "[[search]]\nname = \"rust\"\nexpression = \"rust\"\nmax_age_hours = 100\n";
+    let rules = "[[search]]\nname = \"rust\"\nexpression = \"rust\"\nmax_age_hours = 100\n\n[[alert]]\nname = \"noop\"\ncommand = [\"true\"]\n";
     let h = crate::support::harness(32, rules);
     let home = tempfile::tempdir().expect("home");
     // The usual umask of a desktop session, whatever the test runner's.
@@ -164,7 +164,14 @@ fn a_sync_creates_its_files_readable_by_its_user_only() {
         }
     }
     let names: Vec<String> = created.iter().map(|p| p.display().to_string()).collect();
-    for expected in [".duckdb", ".duckdb.lock", ".csv", ".parquet"] {
+    for expected in [
+        ".duckdb",
+        ".duckdb.lock",
+        ".alerts.lock",
+        ".alerts.last.json",
+        ".csv",
+        ".parquet",
+    ] {
         assert!(
             names.iter().any(|n| n.ends_with(expected)),
             "{expected} in {names:#?}"
