@@ -88,9 +88,14 @@ pub struct DeliveryLock {
 }
 
 impl DeliveryLock {
+    /// The lock's file beside `database`.
+    pub fn path(database: &Path) -> PathBuf {
+        beside(database, ".alerts.lock")
+    }
+
     /// Takes the lock beside `database`, or `None` at once when another process holds it.
     pub fn try_take(database: &Path) -> io::Result<Option<DeliveryLock>> {
-        let path = beside(database, ".alerts.lock");
+        let path = Self::path(database);
         let mut file = open(
             &path,
             OpenOptions::new()
@@ -165,8 +170,9 @@ impl Journal {
     /// Deletes the journal, once the database has recorded it.
     pub fn remove(&self) -> io::Result<()> {
         match std::fs::remove_file(&self.path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-            _ => crate::fs::sync_dir(crate::fs::parent_dir(&self.path)),
+            Ok(()) => crate::fs::sync_dir(crate::fs::parent_dir(&self.path)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
         }
     }
 }

@@ -485,7 +485,8 @@ pub fn deliver_due(
         let path = path.to_path_buf();
         move |source| AlertError::File { path, source }
     };
-    let Some(_lock) = files::DeliveryLock::try_take(&database).map_err(file_error(&database))?
+    let Some(_lock) = files::DeliveryLock::try_take(&database)
+        .map_err(file_error(&files::DeliveryLock::path(&database)))?
     else {
         tracing::info!(
             stage = "alerts",
