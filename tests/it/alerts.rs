@@ -1042,3 +1042,94 @@ max_per_hour = 3600
         "{table}"
     );
 }
+
+#[test]
+fn outcomes_wait_in_the_journal_while_another_program_holds_the_database() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let (file, release, paused) = (
+        out.path().join("sent.jsonl"),
+        out.path().join("release"),
+        out.path().join("paused"),
+    );
+    let rules = format!(
+        r#"
+[[alert]]
+name = "held"
+command = ["sh", "-c", "cat >> '{file}'; echo >> '{file}'; while [ ! -e '{release}' ]; do sleep 0.05; done"]
+timeout_secs = 20
+"#,
+        file = file.display(),
+        release = release.display()
+    );
+    let h = harness(53, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    let keys = || -> Vec<String> {
+        std::fs::read_to_string(&file)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let body: serde_json::Value = serde_json::from_str(l).expect("json");
+                body["idempotency_key"].as_str().expect("key").to_string()
+            })
+            .collect()
+    };
+    let wait_for = |done: &dyn Fn() -> bool| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while !done() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(done(), "timed out");
+    };
+    let quiet = |mut cmd: std::process::Command| {
+        cmd.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starts")
+    };
+    // The first sync delivers its digest and is held there.
+    let mut first = quiet(command(
+        &h,
+        home.path(),
+        &receiver,
+        &["sync", "--no-export"],
+    ));
+    wait_for(&|| keys().len() == 1);
+    // A second sync takes the database and keeps it (stopped after its load).
+    let mut holder = command(&h, home.path(), &receiver, &["sync", "--no-export"]);
+    holder
+        .env("UPJOBPILOT_PAUSE_AT", "load-done:1")
+        .env("UPJOBPILOT_PAUSE_FILE", &paused);
+    let mut holder = quiet(holder);
+    wait_for(&|| paused.exists());
+    // The first sync's delivery ends while the database is held: its outcome stays in the journal.
+    std::fs::write(&release, b"").expect("release");
+    assert!(first.wait().expect("first sync ends").success());
+    let mut journal = h.db_path().into_os_string();
+    journal.push(".alerts.journal");
+    let journal = std::path::PathBuf::from(journal);
+    let text = std::fs::read_to_string(&journal).expect("a journal");
+    assert!(text.contains(&keys()[0]), "{text}");
+    holder.kill().expect("kill");
+    holder.wait().expect("reaped");
+    assert!(
+        h.count("SELECT count(*) FROM alerts_sent WHERE status = 'pending' AND digest") > 0,
+        "not recorded in the database yet"
+    );
+
+    // The next sync records the journal before it reads what is due: nothing is sent twice.
+    sync(&h, home.path(), &receiver);
+    let sent = keys();
+    let distinct: BTreeSet<&String> = sent.iter().collect();
+    assert_eq!(distinct.len(), sent.len(), "each message once: {sent:?}");
+    assert!(!journal.exists());
+    assert_eq!(
+        h.count("SELECT count(*) FROM alerts_sent WHERE status IN ('pending', 'failed')"),
+        0
+    );
+    assert_eq!(
+        h.count("SELECT count(*) FROM alert_rules WHERE last_sent_at IS NOT NULL AND consecutive_failures = 0"),
+        1
+    );
+}
