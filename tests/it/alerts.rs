@@ -1041,6 +1041,19 @@ max_per_hour = 3600
         table.contains("DEFERRED") && table.contains("budget of 3 s"),
         "{table}"
     );
+    // `status --json`, which the dashboard's /api/runs serves, says the same.
+    let status = upjobpilot(&h, home.path(), &receiver, &["status", "--json"])
+        .output()
+        .expect("status");
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    let dead = status["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .find(|r| r["rule"] == "dead")
+        .cloned()
+        .expect("dead");
+    assert_eq!(dead["deferred"], 7);
 }
 
 #[test]
