@@ -3,10 +3,16 @@
 //! Webhooks are a blocking `reqwest` POST with the rule's timeout, the `Idempotency-Key` header,
 //! and redirects followed only within the same host (a redirect elsewhere could carry the
 //! payload, or a secret in the URL, to someone else). The URL comes from the environment, is
-//! held as a [`Secret`], and never reaches a message or a log: errors name only its host.
+//! held as a [`Secret`], and never reaches a message or a log: errors name only its host, and
+//! whatever the receiver answers has every part of the URL redacted ([`redact`]) before it
+//! becomes an error, since a receiver that echoes the request path would otherwise write the
+//! secret into the log, `alerts_sent.last_error` and the dashboard.
+//!
 //! A command runs without a shell, reads the `json` payload on stdin (a file, so a program that
-//! ignores it cannot cause a SIGPIPE), and is killed at the timeout; its stderr goes to the log
-//! line by line, its stdout is discarded.
+//! ignores it cannot cause a SIGPIPE), with only the environment of [`COMMAND_ENV`] (not the
+//! client secret or the webhook URLs the sync itself was given). It runs in a process group of
+//! its own, and at the timeout the whole group is killed, so a grandchild it started cannot
+//! outlive the delivery. Its stderr goes to the log line by line, its stdout is discarded.
 
 use super::payload::{self, Message};
 use crate::config::{Alert, Channel};
@@ -14,8 +20,54 @@ use crate::http::printable;
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};
 use std::io::{BufRead, Read, Seek, SeekFrom, Write};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// The environment variables a command inherits, besides `UPJOBPILOT_ALERT_RULE` and
+/// `UPJOBPILOT_IDEMPOTENCY_KEY`: what finds programs, the user, the locale, the time zone, temp
+/// folders and the desktop session (notify-send reaches it through D-Bus), and on Windows what
+/// its programs cannot start without. Nothing else: the sync's environment holds the client
+/// secret and every rule's webhook URL, which are not the command's business.
+pub const COMMAND_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "TZ",
+    "TMPDIR",
+    "XDG_RUNTIME_DIR",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "SYSTEMROOT",
+    "SYSTEMDRIVE",
+    "WINDIR",
+    "COMSPEC",
+    "PATHEXT",
+    "TEMP",
+    "TMP",
+    "USERPROFILE",
+    "USERNAME",
+    "APPDATA",
+    "LOCALAPPDATA",
+];
+
+/// Whether a command inherits the variable `name`: one of [`COMMAND_ENV`], or a locale
+/// category (`LC_*`).
+pub fn passes_to_command(name: &str) -> bool {
+    // Windows spells variable names in any case (`SystemRoot`); elsewhere case matters.
+    let known = |n: &str| {
+        if cfg!(windows) {
+            n.eq_ignore_ascii_case(name)
+        } else {
+            n == name
+        }
+    };
+    COMMAND_ENV.iter().any(|n| known(n)) || name.starts_with("LC_")
+}
 
 /// Why a delivery failed; the text is recorded in `alerts_sent.last_error`.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +112,20 @@ pub enum SendError {
         /// `exited with status 2`, `was killed after 10 s`.
         outcome: String,
     },
+}
+
+impl SendError {
+    /// Whether the channel itself looks down or overloaded (no answer, a timeout, a 5xx, a 408 or
+    /// 429), so that its other messages would only fail the same way: the sync leaves them for
+    /// later instead of spending a timeout on each.
+    pub fn channel_down(&self) -> bool {
+        match self {
+            SendError::Request { .. } => true,
+            SendError::Status { status, .. } => *status >= 500 || matches!(status, 408 | 429),
+            SendError::Command { outcome, .. } => outcome.starts_with("was killed"),
+            SendError::MissingEnv(_) | SendError::BadUrl(_) | SendError::Spawn { .. } => true,
+        }
+    }
 }
 
 /// Sends `message` through `alert`'s channel.
@@ -109,6 +175,7 @@ fn post(
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
         .ok_or_else(|| SendError::BadUrl(env.to_string()))?;
     let host = parsed.host_str().unwrap_or_default().to_string();
+    let secrets = url_parts(&parsed);
     let origin = (parsed.scheme().to_string(), host.clone(), parsed.port());
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
         let next = attempt.url();
@@ -130,7 +197,7 @@ fn post(
     });
     let request_error = |e: reqwest::Error| SendError::Request {
         host: host.clone(),
-        detail: error_text(e),
+        detail: redact(&error_text(e), &secrets, false),
     };
     let client = reqwest::blocking::Client::builder()
         .timeout(timeout)
@@ -151,13 +218,130 @@ fn post(
     if status.is_success() {
         return Ok(());
     }
-    let mut text = String::new();
-    let _ = response.take(2048).read_to_string(&mut text);
+    let mut bytes = Vec::new();
+    let _ = response.take(BODY_BYTES).read_to_end(&mut bytes);
+    let cut = bytes.len() as u64 >= BODY_BYTES;
+    let text = redact(&String::from_utf8_lossy(&bytes), &secrets, cut);
     Err(SendError::Status {
         host,
         status: status.as_u16(),
         body: printable(text.trim()),
     })
+}
+
+/// The most of an error answer that is read (and, redacted and shortened, recorded).
+const BODY_BYTES: u64 = 2048;
+
+/// What stands in for a part of the webhook URL in a recorded answer.
+const REDACTED: &str = "[redacted]";
+
+/// Shorter parts of a URL are left alone: they cannot hide a secret (`v1`, `api`), and
+/// replacing them everywhere would garble the receiver's message.
+const MIN_SECRET_CHARS: usize = 4;
+
+/// Every part of `url` that may be secret, as written and percent-decoded, longest first: the
+/// whole URL, its path and query, each path segment, each query name and value, the user,
+/// password and fragment. The scheme, host and port are not secret (errors name the host).
+fn url_parts(url: &url::Url) -> Vec<String> {
+    let mut raw: Vec<String> = vec![
+        url.as_str().to_string(),
+        url[url::Position::BeforePath..].to_string(),
+        url.path().to_string(),
+        url.username().to_string(),
+    ];
+    raw.extend(url.query().map(str::to_string));
+    raw.extend(url.password().map(str::to_string));
+    raw.extend(url.fragment().map(str::to_string));
+    raw.extend(url.path().split('/').map(str::to_string));
+    for pair in url.query().unwrap_or_default().split('&') {
+        raw.push(pair.to_string());
+        raw.extend(pair.split('=').map(str::to_string));
+    }
+    let mut parts: Vec<String> = raw
+        .iter()
+        .flat_map(|p| {
+            [
+                p.clone(),
+                percent_decoded(p),
+                percent_decoded(&p.replace('+', " ")),
+            ]
+        })
+        .filter(|p| p.chars().count() >= MIN_SECRET_CHARS)
+        .collect();
+    parts.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    parts.dedup();
+    parts
+}
+
+/// `text` with `%XX` escapes decoded (as a receiver that decodes the path would echo it).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `text` with every occurrence of each of `parts` (ignoring ASCII case) replaced by
+/// `[redacted]`. When `cut`, the text was cut short, and a tail that could be the start of a part
+/// goes too: the rest of the secret was just not read.
+pub fn redact(text: &str, parts: &[String], cut: bool) -> String {
+    // The cut tail first, while the text is as received.
+    let mut text = text;
+    let mut tail = "";
+    if cut {
+        let lower = text.to_ascii_lowercase();
+        let longest_prefix = parts
+            .iter()
+            .filter_map(|part| {
+                let part = part.to_ascii_lowercase();
+                (1..part.len())
+                    .rev()
+                    .filter(|&n| part.is_char_boundary(n))
+                    .find(|&n| lower.ends_with(&part[..n]))
+            })
+            .max();
+        if let Some(n) = longest_prefix {
+            text = &text[..text.len() - n];
+            tail = REDACTED;
+        }
+    }
+    let mut out = text.to_string();
+    for part in parts {
+        out = replace_ignoring_case(&out, part, REDACTED);
+    }
+    out.push_str(tail);
+    out
+}
+
+/// [`str::replace`] ignoring ASCII case (lowercasing ASCII keeps every byte offset).
+fn replace_ignoring_case(text: &str, needle: &str, with: &str) -> String {
+    let (lower, needle) = (text.to_ascii_lowercase(), needle.to_ascii_lowercase());
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (start, _) in lower.match_indices(&needle) {
+        out.push_str(&text[last..start]);
+        out.push_str(with);
+        last = start + needle.len();
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 /// reqwest's message and its causes, without the URL (which carries the secret).
@@ -202,39 +386,58 @@ fn run(
         .write_all(payload::json(message, now).to_string().as_bytes())
         .and_then(|()| input.seek(SeekFrom::Start(0)))
         .map_err(spawn_error)?;
-    let mut child = Command::new(&program)
+    let mut command = Command::new(&program);
+    command
         .args(&argv[1..])
+        .env_clear()
+        .envs(std::env::vars_os().filter(|(name, _)| name.to_str().is_some_and(passes_to_command)))
         .env("UPJOBPILOT_ALERT_RULE", rule)
         .env("UPJOBPILOT_IDEMPOTENCY_KEY", &message.key)
         .stdin(Stdio::from(input))
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(spawn_error)?;
-    // Drained on its own thread: a program that writes much to stderr must not block.
-    let stderr = child.stderr.take().map(|stderr| {
+        .stderr(Stdio::piped());
+    // A group of its own, so that the timeout can kill whatever the command started too.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command.spawn().map_err(spawn_error)?;
+    // Drained on its own thread: a program that writes much to stderr must not block. The
+    // channel says when stderr is closed: by then everything that could still write is done.
+    let (closed, stderr_closed) = std::sync::mpsc::channel::<()>();
+    if let Some(stderr) = child.stderr.take() {
         let (rule, program) = (rule.to_string(), program.clone());
         std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
                 tracing::warn!(stage = "alerts", rule = %rule, program = %program, stderr = %printable(&line), "alert command wrote to stderr");
             }
-        })
-    });
-    let started = Instant::now();
+            let _ = closed.send(());
+        });
+    } else {
+        drop(closed);
+    }
+    let deadline = Instant::now() + timeout;
     let status = loop {
         match child.try_wait().map_err(spawn_error)? {
             Some(status) => break Some(status),
-            None if started.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
+            None if Instant::now() >= deadline => {
+                kill_group(&mut child);
                 break None;
             }
             None => std::thread::sleep(Duration::from_millis(20)),
         }
     };
-    // After a kill, a grandchild may still hold stderr open: do not wait for it then.
-    if let (Some(handle), Some(_)) = (stderr, status) {
-        let _ = handle.join();
+    // Something the command left running in the background may still hold its stderr: wait
+    // for it until the timeout, then kill it with the rest of the group. The delivery's outcome
+    // is the command's own exit status.
+    if status.is_some()
+        && matches!(
+            stderr_closed.recv_timeout(deadline.saturating_duration_since(Instant::now())),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+        )
+    {
+        kill_group(&mut child);
     }
     match status {
         Some(status) if status.success() => Ok(()),
@@ -246,5 +449,82 @@ fn run(
             program,
             outcome: format!("was killed after {} s", timeout.as_secs()),
         }),
+    }
+}
+
+/// Kills `child`'s process group (it leads one: see [`run`]), which takes any grandchild with
+/// it, and reaps `child`.
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    if let Ok(group) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) touches no memory of ours; a negative pid names the process group,
+        // whose id is the leader's pid, and the group exists while any member does.
+        unsafe {
+            libc::kill(-group, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(url: &str) -> Vec<String> {
+        url_parts(&url::Url::parse(url).expect("url"))
+    }
+
+    #[test]
+    fn every_part_of_the_url_is_redacted_from_an_answer_in_any_case_or_encoding() {
+        let secret = parts(
+            "https://user:pa55word@hooks.example.com/services/T0AB/Xy%7E9k?token=QQ+rr77&v=1#frag1",
+        );
+        let body = "no hook https://hooks.example.com/services/T0AB/Xy%7E9k?token=QQ+rr77&v=1 \
+                    at /SERVICES/t0ab/xy~9k, token QQ rr77 or qq+RR77, user user:pa55word, frag1";
+        let out = redact(body, &secret, false);
+        for leaked in [
+            "t0ab", "xy%7e9k", "xy~9k", "qq+rr77", "qq rr77", "pa55word", "frag1",
+        ] {
+            assert!(!out.to_lowercase().contains(leaked), "{leaked}: {out}");
+        }
+        assert!(
+            out.contains("no hook https://hooks.example.com[redacted]"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_secret_cut_by_the_read_limit_loses_its_start_too() {
+        let secret = parts("https://hooks.example.com/hook/SECRETPATH9f3a");
+        assert_eq!(
+            redact("unknown /hook/SECRETPA", &secret, true),
+            "unknown [redacted]"
+        );
+        assert_eq!(redact("unknown SECR", &secret, true), "unknown [redacted]");
+        // Not cut: a word that merely starts like a secret stays.
+        assert_eq!(redact("unknown SECR", &secret, false), "unknown SECR");
+    }
+
+    #[test]
+    fn short_parts_and_the_host_stay_readable() {
+        let secret = parts("https://hooks.example.com/v1/abcdefgh");
+        assert_eq!(
+            redact(
+                "v1 says abcdefgh is unknown at hooks.example.com",
+                &secret,
+                false
+            ),
+            "v1 says [redacted] is unknown at hooks.example.com"
+        );
+    }
+
+    #[test]
+    fn a_command_gets_the_listed_variables_only() {
+        assert!(passes_to_command("PATH"));
+        assert!(passes_to_command("LC_TIME"));
+        assert!(!passes_to_command("UPWORK_CLIENT_SECRET"));
+        assert!(!passes_to_command("SLACK_WEBHOOK_URL"));
+        assert!(!passes_to_command("LD_PRELOAD"));
     }
 }

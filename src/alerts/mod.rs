@@ -16,23 +16,29 @@
 //!    mark the rule failing: `alerts status`, `status` and `doctor` say so and each sync logs an
 //!    error, but a sync's exit status never depends on alerts: the data is safe.
 //!
-//! The delivery key is the idempotency key (`Idempotency-Key` header, `idempotency_key` in the
-//! JSON). A crash (or a database taken by another program) between a delivery and its
-//! bookkeeping leaves the message pending, so the next sync sends it again with the same key:
-//! that is the only duplicate possible, and a receiver that keeps keys can drop it.
-//! [`deliver_due`] runs steps 2 and 3; [`crate::pipeline`] calls [`plan`] and [`deliver_due`],
-//! and `upjobpilot alerts` uses [`status`] and [`sample`].
+//! [`deliver_due`] runs steps 2 and 3 after the sync has released the pipeline lock, under a
+//! delivery lock of its own, within [`DELIVERY_BUDGET`]; what it leaves for later and why is in
+//! the summary `alerts status` shows ([`files`]). The delivery key is the idempotency key
+//! (`Idempotency-Key` header, `idempotency_key` in the JSON). Each outcome goes to a journal on
+//! disk as soon as it is known and into the database after the deliveries, so a crash can only
+//! repeat the one message in flight, with the same key: that is the only duplicate possible, and
+//! a receiver that keeps keys can drop it. [`crate::pipeline`] calls [`plan`] and
+//! [`deliver_due`], and `upjobpilot alerts` uses [`status`] and [`sample`].
 
 pub mod channel;
+pub mod files;
 pub mod payload;
 
 use crate::config::{Alert, Config, JobType};
 use crate::db::{self, DbError, sql};
 use chrono::{DateTime, Utc};
 use duckdb::{Connection, params};
+pub use files::{Deferred, LastDelivery, Outcome};
 use payload::{Message, Posting};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// Failed deliveries in a row after which a rule is reported as failing.
 pub const FAILING_AFTER: i64 = 10;
@@ -50,6 +56,14 @@ pub enum AlertError {
     /// The database could not be opened.
     #[error(transparent)]
     Open(#[from] DbError),
+    /// The delivery lock or journal beside the database.
+    #[error("alert delivery: {path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 /// A queued posting with what the rules filter on.
@@ -382,46 +396,61 @@ pub fn next_attempt(attempts: i64, now: DateTime<Utc>) -> DateTime<Utc> {
     now + chrono::Duration::seconds(secs)
 }
 
-/// Records the outcome of each attempted delivery, and each rule's run of failures. One
-/// transaction.
-pub fn record(
-    conn: &Connection,
-    outcomes: &[(Delivery, Result<(), String>)],
-    now: DateTime<Utc>,
-) -> Result<(), AlertError> {
+/// Records each outcome, and each rule's run of failures. One transaction. An outcome applies
+/// only to the attempt it was made on (its `attempts`), so recording the same outcomes twice
+/// changes nothing the second time.
+pub fn record(conn: &Connection, outcomes: &[Outcome]) -> Result<(), AlertError> {
     let tx = conn.unchecked_transaction()?;
-    // Per rule: (a success in this batch, failures after the last success, the last error).
-    let mut rules: BTreeMap<&str, (bool, i64, Option<&str>)> = BTreeMap::new();
-    for (delivery, outcome) in outcomes {
-        let (rule, key) = (&delivery.message.rule, &delivery.message.key);
-        let entry = rules.entry(rule.as_str()).or_insert((false, 0, None));
-        match outcome {
-            Ok(()) => {
-                tx.execute(
-                    "UPDATE alerts_sent SET status = 'sent', sent_at = ?, attempts = attempts + 1, next_attempt_at = NULL, last_error = NULL WHERE rule = ? AND delivery_key = ?",
-                    params![now, rule, key],
-                )?;
-                *entry = (true, 0, None);
-            }
-            Err(error) => {
-                tx.execute(
-                    "UPDATE alerts_sent SET status = 'failed', attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE rule = ? AND delivery_key = ?",
-                    params![next_attempt(delivery.attempts + 1, now), error, rule, key],
-                )?;
+    // Per rule: (a success in this batch, failures after the last success, the last error, the
+    // last success's time).
+    type RuleOutcome<'a> = (bool, i64, Option<&'a str>, Option<DateTime<Utc>>);
+    let mut rules: BTreeMap<&str, RuleOutcome<'_>> = BTreeMap::new();
+    for outcome in outcomes {
+        let (rule, key) = (outcome.rule.as_str(), outcome.key.as_str());
+        let changed = match &outcome.error {
+            None => tx.execute(
+                sql::ALERT_SENT,
+                params![outcome.at, rule, key, outcome.attempts],
+            )?,
+            Some(error) => tx.execute(
+                sql::ALERT_FAILED,
+                params![
+                    next_attempt(outcome.attempts + 1, outcome.at),
+                    error,
+                    rule,
+                    key,
+                    outcome.attempts
+                ],
+            )?,
+        };
+        if changed == 0 {
+            continue;
+        }
+        let entry = rules.entry(rule).or_insert((false, 0, None, None));
+        match &outcome.error {
+            None => *entry = (true, 0, None, Some(outcome.at)),
+            Some(error) => {
                 entry.1 += 1;
                 entry.2 = Some(error.as_str());
             }
         }
     }
-    for (rule, (succeeded, failures, error)) in rules {
+    for (rule, (succeeded, failures, error, sent_at)) in rules {
         tx.execute(
-            "UPDATE alert_rules SET consecutive_failures = CASE WHEN ? THEN ? ELSE consecutive_failures + ? END, last_sent_at = CASE WHEN ? THEN ? ELSE last_sent_at END, last_error = ? WHERE rule = ?",
-            params![succeeded, failures, failures, succeeded, now, error, rule],
+            sql::ALERT_RULE_OUTCOME,
+            params![
+                succeeded, failures, failures, succeeded, sent_at, error, rule
+            ],
         )?;
     }
     tx.commit()?;
     Ok(())
 }
+
+/// The longest a sync spends delivering: a delivery starts only while its timeout still fits
+/// in what is left (the first one always starts), and the messages past it stay due for the
+/// next sync. Sixty seconds is half of `watch`'s default interval.
+pub const DELIVERY_BUDGET: Duration = Duration::from_secs(60);
 
 /// What [`deliver_due`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -430,51 +459,191 @@ pub struct DeliveryReport {
     pub sent: usize,
     /// Messages that failed (retried later).
     pub failed: usize,
+    /// Messages left due for the next sync (the delivery budget was spent, or their channel
+    /// was down).
+    pub deferred: usize,
+    /// Why nothing was delivered: another process was delivering, the database was busy.
+    pub skipped: Option<String>,
     /// Rules with [`FAILING_AFTER`] or more failures in a row.
     pub failing: Vec<String>,
 }
 
-/// Attempts every message due at `now` and records the outcomes; the database is open only
-/// before and after the deliveries, not during them.
-pub fn deliver_due(config: &Config, now: DateTime<Utc>) -> Result<DeliveryReport, AlertError> {
+/// Attempts the messages due, within `budget`, and records the outcomes. Run without the
+/// pipeline lock: the delivery lock ([`files::DeliveryLock`]) keeps a second process from
+/// sending the same messages (it skips delivering rather than wait), and the database is open
+/// only before and after the deliveries, waiting up to `busy_wait` for another program that
+/// holds it. Each rule's messages go out in turn with the other rules' (one of each rule, then
+/// the next of each), so a rule with many messages cannot spend the budget alone; a rule whose
+/// channel is down ([`channel::SendError::channel_down`]) is not tried again in this delivery.
+pub fn deliver_due(
+    config: &Config,
+    budget: Duration,
+    busy_wait: Duration,
+) -> Result<DeliveryReport, AlertError> {
     let database = config.database_path();
-    let deliveries = due(&*db::open(&database)?, &config.alerts, now)?;
+    let file_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| AlertError::File { path, source }
+    };
+    let Some(_lock) = files::DeliveryLock::try_take(&database)
+        .map_err(file_error(&files::DeliveryLock::path(&database)))?
+    else {
+        tracing::info!(
+            stage = "alerts",
+            "another process is delivering alerts; the messages it did not read wait for the next sync"
+        );
+        return Ok(DeliveryReport {
+            skipped: Some("another process was delivering".into()),
+            ..DeliveryReport::default()
+        });
+    };
+    let journal = files::Journal::beside(&database);
+    let deliveries = {
+        let conn = db::open_waiting(&database, busy_wait)?;
+        apply_journal(&conn, &journal)?;
+        in_turn(due(&conn, &config.alerts, Utc::now())?)
+    };
     let mut report = DeliveryReport::default();
-    if deliveries.is_empty() {
-        return Ok(report);
-    }
+    let started = Instant::now();
     let mut outcomes = Vec::with_capacity(deliveries.len());
+    // Per rule: why its remaining messages wait, and how many.
+    let mut deferred: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    let mut journal_failed = false;
     for delivery in deliveries {
-        let Some(alert) = config
-            .alerts
-            .iter()
-            .find(|a| a.name == delivery.message.rule)
-        else {
+        let rule = delivery.message.rule.clone();
+        let Some(alert) = config.alerts.iter().find(|a| a.name == rule) else {
             continue;
         };
-        let outcome = channel::send(alert, &delivery.message, now).map_err(|e| e.to_string());
-        match &outcome {
+        if let Some((_, count)) = deferred.get_mut(&rule) {
+            *count += 1;
+            continue;
+        }
+        let timeout = Duration::from_secs(u64::from(match &alert.channel {
+            crate::config::Channel::Webhook { timeout_secs, .. }
+            | crate::config::Channel::Command { timeout_secs, .. } => *timeout_secs,
+        }));
+        if !outcomes.is_empty() && started.elapsed() + timeout > budget {
+            let reason = format!(
+                "this sync's delivery budget of {} s was spent; due again at the next sync",
+                budget.as_secs()
+            );
+            deferred.insert(rule, (reason, 1));
+            continue;
+        }
+        let at = Utc::now();
+        let result = channel::send(alert, &delivery.message, at);
+        let error = match &result {
             Ok(()) => {
                 report.sent += 1;
-                tracing::info!(stage = "alerts", rule = %alert.name, key = %delivery.message.key, postings = delivery.message.postings.len(), "alert delivered");
+                tracing::info!(stage = "alerts", rule = %rule, key = %delivery.message.key, postings = delivery.message.postings.len(), "alert delivered");
+                None
             }
             Err(error) => {
                 report.failed += 1;
-                tracing::warn!(stage = "alerts", rule = %alert.name, key = %delivery.message.key, attempt = delivery.attempts + 1, error = %error, "alert delivery failed; retried on a later sync");
+                tracing::warn!(stage = "alerts", rule = %rule, key = %delivery.message.key, attempt = delivery.attempts + 1, error = %error, "alert delivery failed; retried on a later sync");
+                if error.channel_down() {
+                    let reason = format!(
+                        "its channel failed in this sync ({error}); due again at the next sync"
+                    );
+                    deferred.insert(rule.clone(), (reason, 0));
+                }
+                Some(error.to_string())
             }
+        };
+        let outcome = Outcome {
+            rule,
+            key: delivery.message.key,
+            attempts: delivery.attempts,
+            at,
+            error,
+        };
+        if let Err(e) = journal.append(&outcome) {
+            journal_failed = true;
+            tracing::warn!(stage = "alerts", journal = %journal.path().display(), error = %e, "cannot write the delivery journal; a crash before the bookkeeping would send this message again");
         }
-        outcomes.push((delivery, outcome));
+        outcomes.push(outcome);
     }
-    let conn = db::open(&database)?;
-    record(&conn, &outcomes, now)?;
-    for rule in status(&conn, &config.alerts)?
-        .into_iter()
-        .filter(|r| r.failing)
-    {
-        tracing::error!(stage = "alerts", rule = %rule.rule, failures = rule.consecutive_failures, last_error = %rule.last_error.as_deref().unwrap_or_default(), "alert rule is failing: its deliveries keep failing (see `upjobpilot alerts status`)");
-        report.failing.push(rule.rule);
+    report.deferred = deferred.values().map(|(_, count)| count).sum();
+    for (rule, (reason, count)) in deferred.iter().filter(|(_, (_, n))| *n > 0) {
+        tracing::warn!(stage = "alerts", rule = %rule, messages = count, reason = %reason, "alert messages deferred");
+    }
+    if !outcomes.is_empty() {
+        match db::open_waiting(&database, busy_wait) {
+            Ok(conn) => {
+                record(&conn, &outcomes)?;
+                journal.remove().map_err(file_error(journal.path()))?;
+                for rule in status(&conn, &config.alerts)?
+                    .into_iter()
+                    .filter(|r| r.failing)
+                {
+                    tracing::error!(stage = "alerts", rule = %rule.rule, failures = rule.consecutive_failures, last_error = %rule.last_error.as_deref().unwrap_or_default(), "alert rule is failing: its deliveries keep failing (see `upjobpilot alerts status`)");
+                    report.failing.push(rule.rule);
+                }
+            }
+            Err(DbError::Busy { path, .. }) if !journal_failed => {
+                tracing::warn!(stage = "alerts", database = %path.display(), journal = %journal.path().display(), "database busy after delivering; the outcomes stay in the journal and the next sync records them");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let last = files::LastDelivery {
+        finished_at: Utc::now(),
+        sent: report.sent,
+        failed: report.failed,
+        deferred: deferred
+            .into_iter()
+            .filter(|(_, (_, n))| *n > 0)
+            .map(|(rule, (reason, messages))| files::Deferred {
+                rule,
+                messages,
+                reason,
+            })
+            .collect(),
+    };
+    if let Err(e) = files::write_last(&database, &last) {
+        tracing::warn!(stage = "alerts", error = %e, "cannot write the delivery summary that `alerts status` shows");
     }
     Ok(report)
+}
+
+/// Records the outcomes a delivery left in the journal (the database was busy after it, or
+/// the process died), then deletes the journal.
+fn apply_journal(conn: &Connection, journal: &files::Journal) -> Result<(), AlertError> {
+    let file_error = |source| AlertError::File {
+        path: journal.path().to_path_buf(),
+        source,
+    };
+    let outcomes = journal.read().map_err(file_error)?;
+    if outcomes.is_empty() {
+        return journal.remove().map_err(file_error);
+    }
+    tracing::info!(
+        stage = "alerts",
+        outcomes = outcomes.len(),
+        "recording the outcomes of an earlier delivery"
+    );
+    record(conn, &outcomes)?;
+    journal.remove().map_err(file_error)
+}
+
+/// `deliveries` (grouped by rule, oldest first) reordered so the rules take turns: the first
+/// of each rule, then the second of each, and so on.
+fn in_turn(deliveries: Vec<Delivery>) -> Vec<Delivery> {
+    let mut per_rule: BTreeMap<String, std::collections::VecDeque<Delivery>> = BTreeMap::new();
+    for delivery in deliveries {
+        per_rule
+            .entry(delivery.message.rule.clone())
+            .or_default()
+            .push_back(delivery);
+    }
+    let mut out = Vec::new();
+    while !per_rule.is_empty() {
+        per_rule.retain(|_, queue| {
+            out.extend(queue.pop_front());
+            !queue.is_empty()
+        });
+    }
+    out
 }
 
 /// One rule's deliveries, for `alerts status`, `status --json` and `doctor`.
@@ -498,6 +667,24 @@ pub struct RuleStatus {
     pub failing: bool,
     /// The last failure's message.
     pub last_error: Option<String>,
+    /// Messages the last delivery left due for the next sync (its budget was spent, or this
+    /// rule's channel was down).
+    pub deferred: usize,
+    /// Why, when `deferred` is not zero.
+    pub deferred_reason: Option<String>,
+}
+
+/// Adds to `rules` what the last delivery (its summary beside `database`) deferred; the
+/// summary's time, if there is one.
+pub fn add_deferred(rules: &mut [RuleStatus], database: &Path) -> Option<DateTime<Utc>> {
+    let last = files::read_last(database)?;
+    for deferred in &last.deferred {
+        if let Some(rule) = rules.iter_mut().find(|r| r.rule == deferred.rule) {
+            rule.deferred = deferred.messages;
+            rule.deferred_reason = Some(deferred.reason.clone());
+        }
+    }
+    Some(last.finished_at)
 }
 
 /// Each configured rule's status (zeros for a rule never evaluated), then any recorded rule no
@@ -525,6 +712,7 @@ pub fn status(conn: &Connection, alerts: &[Alert]) -> Result<Vec<RuleStatus>, du
                 consecutive_failures: failures,
                 failing: failures >= FAILING_AFTER,
                 last_error: row.get(7)?,
+                ..RuleStatus::default()
             })
         })?;
         for row in rows {

@@ -1,8 +1,9 @@
 //! What a message says: the postings of one delivery rendered for each channel's format.
 //!
 //! Every format is built from one [`Message`]. Text from Upwork (titles, skills, countries) is
-//! escaped for the markup of the format it goes into: Slack's mrkdwn (`&`, `<`, `>`; `|` cannot
-//! be escaped in a link and becomes `/`), Discord's markdown (a backslash before each markup
+//! escaped for the markup of the format it goes into: Slack's mrkdwn (`&`, `<`, `>`; in a link
+//! `<url|title>`, `|` cannot be escaped and becomes `/` in the title, `%7C` in the URL, whose
+//! `>` is `%3E`), Discord's markdown (a backslash before each markup
 //! character, and no mentions), Telegram's HTML (`&`, `<`, `>`, `"`), ntfy's plain text (control
 //! characters only). Lengths stay within what each API accepts (Slack: 50 blocks, 3000
 //! characters a section, 150 a header; Discord: 10 embeds, 256 a title, 4096 a description,
@@ -182,7 +183,7 @@ pub fn slack(message: &Message) -> Value {
         let title = slack_escape(posting.title()).replace('|', "/");
         let text = format!(
             "*<{}|{}>*\n{}",
-            posting.url,
+            slack_link(&posting.url),
             truncate(&title, 1500),
             slack_escape(&posting.facts())
         );
@@ -286,6 +287,16 @@ pub fn ntfy(message: &Message) -> Body {
     }
 }
 
+/// A URL inside Slack's `<url|title>`: escaped like text, and with `|` (which would end the URL)
+/// and `>` percent-encoded, which a browser reads as the same URL.
+pub fn slack_link(url: &str) -> String {
+    slack_escape(
+        &url.replace('|', "%7C")
+            .replace('>', "%3E")
+            .replace('<', "%3C"),
+    )
+}
+
 /// Slack's mrkdwn escapes only these three.
 pub fn slack_escape(text: &str) -> String {
     plain(text)
@@ -344,6 +355,10 @@ mod tests {
     #[test]
     fn each_format_escapes_its_own_markup() {
         assert_eq!(slack_escape("a<b>&c"), "a&lt;b&gt;&amp;c");
+        assert_eq!(
+            slack_link("https://x.test/a|b>c<d?e=1&f=2"),
+            "https://x.test/a%7Cb%3Ec%3Cd?e=1&amp;f=2"
+        );
         assert_eq!(
             discord_escape("**x** @everyone"),
             "\\*\\*x\\*\\* @\u{200b}everyone"

@@ -1,7 +1,8 @@
 //! `upjobpilot alerts status | test NAME`: the alert rules' deliveries, and a sample through one.
 //!
-//! `status` reads the database read-only (it works while a sync runs) and prints a table, or
-//! JSON with `--json`. `test` sends a made-up posting through the rule's channel without
+//! `status` reads the database read-only (it works while a sync runs), adds what the last
+//! delivery left for the next sync and why (its summary beside the database), and prints a
+//! table, or JSON with `--json`. `test` sends a made-up posting through the rule's channel without
 //! touching the database, and fails (status 1) with the channel's error when it does not arrive.
 
 use crate::alerts::{self, RuleStatus, channel};
@@ -31,19 +32,29 @@ pub fn status(config_path: &Path, json: bool) -> Result<Exit, Failure> {
         return Ok(Exit::Ok);
     }
     println!(
-        "{:<24} {:>6} {:>8} {:>10} {:<20} {:>8}  STATE",
-        "RULE", "SENT", "WAITING", "SUPPRESSED", "LAST SENT", "FAILURES"
+        "{:<24} {:>6} {:>8} {:>8} {:>10} {:<20} {:>8}  STATE",
+        "RULE", "SENT", "WAITING", "DEFERRED", "SUPPRESSED", "LAST SENT", "FAILURES"
     );
     for r in &rules {
         println!(
-            "{:<24} {:>6} {:>8} {:>10} {:<20} {:>8}  {}",
+            "{:<24} {:>6} {:>8} {:>8} {:>10} {:<20} {:>8}  {}",
             r.rule,
             r.sent,
             r.waiting,
+            r.deferred,
             r.suppressed,
             r.last_sent_at.as_deref().unwrap_or("never"),
             r.consecutive_failures,
             state(r)
+        );
+    }
+    for r in rules.iter().filter(|r| r.deferred > 0) {
+        println!(
+            "{}: the last delivery deferred {} message{}: {}",
+            r.rule,
+            r.deferred,
+            if r.deferred == 1 { "" } else { "s" },
+            r.deferred_reason.as_deref().unwrap_or_default()
         );
     }
     Ok(Exit::Ok)
@@ -58,9 +69,15 @@ pub fn state(rule: &RuleStatus) -> String {
     }
 }
 
-/// The rules' status from the database, read-only; every rule with zeros when there is no
-/// database yet.
+/// The rules' status from the database, read-only, with what the last delivery deferred; every
+/// rule with zeros when there is no database yet.
 pub fn read_status(config: &Config) -> Result<Vec<RuleStatus>, DbError> {
+    let mut rules = read_rules(config)?;
+    alerts::add_deferred(&mut rules, &config.database_path());
+    Ok(rules)
+}
+
+fn read_rules(config: &Config) -> Result<Vec<RuleStatus>, DbError> {
     let database = config.database_path();
     if !database.exists() {
         return Ok(config

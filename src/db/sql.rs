@@ -49,3 +49,9 @@ pub const ALERT_DUE: &str = include_str!("sql/alert_due.sql");
 pub const ALERT_EXPIRE: &str = include_str!("sql/alert_expire.sql");
 /// Alerts: each rule's counts and state.
 pub const ALERT_STATUS: &str = include_str!("sql/alert_status.sql");
+/// Alerts: record a delivered message (guarded by its attempt count).
+pub const ALERT_SENT: &str = include_str!("sql/alert_sent.sql");
+/// Alerts: record a failed attempt (guarded by its attempt count).
+pub const ALERT_FAILED: &str = include_str!("sql/alert_failed.sql");
+/// Alerts: record a rule's run of failures.
+pub const ALERT_RULE_OUTCOME: &str = include_str!("sql/alert_rule_outcome.sql");

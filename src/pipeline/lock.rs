@@ -1,10 +1,12 @@
 //! The pipeline lock: one sync (or export) at a time per database.
 //!
 //! A file beside the database (`upjobpilot.duckdb.lock`) locked with the operating system's
-//! advisory lock for the whole run, so a second run started by cron while the first still pages
-//! waits a bounded time, then gives up with the "locked" status naming the holder (whose pid and
-//! start time are written into the file). The lock dies with the process: a killed sync never
-//! leaves a stale lock behind.
+//! advisory lock from the fetch to the export, so a second run started by cron while the first
+//! still pages waits a bounded time, then gives up with the "locked" status naming the holder
+//! (whose pid and start time are written into the file). Alert deliveries come after it is
+//! released, under a lock of their own (`crate::alerts::files`), so a slow receiver does not lock
+//! out the next sync. The lock dies with the process: a killed sync never leaves a stale lock
+//! behind.
 
 use super::error::SyncError;
 use chrono::Utc;
@@ -13,7 +15,7 @@ use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The pipeline lock: held for the whole of a sync.
+/// The pipeline lock: held from a sync's fetch to its export.
 pub struct PipelineLock {
     _file: File,
 }

@@ -13,8 +13,9 @@
 //! database is not held open while fetching, so a reader can use it between loads; if it is held
 //! at load time, the pages wait in the spool for the next run. After the load commits, the new
 //! postings are matched against the `[[alert]]` rules ([`crate::alerts::plan`]), and once the
-//! database is closed the messages due are delivered ([`crate::alerts::deliver_due`]); alerts
-//! never change a sync's outcome.
+//! database is closed and the pipeline lock released (a slow receiver must not hold up the next
+//! sync) the messages due are delivered ([`crate::alerts::deliver_due`]); alerts never change a
+//! sync's outcome.
 
 mod decode;
 mod error;
@@ -137,7 +138,7 @@ pub async fn sync(
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
     let database = config.database_path();
-    let _lock = lock(&database, options.lock_wait)?;
+    let pipeline_lock = lock(&database, options.lock_wait)?;
     let spool = Spool::new(config.spool_dir());
     let now = Utc::now();
     let run_id = new_run_id(now);
@@ -277,11 +278,16 @@ pub async fn sync(
         }
         Err(e) => return Err(e),
     };
+    // Delivering needs only the delivery lock, which a second process skips rather than waits on.
+    drop(pipeline_lock);
     let alerts = if config.alerts.is_empty() || spooled.is_some() {
         None
     } else {
         let config = config.clone();
-        match blocking(move || alerts::deliver_due(&config, Utc::now())).await? {
+        let busy_wait = options.busy_wait;
+        match blocking(move || alerts::deliver_due(&config, alerts::DELIVERY_BUDGET, busy_wait))
+            .await?
+        {
             Ok(report) => Some(report),
             Err(e) => {
                 tracing::error!(stage = "alerts", error = %e, "alert delivery skipped; the next sync tries again");

@@ -119,7 +119,8 @@ fn read_from(
             .ok()
             .and_then(|store| store.load().ok().flatten())
             .map(|tokens| tokens.expires_at.format(TIME).to_string());
-    let alerts = crate::alerts::status(conn, &config.alerts)?;
+    let mut alerts = crate::alerts::status(conn, &config.alerts)?;
+    crate::alerts::add_deferred(&mut alerts, database);
     Ok(Status {
         database: database.display().to_string(),
         searches,

@@ -22,7 +22,12 @@ const SECRET_QUERY: &str = "SECRETQUERY77b1";
 /// The binary on the harness's config and tokens, with nothing of the developer's environment
 /// but PATH, and the webhook URL in `HOOK_URL`.
 fn upjobpilot(h: &Harness, home: &Path, receiver: &Receiver, args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("upjobpilot").expect("binary");
+    Command::from_std(command(h, home, receiver, args))
+}
+
+/// [`upjobpilot`] as a process to start and wait for.
+fn command(h: &Harness, home: &Path, receiver: &Receiver, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_upjobpilot"));
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", home)
@@ -324,6 +329,11 @@ timeout_secs = 1
             break;
         }
     }
+    // A request answered late is logged by the receiver when it answers, after the sync gave up.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while receiver.received().len() < 10 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(receiver.received().len() >= 10);
     assert!(stderr.contains("alert rule is failing"), "{stderr}");
     let status = upjobpilot(&h, home.path(), &receiver, &["alerts", "status", "--json"])
@@ -437,7 +447,7 @@ fn nasty(i: usize) -> Posting {
             "<b>Rust</b> & *bold* _it_ `code` [x](y) |pipe| @everyone <@123> #{i} {}",
             "long ".repeat(200)
         )),
-        url: format!("https://www.upwork.com/jobs/~0{i}"),
+        url: format!("https://www.upwork.com/jobs/~0{i}?from=a|b>c"),
         job_type: "FIXED".into(),
         currency: Some("USD".into()),
         fixed_budget: Some(1500.0),
@@ -516,7 +526,16 @@ fn payloads_have_the_fields_each_api_requires_and_escape_its_markup() {
         assert_eq!(json["postings"].as_array().expect("postings").len(), n);
         assert_eq!(json["postings"][0]["title"], nasty(0).title.expect("title"));
 
-        assert_slack(&body(WebhookFormat::Slack));
+        let slack = body(WebhookFormat::Slack);
+        assert_slack(&slack);
+        // The URL's `|` and `>` would end the link `<url|title>` early.
+        let section = slack["blocks"][1]["text"]["text"]
+            .as_str()
+            .expect("section");
+        assert!(
+            section.starts_with("*<https://www.upwork.com/jobs/~00?from=a%7Cb%3Ec|"),
+            "{section}"
+        );
 
         let discord = body(WebhookFormat::Discord);
         let embeds = discord["embeds"].as_array().expect("embeds");
@@ -670,4 +689,460 @@ timeout_secs = 2
     assert_eq!(moved.len(), 1);
     assert_eq!(moved[0].path, "/moved");
     assert_eq!(moved[0].json()["rule"], "hook");
+}
+
+/// Whether `text` holds any part of the webhook URL's secret, in any case.
+fn leaks(text: &str) -> bool {
+    let text = text.to_lowercase();
+    [SECRET_PATH, SECRET_QUERY]
+        .iter()
+        .any(|secret| text.contains(&secret.to_lowercase()))
+}
+
+#[test]
+fn a_command_gets_only_the_environment_the_readme_lists() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let file = out.path().join("env.txt");
+    let rules = format!(
+        r#"
+[[alert]]
+name = "env"
+command = ["sh", "-c", "env > '{}'"]
+"#,
+        file.display()
+    );
+    let h = harness(48, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    upjobpilot(&h, home.path(), &receiver, &["sync", "--no-export"])
+        .env("UPWORK_CLIENT_SECRET", "CLIENTSECRET5d2e")
+        .env("OTHER_TOOL_TOKEN", "OTHERTOKEN81c4")
+        .env("LC_TIME", "C")
+        .env("TZ", "UTC")
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&file).expect("the command ran");
+    for secret in [
+        "CLIENTSECRET5d2e",
+        "OTHERTOKEN81c4",
+        SECRET_PATH,
+        SECRET_QUERY,
+    ] {
+        assert!(
+            !text.contains(secret),
+            "{secret} reached the command:\n{text}"
+        );
+    }
+    let names: BTreeSet<&str> = text
+        .lines()
+        .filter_map(|line| line.split_once('=').map(|(name, _)| name))
+        .collect();
+    for name in [
+        "PATH",
+        "HOME",
+        "TZ",
+        "LC_TIME",
+        "UPJOBPILOT_ALERT_RULE",
+        "UPJOBPILOT_IDEMPOTENCY_KEY",
+    ] {
+        assert!(names.contains(name), "{name} is passed on: {names:?}");
+    }
+    // What the shell sets itself besides.
+    let shell = ["PWD", "OLDPWD", "SHLVL", "_"];
+    let unexpected: Vec<&&str> = names
+        .iter()
+        .filter(|name| {
+            !upjobpilot::alerts::channel::passes_to_command(name)
+                && !["UPJOBPILOT_ALERT_RULE", "UPJOBPILOT_IDEMPOTENCY_KEY"].contains(*name)
+                && !shell.contains(*name)
+        })
+        .collect();
+    assert!(unexpected.is_empty(), "not documented: {unexpected:?}");
+}
+
+/// Whether the process `pid` has ended (a zombie has: it only waits to be reaped).
+#[cfg(target_os = "linux")]
+fn ended(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z')),
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_command_past_its_timeout_is_killed_with_the_processes_it_started() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let (waiting, background) = (out.path().join("waiting"), out.path().join("background"));
+    // "waiting" outlives its timeout with a grandchild; "background" exits at once but leaves
+    // a grandchild holding its stderr.
+    let rules = format!(
+        r#"
+[[alert]]
+name = "waiting"
+command = ["sh", "-c", "sleep 30 & echo $! > '{}'; wait"]
+timeout_secs = 1
+
+[[alert]]
+name = "background"
+command = ["sh", "-c", "sleep 30 & echo $! > '{}'"]
+timeout_secs = 1
+"#,
+        waiting.display(),
+        background.display()
+    );
+    let h = harness(49, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    let started = std::time::Instant::now();
+    sync(&h, home.path(), &receiver);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the sync waited for a grandchild: {:?}",
+        started.elapsed()
+    );
+    for file in [&waiting, &background] {
+        let pid = std::fs::read_to_string(file).expect("the command ran");
+        let pid = pid.trim();
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !ended(pid) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(ended(pid), "{} left process {pid} running", file.display());
+    }
+    let outcome = |rule: &str| -> (String, Option<String>) {
+        h.db()
+            .query_row(
+                "SELECT status, last_error FROM alerts_sent WHERE rule = ? AND status <> 'suppressed'",
+                [rule],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect(rule)
+    };
+    let (status, error) = outcome("waiting");
+    assert_eq!(status, "failed");
+    assert!(error.is_some_and(|e| e.contains("killed after 1 s")));
+    assert_eq!(
+        outcome("background").0,
+        "sent",
+        "its own exit status counts"
+    );
+}
+
+#[test]
+fn an_error_body_that_echoes_the_webhook_url_is_recorded_redacted() {
+    let rules = r#"
+[[alert]]
+name = "echoed"
+webhook_env = "HOOK_URL"
+timeout_secs = 2
+"#;
+    let h = harness(50, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    receiver.echo_path_with(Some(404));
+    let stderr = sync(&h, home.path(), &receiver);
+    assert!(!leaks(&stderr), "{stderr}");
+    assert_eq!(receiver.received().len(), 1);
+    assert!(
+        leaks(&receiver.received()[0].path),
+        "the receiver did get the secret URL"
+    );
+
+    let (row, rule): (String, String) = h
+        .db()
+        .query_row(
+            "SELECT a.last_error, r.last_error FROM alerts_sent a JOIN alert_rules r USING (rule) WHERE a.status = 'failed'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("a failed delivery");
+    for error in [&row, &rule] {
+        assert!(
+            error.contains("HTTP 404") && error.contains("[redacted]"),
+            "{error}"
+        );
+        assert!(!leaks(error), "{error}");
+    }
+    // `status --json` is what the dashboard's /api/runs serves.
+    for args in [&["alerts", "status", "--json"][..], &["status", "--json"]] {
+        let output = upjobpilot(&h, home.path(), &receiver, args)
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("[redacted]"), "{args:?}: {stdout}");
+        assert!(!leaks(&stdout), "{args:?}: {stdout}");
+    }
+    let test = upjobpilot(&h, home.path(), &receiver, &["alerts", "test", "echoed"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&test.stderr);
+    assert_eq!(test.status.code(), Some(1));
+    assert!(stderr.contains("HTTP 404") && !leaks(&stderr), "{stderr}");
+}
+
+#[test]
+fn a_sync_runs_while_another_delivers_and_no_message_is_sent_twice() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let (file, release) = (out.path().join("sent.jsonl"), out.path().join("release"));
+    // Each delivery is recorded, then held until the test releases it.
+    let rules = format!(
+        r#"
+[[alert]]
+name = "held"
+command = ["sh", "-c", "cat >> '{file}'; echo >> '{file}'; while [ ! -e '{release}' ]; do sleep 0.05; done"]
+timeout_secs = 20
+max_per_hour = 3600
+"#,
+        file = file.display(),
+        release = release.display()
+    );
+    let h = harness(51, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    let keys = || -> Vec<String> {
+        std::fs::read_to_string(&file)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let body: serde_json::Value = serde_json::from_str(l).expect("json");
+                body["idempotency_key"].as_str().expect("key").to_string()
+            })
+            .collect()
+    };
+    let mut first = command(&h, home.path(), &receiver, &["sync", "--no-export"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("first sync");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while keys().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(keys().len(), 1, "the first sync is delivering its digest");
+
+    // While the first sync delivers, a second one loads (not locked out) and sends nothing: the
+    // digest in flight is still pending in the database, and its new messages wait.
+    h.sandbox.advance(Duration::from_secs(30 * 60));
+    let new = h.count("SELECT count(*) FROM jobs");
+    sync(&h, home.path(), &receiver);
+    assert!(
+        h.count("SELECT count(*) FROM jobs") > new,
+        "the second sync loaded"
+    );
+    assert_eq!(
+        keys().len(),
+        1,
+        "nothing sent twice, nothing sent beside the first"
+    );
+
+    std::fs::write(&release, b"").expect("release");
+    assert!(first.wait().expect("first sync ends").success());
+    sync(&h, home.path(), &receiver);
+    let sent = keys();
+    let distinct: BTreeSet<&String> = sent.iter().collect();
+    assert_eq!(distinct.len(), sent.len(), "each message once: {sent:?}");
+    assert!(
+        sent.len() > 1,
+        "the second sync's messages went out with the third"
+    );
+    assert_eq!(
+        h.count("SELECT count(*) FROM alerts_sent WHERE status IN ('pending', 'failed')"),
+        0
+    );
+}
+
+#[test]
+fn a_delivery_stops_at_its_budget_and_leaves_a_channel_that_is_down() {
+    let rules = r#"
+[[alert]]
+name = "dead"
+command = ["sleep", "30"]
+timeout_secs = 1
+max_per_hour = 3600
+
+[[alert]]
+name = "slow"
+command = ["sh", "-c", "cat > /dev/null; sleep 0.3"]
+timeout_secs = 1
+max_per_hour = 3600
+"#;
+    let h = harness(52, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    sync(&h, home.path(), &receiver);
+    // Eight messages due per rule, as after an outage of the receiver.
+    h.db()
+        .execute_batch(
+            "UPDATE alerts_sent SET status = 'pending', digest = false, delivery_key = 'upjobpilot:' || rule || ':' || job_id
+             WHERE job_id IN (SELECT job_id FROM alerts_sent WHERE status = 'suppressed' GROUP BY job_id HAVING count(*) = 2 ORDER BY job_id LIMIT 8)",
+        )
+        .expect("messages due");
+    let due = |rule: &str| {
+        h.count(&format!(
+            "SELECT count(*) FROM alerts_sent WHERE rule = '{rule}' AND status = 'pending' AND next_attempt_at IS NULL"
+        ))
+    };
+    assert_eq!((due("dead"), due("slow")), (8, 8));
+
+    let budget = Duration::from_secs(3);
+    let started = std::time::Instant::now();
+    let report =
+        upjobpilot::alerts::deliver_due(&h.config, budget, Duration::ZERO).expect("delivers");
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < budget + Duration::from_millis(1500),
+        "{elapsed:?}"
+    );
+    // "dead" was tried once; its channel down, its other messages wait. "slow" went out in
+    // turn with it until the next delivery's timeout no longer fitted in the budget.
+    assert_eq!(report.failed, 1, "{report:?}");
+    assert!((1..8).contains(&report.sent), "{report:?}");
+    assert_eq!(report.deferred, 7 + (8 - report.sent), "{report:?}");
+    assert_eq!(due("dead"), 7, "still due, not attempted");
+    assert_eq!(due("slow"), 8 - report.sent as i64);
+
+    let status = upjobpilot(&h, home.path(), &receiver, &["alerts", "status", "--json"])
+        .output()
+        .expect("alerts status");
+    let rules: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    let rule = |name: &str| {
+        rules
+            .as_array()
+            .expect("rules")
+            .iter()
+            .find(|r| r["rule"] == name)
+            .cloned()
+            .expect(name)
+    };
+    assert_eq!(rule("dead")["deferred"], 7);
+    let reason = rule("dead")["deferred_reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        reason.contains("channel failed") && reason.contains("killed after 1 s"),
+        "{reason}"
+    );
+    assert_eq!(rule("slow")["deferred"], 8 - report.sent);
+    let reason = rule("slow")["deferred_reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(reason.contains("budget of 3 s"), "{reason}");
+    let table = upjobpilot(&h, home.path(), &receiver, &["alerts", "status"])
+        .output()
+        .expect("alerts status");
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.contains("DEFERRED") && table.contains("budget of 3 s"),
+        "{table}"
+    );
+    // `status --json`, which the dashboard's /api/runs serves, says the same.
+    let status = upjobpilot(&h, home.path(), &receiver, &["status", "--json"])
+        .output()
+        .expect("status");
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    let dead = status["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .find(|r| r["rule"] == "dead")
+        .cloned()
+        .expect("dead");
+    assert_eq!(dead["deferred"], 7);
+}
+
+#[test]
+fn outcomes_wait_in_the_journal_while_another_program_holds_the_database() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let (file, release, paused) = (
+        out.path().join("sent.jsonl"),
+        out.path().join("release"),
+        out.path().join("paused"),
+    );
+    let rules = format!(
+        r#"
+[[alert]]
+name = "held"
+command = ["sh", "-c", "cat >> '{file}'; echo >> '{file}'; while [ ! -e '{release}' ]; do sleep 0.05; done"]
+timeout_secs = 20
+"#,
+        file = file.display(),
+        release = release.display()
+    );
+    let h = harness(53, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    let keys = || -> Vec<String> {
+        std::fs::read_to_string(&file)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let body: serde_json::Value = serde_json::from_str(l).expect("json");
+                body["idempotency_key"].as_str().expect("key").to_string()
+            })
+            .collect()
+    };
+    let wait_for = |done: &dyn Fn() -> bool| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while !done() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(done(), "timed out");
+    };
+    let quiet = |mut cmd: std::process::Command| {
+        cmd.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starts")
+    };
+    // The first sync delivers its digest and is held there.
+    let mut first = quiet(command(
+        &h,
+        home.path(),
+        &receiver,
+        &["sync", "--no-export"],
+    ));
+    wait_for(&|| keys().len() == 1);
+    // A second sync takes the database and keeps it (stopped after its load).
+    let mut holder = command(&h, home.path(), &receiver, &["sync", "--no-export"]);
+    holder
+        .env("UPJOBPILOT_PAUSE_AT", "load-done:1")
+        .env("UPJOBPILOT_PAUSE_FILE", &paused);
+    let mut holder = quiet(holder);
+    wait_for(&|| paused.exists());
+    // The first sync's delivery ends while the database is held: its outcome stays in the journal.
+    std::fs::write(&release, b"").expect("release");
+    assert!(first.wait().expect("first sync ends").success());
+    let mut journal = h.db_path().into_os_string();
+    journal.push(".alerts.journal");
+    let journal = std::path::PathBuf::from(journal);
+    let text = std::fs::read_to_string(&journal).expect("a journal");
+    assert!(text.contains(&keys()[0]), "{text}");
+    holder.kill().expect("kill");
+    holder.wait().expect("reaped");
+    assert!(
+        h.count("SELECT count(*) FROM alerts_sent WHERE status = 'pending' AND digest") > 0,
+        "not recorded in the database yet"
+    );
+
+    // The next sync records the journal before it reads what is due: nothing is sent twice.
+    sync(&h, home.path(), &receiver);
+    let sent = keys();
+    let distinct: BTreeSet<&String> = sent.iter().collect();
+    assert_eq!(distinct.len(), sent.len(), "each message once: {sent:?}");
+    assert!(!journal.exists());
+    assert_eq!(
+        h.count("SELECT count(*) FROM alerts_sent WHERE status IN ('pending', 'failed')"),
+        0
+    );
+    assert_eq!(
+        h.count("SELECT count(*) FROM alert_rules WHERE last_sent_at IS NOT NULL AND consecutive_failures = 0"),
+        1
+    );
 }

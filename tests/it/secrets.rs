@@ -120,3 +120,76 @@ fn the_client_sends_only_a_query_that_the_schema_accepts() {
         );
     }
 }
+
+/// Everything a sync creates (the database and what DuckDB makes beside it, the locks, the
+/// spool, the exports, the alert files) is its user's alone, whatever the umask.
+#[cfg(unix)]
+#[test]
+fn a_sync_creates_its_files_readable_by_its_user_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let rules = "[[search]]\nname = \"rust\"\nexpression = \"rust\"\nmax_age_hours = 100\n\n[[alert]]\nname = \"noop\"\ncommand = [\"true\"]\n";
+    let h = crate::support::harness(32, rules);
+    let home = tempfile::tempdir().expect("home");
+    // The usual umask of a desktop session, whatever the test runner's.
+    let output = Command::new("sh")
+        .args(["-c", "umask 022 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_upjobpilot"))
+        .args(["sync", "--config"])
+        .arg(h.dir.path().join("pipeline.toml"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("UPJOBPILOT_DATA_DIR", home.path())
+        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // What the test itself wrote is left out.
+    let ours = ["pipeline.toml", "tokens.json", "queries"];
+    let mut created = Vec::new();
+    let mut pending = vec![h.dir.path().to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("list").flatten() {
+            let path = entry.path();
+            if dir == h.dir.path() && ours.iter().any(|o| entry.file_name() == *o) {
+                continue;
+            }
+            if path.is_dir() {
+                pending.push(path.clone());
+            }
+            created.push(path);
+        }
+    }
+    let names: Vec<String> = created.iter().map(|p| p.display().to_string()).collect();
+    for expected in [
+        ".duckdb",
+        ".duckdb.lock",
+        ".alerts.lock",
+        ".alerts.last.json",
+        ".csv",
+        ".parquet",
+    ] {
+        assert!(
+            names.iter().any(|n| n.ends_with(expected)),
+            "{expected} in {names:#?}"
+        );
+    }
+    assert!(names.iter().any(|n| n.ends_with("spool")), "{names:#?}");
+    for path in &created {
+        let mode = std::fs::symlink_metadata(path)
+            .expect("stat")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "{} has mode {:o}",
+            path.display(),
+            mode & 0o777
+        );
+    }
+}

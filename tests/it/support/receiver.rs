@@ -1,6 +1,7 @@
 //! A webhook receiver on 127.0.0.1 for the alert tests: it records every request (path,
 //! headers, body, the answer it gave) and can be told to fail a share of them with HTTP 500 or
-//! by answering only after the sender's timeout.
+//! by answering only after the sender's timeout, or to refuse every request with an error body
+//! that echoes the request's path and query, as some receivers do.
 
 use rand::{Rng, SeedableRng, rngs::SmallRng};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,6 +55,7 @@ impl Faults {
 struct Shared {
     log: Mutex<Vec<Received>>,
     redirect: Mutex<Option<String>>,
+    echo: Mutex<Option<u16>>,
     faults: Mutex<(Faults, SmallRng)>,
     stop: AtomicBool,
 }
@@ -71,6 +73,7 @@ impl Receiver {
         let shared = Arc::new(Shared {
             log: Mutex::new(Vec::new()),
             redirect: Mutex::new(None),
+            echo: Mutex::new(None),
             faults: Mutex::new((Faults::none(), SmallRng::seed_from_u64(0))),
             stop: AtomicBool::new(false),
         });
@@ -107,6 +110,12 @@ impl Receiver {
         *self.shared.redirect.lock().expect("redirect") = location;
     }
 
+    /// Answers every request with `status` and a body that repeats its path and query (`None`:
+    /// stop).
+    pub fn echo_path_with(&self, status: Option<u16>) {
+        *self.shared.echo.lock().expect("echo") = status;
+    }
+
     /// Every request so far.
     pub fn received(&self) -> Vec<Received> {
         self.shared.log.lock().expect("log").clone()
@@ -129,6 +138,22 @@ fn handle(shared: &Shared, mut request: tiny_http::Request) {
         let header =
             tiny_http::Header::from_bytes("Location", location.as_bytes()).expect("a header");
         let _ = request.respond(tiny_http::Response::empty(307).with_header(header));
+        return;
+    }
+    let echo = *shared.echo.lock().expect("echo");
+    if let Some(status) = echo {
+        let text = format!(
+            "{{\"error\": \"no webhook at {}\", \"path\": \"{}\"}}",
+            request.url(),
+            request.url().to_uppercase()
+        );
+        shared.log.lock().expect("log").push(Received {
+            path: request.url().to_string(),
+            headers: Vec::new(),
+            body,
+            answered: status,
+        });
+        let _ = request.respond(tiny_http::Response::from_string(text).with_status_code(status));
         return;
     }
     let (fail, late, delay) = {
