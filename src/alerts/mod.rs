@@ -152,9 +152,7 @@ pub fn plan(
         return Ok(Vec::new());
     }
     let candidates = candidates(&tx)?;
-    tx.execute_batch(
-        "CREATE OR REPLACE TEMP TABLE alert_plan (rule VARCHAR, job_id VARCHAR, delivery_key VARCHAR, status VARCHAR, digest BOOLEAN, fit_score DOUBLE, last_error VARCHAR)",
-    )?;
+    tx.execute_batch(sql::ALERT_PLAN_CREATE)?;
     let mut plans = Vec::new();
     {
         let mut appender = tx.appender("alert_plan")?;
@@ -167,11 +165,8 @@ pub fn plan(
         }
         appender.flush()?;
     }
-    tx.execute(
-        "INSERT INTO alerts_sent SELECT rule, job_id, delivery_key, status, digest, fit_score, ?, NULL, 0, NULL, last_error FROM alert_plan ON CONFLICT DO NOTHING",
-        params![now],
-    )?;
-    tx.execute_batch("DROP TABLE alert_plan; DELETE FROM alerts_queue;")?;
+    tx.execute(sql::ALERT_PLAN_QUEUE, params![now])?;
+    tx.execute_batch(sql::ALERT_PLAN_DONE)?;
     tx.commit()?;
     Ok(plans)
 }
@@ -209,20 +204,14 @@ fn plan_rule(
 ) -> Result<RulePlan, duckdb::Error> {
     let rule = alert.name.as_str();
     let last_evaluated: Option<DateTime<Utc>> = conn
-        .query_row(
-            "SELECT last_evaluated_at FROM alert_rules WHERE rule = ?",
-            [rule],
-            |r| r.get(0),
-        )
+        .query_row(sql::ALERT_RULE_LAST_EVALUATED, [rule], |r| r.get(0))
         .map(Some)
         .or_else(|e| match e {
             duckdb::Error::QueryReturnedNoRows => Ok(None),
             e => Err(e),
         })?;
     let already: HashSet<String> = {
-        let mut stmt = conn.prepare(
-            "SELECT job_id FROM alerts_sent WHERE rule = ? AND job_id IN (SELECT job_id FROM alerts_queue)",
-        )?;
+        let mut stmt = conn.prepare(sql::ALERT_ALREADY_QUEUED)?;
         stmt.query_map([rule], |r| r.get(0))?
             .collect::<Result<_, _>>()?
     };
@@ -231,15 +220,10 @@ fn plan_rule(
         .filter(|c| !already.contains(&c.id) && matches(alert, c))
         .collect();
     let hour_ago = now - chrono::Duration::hours(1);
-    let recent: i64 = conn.query_row(
-        "SELECT count(DISTINCT delivery_key) FROM alerts_sent WHERE rule = ? AND queued_at > ? AND status <> 'suppressed'",
-        params![rule, hour_ago],
-        |r| r.get(0),
-    )?;
-    conn.execute(
-        "INSERT INTO alert_rules (rule, first_evaluated_at, last_evaluated_at) VALUES (?, ?, ?) ON CONFLICT (rule) DO UPDATE SET last_evaluated_at = excluded.last_evaluated_at",
-        params![rule, now, now],
-    )?;
+    let recent: i64 = conn.query_row(sql::ALERT_RECENT_MESSAGES, params![rule, hour_ago], |r| {
+        r.get(0)
+    })?;
+    conn.execute(sql::ALERT_RULE_EVALUATED, params![rule, now, now])?;
     let mut plan = RulePlan {
         rule: rule.to_string(),
         matched: matched.len(),

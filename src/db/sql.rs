@@ -43,6 +43,20 @@ pub const RENORMALIZE_NEXT: &str = include_str!("sql/renormalize_next.sql");
 pub const RENORMALIZE_BATCH: &str = include_str!("sql/renormalize_batch.sql");
 /// Alerts: the queued new postings with what the rules filter on.
 pub const ALERT_CANDIDATES: &str = include_str!("sql/alert_candidates.sql");
+/// Alerts: the temp table of a sync's planned messages.
+pub const ALERT_PLAN_CREATE: &str = include_str!("sql/alert_plan_create.sql");
+/// Alerts: queue the planned messages.
+pub const ALERT_PLAN_QUEUE: &str = include_str!("sql/alert_plan_queue.sql");
+/// Alerts: drop the plan and empty the queue of new postings.
+pub const ALERT_PLAN_DONE: &str = include_str!("sql/alert_plan_done.sql");
+/// Alerts: when a rule last looked at new postings.
+pub const ALERT_RULE_LAST_EVALUATED: &str = include_str!("sql/alert_rule_last_evaluated.sql");
+/// Alerts: the queued postings a rule already has a message for.
+pub const ALERT_ALREADY_QUEUED: &str = include_str!("sql/alert_already_queued.sql");
+/// Alerts: a rule's messages in the last hour.
+pub const ALERT_RECENT_MESSAGES: &str = include_str!("sql/alert_recent_messages.sql");
+/// Alerts: record that a rule looked at new postings.
+pub const ALERT_RULE_EVALUATED: &str = include_str!("sql/alert_rule_evaluated.sql");
 /// Alerts: the deliveries due now, with their postings.
 pub const ALERT_DUE: &str = include_str!("sql/alert_due.sql");
 /// Alerts: give up deliveries whose posting is gone.
