@@ -14,7 +14,7 @@
 //!
 //! tiny_http is blocking; [`CallbackServer::wait`] runs on a blocking thread.
 
-use super::AuthError;
+use super::error::AuthError;
 use super::error::printable;
 use crate::secret::Secret;
 use std::io;

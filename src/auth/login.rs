@@ -7,7 +7,9 @@
 //! and a parameter it might reject buys nothing for a confidential client).
 
 use super::callback::CallbackServer;
-use super::{AuthError, OAuthSettings, Tokens, token};
+use super::error::AuthError;
+use super::token;
+use super::tokens::{OAuthSettings, Tokens};
 use oauth2::basic::BasicClient;
 use oauth2::{AuthUrl, ClientId, CsrfToken, RedirectUrl};
 use std::process::{Command, Stdio};

@@ -7,7 +7,10 @@
 //! before anyone uses them: a run that dies right after a refresh must not leave behind a refresh
 //! token that stops working in 24 hours.
 
-use super::{AuthError, OAuthSettings, TokenStore, Tokens, token};
+use super::error::AuthError;
+use super::store::TokenStore;
+use super::token;
+use super::tokens::{OAuthSettings, Tokens};
 use crate::secret::Secret;
 use chrono::Utc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -6,7 +6,8 @@
 //! folder, replaced atomically (a crash mid-write must not lose the only refresh token), and
 //! refused when other users could read or change it.
 
-use super::{AuthError, Tokens};
+use super::error::AuthError;
+use super::tokens::Tokens;
 use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{self, Read};

@@ -10,8 +10,9 @@
 //! header with 400 "Missing parameters: client_id" (node-upwork-oauth2 issue 29), and its
 //! documentation lists them as form fields for every grant.
 
+use super::error::AuthError;
 use super::error::printable;
-use super::{AuthError, Grant, OAuthSettings, Tokens};
+use super::tokens::{Grant, OAuthSettings, Tokens};
 use crate::secret::Secret;
 use chrono::{DateTime, TimeDelta, Utc};
 use oauth2::basic::{BasicClient, BasicErrorResponse, BasicErrorResponseType, BasicTokenResponse};
