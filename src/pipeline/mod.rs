@@ -42,6 +42,7 @@ use crate::upwork::{Fetched, UpworkClient, UpworkError};
 use chrono::{DateTime, Utc};
 pub use error::{Stored, SyncError};
 use fetch::Progress;
+pub use spool::new_run_id;
 use spool::{RunRecord, SearchStatus, Spool};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -119,15 +120,6 @@ impl SyncReport {
             Exit::Ok
         }
     }
-}
-
-/// A new run id: sortable by start time, unique per process.
-pub fn new_run_id(now: DateTime<Utc>) -> String {
-    format!(
-        "{}-{}",
-        now.format("%Y%m%dT%H%M%S%.3fZ"),
-        std::process::id()
-    )
 }
 
 /// Runs one sync, asking Upwork through `client`.

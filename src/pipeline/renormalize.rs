@@ -63,7 +63,10 @@ pub fn renormalize(
     let (run_id, mut last_id) = match previous {
         Some(p) => (p.run_id, p.last_id),
         None => (
-            format!("renormalize-{}", super::new_run_id(chrono::Utc::now())),
+            format!(
+                "renormalize-{}",
+                super::spool::new_run_id(chrono::Utc::now())
+            ),
             String::new(),
         ),
     };

@@ -367,7 +367,16 @@ fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec_pretty(value).unwrap_or_default()
 }
 
-/// Whether `name` has the form of [`super::new_run_id`]: `20251016T060647.123Z-1234`.
+/// A new run id: sortable by start time, unique per process.
+pub fn new_run_id(now: DateTime<Utc>) -> String {
+    format!(
+        "{}-{}",
+        now.format("%Y%m%dT%H%M%S%.3fZ"),
+        std::process::id()
+    )
+}
+
+/// Whether `name` has the form of [`new_run_id`]: `20251016T060647.123Z-1234`.
 pub fn is_run_id(name: &str) -> bool {
     let Some((time, pid)) = name.split_once('-') else {
         return false;
@@ -407,7 +416,7 @@ mod tests {
 
     #[test]
     fn run_ids_have_one_form() {
-        assert!(is_run_id(&super::super::new_run_id(Utc::now())));
+        assert!(is_run_id(&new_run_id(Utc::now())));
         assert!(is_run_id("20251016T060647.123Z-1234"));
         for other in [
             "",

@@ -9,8 +9,8 @@
 //! so the spool, the page decoder and the load see nothing new. Errors that name no alias concern
 //! the whole document and go with every part.
 
-use super::SEARCH_QUERY;
 use super::page::{self, DecodeError};
+use super::queries::SEARCH_QUERY;
 use serde_json::{Map, Value, json};
 
 /// The selection set of the search document's root field, braces included.

@@ -16,8 +16,11 @@
 pub mod batch;
 pub mod filter;
 pub mod page;
+mod queries;
 pub mod ratelimit;
 pub mod wire;
+
+pub use queries::{PING_QUERY, PROFILE_QUERY, SEARCH_QUERY};
 
 use crate::auth::{AuthError, TokenSource};
 use crate::config::{Search, Upwork};
@@ -28,13 +31,6 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-
-/// The search document: a page of `marketplaceJobPostingsSearch`, newest first.
-pub const SEARCH_QUERY: &str = include_str!("search.graphql");
-/// The profile document: the signed-in freelancer's skills.
-pub const PROFILE_QUERY: &str = include_str!("profile.graphql");
-/// The probe document `doctor` sends.
-pub const PING_QUERY: &str = include_str!("ping.graphql");
 
 /// The header that picks the organization to act for.
 pub const TENANT_HEADER: &str = "X-Upwork-API-TenantId";
