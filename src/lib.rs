@@ -12,6 +12,7 @@
 //! - [`upwork`] (the only HTTP path to Upwork) and [`db`] (the DuckDB file; every SQL text)
 //! - [`auth`], [`config`], [`fs`] (one atomic-write rule), [`http`] (capped bodies),
 //!   [`secret`], [`exit`], [`pause`] (the crash tests' hooks)
+//! - [`local_server`]: the hardened HTTP server under the dashboard and the sign-in callback
 //!
 //! [`sandbox`] is the local stand-in for Upwork that the tests and `upjobpilot demo` run against;
 //! it imports nothing of the product.
@@ -26,6 +27,7 @@ pub mod exit;
 pub mod failure;
 pub mod fs;
 pub mod http;
+pub mod local_server;
 pub mod pause;
 pub mod pipeline;
 pub mod sandbox;
