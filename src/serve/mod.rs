@@ -1,8 +1,8 @@
 //! `upjobpilot serve`: a local dashboard over the DuckDB file, to browse, filter and label
 //! postings.
 //!
-//! A small blocking HTTP server (tiny_http, as the sign-in callback) on 127.0.0.1 and [::1]
-//! only. Pages are rendered on the server with askama templates, which escape every value, and
+//! Served by [`crate::local_server`] (with its caps on heads and bodies, timeouts and
+//! connection limit) on 127.0.0.1 and [::1] only; the handlers are blocking. Pages are rendered on the server with askama templates, which escape every value, and
 //! every asset is embedded in the binary. It never gets in the way of a sync: the database is
 //! opened per request (read-only to read; read-write for one short transaction to save a label)
 //! and never held between requests; when a sync's load holds the file, a page answers 503
@@ -23,22 +23,14 @@ mod filter;
 mod pages;
 
 use crate::config::Config;
+use crate::local_server::{LocalServer, Serving, StartError};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
-use std::thread::JoinHandle;
-use std::time::Duration;
 
 /// The default port of `upjobpilot serve`.
 pub const DEFAULT_PORT: u16 = 8765;
-
-/// Threads answering requests, per address.
-const WORKERS: usize = 4;
-
-/// How often a worker looks whether the server is stopping.
-const POLL: Duration = Duration::from_millis(200);
 
 /// Why the dashboard could not start.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +51,9 @@ pub enum ServeError {
         /// Why.
         source: io::Error,
     },
+    /// The server's threads could not start.
+    #[error(transparent)]
+    Start(#[from] StartError),
 }
 
 impl ServeError {
@@ -68,7 +63,7 @@ impl ServeError {
             ServeError::PortBusy { .. } => Some(
                 "choose another port with `--port`, or stop the other `upjobpilot serve`".into(),
             ),
-            ServeError::Bind { .. } => None,
+            ServeError::Bind { .. } | ServeError::Start(_) => None,
         }
     }
 }
@@ -90,7 +85,7 @@ struct App {
 
 /// A bound, not yet running dashboard.
 pub struct Server {
-    listeners: Vec<(tiny_http::Server, SocketAddr)>,
+    server: LocalServer,
     app: Arc<App>,
 }
 
@@ -102,7 +97,7 @@ impl std::fmt::Debug for Server {
     }
 }
 
-fn listen(addr: SocketAddr) -> Result<(tiny_http::Server, SocketAddr), ServeError> {
+fn listen(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), ServeError> {
     let fail = |source: io::Error| {
         if source.kind() == io::ErrorKind::AddrInUse {
             ServeError::PortBusy {
@@ -115,9 +110,7 @@ fn listen(addr: SocketAddr) -> Result<(tiny_http::Server, SocketAddr), ServeErro
     };
     let listener = TcpListener::bind(addr).map_err(fail)?;
     let bound = listener.local_addr().map_err(fail)?;
-    let server = tiny_http::Server::from_listener(listener, None)
-        .map_err(|e| fail(io::Error::other(e.to_string())))?;
-    Ok((server, bound))
+    Ok((listener, bound))
 }
 
 fn random_token() -> String {
@@ -149,7 +142,7 @@ impl Server {
         }
         let labels = config.serve.all_labels();
         Ok(Server {
-            listeners,
+            server: LocalServer::new(listeners)?,
             app: Arc::new(App {
                 config,
                 database,
@@ -163,7 +156,7 @@ impl Server {
 
     /// Every address it listens on.
     pub fn addrs(&self) -> Vec<SocketAddr> {
-        self.listeners.iter().map(|(_, addr)| *addr).collect()
+        self.server.addrs()
     }
 
     /// The dashboard's address, to open in a browser.
@@ -178,34 +171,15 @@ impl Server {
 
     /// Starts answering on background threads.
     pub fn spawn(self) -> Running {
-        let stop = Arc::new(AtomicBool::new(false));
         let url = self.url();
         let token = self.app.token.clone();
-        let mut threads = Vec::new();
-        for (server, _) in self.listeners {
-            let server = Arc::new(server);
-            for _ in 0..WORKERS {
-                let server = server.clone();
-                let app = self.app.clone();
-                let stop = stop.clone();
-                threads.push(std::thread::spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        match server.recv_timeout(POLL) {
-                            Ok(Some(request)) => pages::answer(&app, request),
-                            Ok(None) => {}
-                            Err(error) => {
-                                tracing::debug!(stage = "serve", error = %error, "connection failed")
-                            }
-                        }
-                    }
-                }));
-            }
-        }
+        let app = self.app;
         Running {
             url,
             token,
-            stop,
-            threads,
+            serving: self
+                .server
+                .serve(move |request| pages::answer(&app, &request)),
         }
     }
 }
@@ -215,8 +189,7 @@ impl Server {
 pub struct Running {
     url: String,
     token: String,
-    stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
+    serving: Serving,
 }
 
 impl Running {
@@ -231,18 +204,7 @@ impl Running {
     }
 
     /// Answers until the process ends.
-    pub fn wait(mut self) {
-        for thread in std::mem::take(&mut self.threads) {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        for thread in std::mem::take(&mut self.threads) {
-            let _ = thread.join();
-        }
+    pub fn wait(self) {
+        self.serving.wait();
     }
 }

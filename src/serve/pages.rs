@@ -1,19 +1,18 @@
 //! The routes: the guards every request passes (loopback `Host`; for a change, a loopback
 //! `Origin` and the token), then one handler per page, each answering HTML or, under `/api/`,
-//! the same data as JSON.
+//! the same data as JSON. [`crate::local_server`] has read the request within its limits.
 
 use super::App;
 use super::charts::{self, AXIS_X, AXIS_Y, BarChart, LineChart, VIEW_BOX};
 use super::data::{self, LabelChange, Posting, PostingsPage};
 use super::filter::{EXPERIENCE, Filter, SORTS};
 use crate::db::{self, DbError};
+use crate::local_server::{Request, Response};
 use crate::pipeline::status::{self, Status};
 use askama::Template;
 use duckdb::Connection;
 use serde_json::json;
-use std::io::Read;
 use std::time::{Duration, Instant};
-use tiny_http::{Header, Method, Request, Response};
 
 /// Scripts and styles only from this server, nothing inline, no frames, no plugins.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -21,8 +20,6 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 const CSS: &str = include_str!("assets/app.css");
 const JS: &str = include_str!("assets/app.js");
 
-/// The largest request body read (a label and a note).
-const MAX_BODY: u64 = 64 * 1024;
 /// The longest note kept, in characters.
 const MAX_NOTE: usize = 10_000;
 /// How long a save waits for a database a sync's load holds before answering 503.
@@ -80,25 +77,20 @@ impl Reply {
         }
     }
 
-    fn into_response(self) -> Response<std::io::Cursor<Vec<u8>>> {
-        let header = |name: &str, value: &str| {
-            Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("ASCII header")
-        };
-        let mut response = Response::from_string(self.body)
-            .with_status_code(self.status)
-            .with_header(header("Content-Type", self.content_type))
-            .with_header(header("Content-Security-Policy", CONTENT_SECURITY_POLICY))
-            .with_header(header("X-Content-Type-Options", "nosniff"))
-            .with_header(header("X-Frame-Options", "DENY"))
+    fn into_response(self) -> Response {
+        let mut response = Response::new(self.status, self.content_type, self.body)
+            .with_header("content-security-policy", CONTENT_SECURITY_POLICY)
+            .with_header("x-content-type-options", "nosniff")
+            .with_header("x-frame-options", "DENY")
             // Not `no-referrer`: under it a browser sends `Origin: null` with a form's POST,
             // which the CSRF check must refuse. Other sites still get no referrer.
-            .with_header(header("Referrer-Policy", "same-origin"))
-            .with_header(header("Cache-Control", "no-store"));
+            .with_header("referrer-policy", "same-origin")
+            .with_header("cache-control", "no-store");
         if let Some(location) = self.location.filter(|l| l.is_ascii()) {
-            response = response.with_header(header("Location", &location));
+            response = response.with_header("location", location);
         }
         if self.retry_after {
-            response = response.with_header(header("Retry-After", "1"));
+            response = response.with_header("retry-after", "1");
         }
         response
     }
@@ -281,33 +273,21 @@ fn render(status: u16, page: &impl Template) -> Reply {
 }
 
 /// Answers one request.
-pub(super) fn answer(app: &App, mut request: Request) {
+pub(super) fn answer(app: &App, request: &Request) -> Response {
     let started = Instant::now();
-    let url = request.url().to_string();
-    let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
+    let path = request.path();
     let api = path.starts_with("/api/");
-    let reply = route(app, &mut request, path, query).unwrap_or_else(|fail| fail.reply(app, api));
-    let status = reply.status;
-    let method = request.method().to_string();
-    if let Err(error) = request.respond(reply.into_response()) {
-        tracing::debug!(stage = "serve", error = %error, "client went away");
-    }
+    let reply =
+        route(app, request, path, request.query()).unwrap_or_else(|fail| fail.reply(app, api));
     tracing::debug!(
         stage = "serve",
-        method = %method,
+        method = %request.method,
         path,
-        status,
+        status = reply.status,
         ms = started.elapsed().as_secs_f64() * 1000.0,
         "answered"
     );
-}
-
-fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
-    request
-        .headers()
-        .iter()
-        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_str())
+    reply.into_response()
 }
 
 /// `localhost`, `127.0.0.1` or `[::1]`, with or without a port.
@@ -348,26 +328,15 @@ fn same_token(given: &str, expected: &str) -> bool {
             == 0
 }
 
-fn read_body(request: &mut Request) -> Result<String, Fail> {
-    let mut body = String::new();
-    request
-        .as_reader()
-        .take(MAX_BODY + 1)
-        .read_to_string(&mut body)
-        .map_err(|_| Fail::new(400, "bad_request", "the request body is not UTF-8 text"))?;
-    if body.len() as u64 > MAX_BODY {
-        return Err(Fail::new(
-            413,
-            "bad_request",
-            "the request body is too large",
-        ));
-    }
-    Ok(body)
+/// The body as text; its size the server has capped ([`crate::local_server::MAX_BODY_BYTES`]).
+fn read_body(request: &Request) -> Result<&str, Fail> {
+    std::str::from_utf8(&request.body)
+        .map_err(|_| Fail::new(400, "bad_request", "the request body is not UTF-8 text"))
 }
 
-fn route(app: &App, request: &mut Request, path: &str, query: &str) -> Result<Reply, Fail> {
+fn route(app: &App, request: &Request, path: &str, query: &str) -> Result<Reply, Fail> {
     // DNS rebinding: a page of evil.example resolving to 127.0.0.1 sends `Host: evil.example`.
-    let host = header(request, "host").unwrap_or_default();
+    let host = request.header("host").unwrap_or_default();
     if !is_loopback_host(host) {
         return Err(Fail::new(
             421,
@@ -375,24 +344,24 @@ fn route(app: &App, request: &mut Request, path: &str, query: &str) -> Result<Re
             "this dashboard answers only to localhost, 127.0.0.1 or [::1]",
         ));
     }
-    let method = request.method().clone();
+    let method = request.method.as_str();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    match (&method, segments.as_slice()) {
-        (Method::Get, [""] | ["postings"]) => postings_page(app, query),
-        (Method::Get, ["api", "postings"]) => postings_api(app, query),
-        (Method::Get, ["postings", id]) => posting_page(app, &decode(id)),
-        (Method::Get, ["api", "postings", id]) => posting_api(app, &decode(id)),
-        (Method::Post, ["postings", id, "label"]) => {
+    match (method, segments.as_slice()) {
+        ("GET", [""] | ["postings"]) => postings_page(app, query),
+        ("GET", ["api", "postings"]) => postings_api(app, query),
+        ("GET", ["postings", id]) => posting_page(app, &decode(id)),
+        ("GET", ["api", "postings", id]) => posting_api(app, &decode(id)),
+        ("POST", ["postings", id, "label"]) => {
             guard_origin(app, request)?;
             label_form(app, request, &decode(id))
         }
-        (Method::Post, ["api", "postings", id, "label"]) => {
+        ("POST", ["api", "postings", id, "label"]) => {
             guard_origin(app, request)?;
             label_api(app, request, &decode(id))
         }
-        (Method::Get, ["charts"]) => charts_page(app),
-        (Method::Get, ["api", "charts"]) => read(app, data::charts).map(|c| Reply::json(200, &c)),
-        (Method::Get, ["runs"]) => runs(app).map(|status| {
+        ("GET", ["charts"]) => charts_page(app),
+        ("GET", ["api", "charts"]) => read(app, data::charts).map(|c| Reply::json(200, &c)),
+        ("GET", ["runs"]) => runs(app).map(|status| {
             render(
                 200,
                 &RunsHtml {
@@ -401,11 +370,9 @@ fn route(app: &App, request: &mut Request, path: &str, query: &str) -> Result<Re
                 },
             )
         }),
-        (Method::Get, ["api", "runs"]) => runs(app).map(|s| Reply::json(200, &s)),
-        (Method::Get, ["assets", "app.css"]) => Ok(Reply::asset("text/css; charset=utf-8", CSS)),
-        (Method::Get, ["assets", "app.js"]) => {
-            Ok(Reply::asset("text/javascript; charset=utf-8", JS))
-        }
+        ("GET", ["api", "runs"]) => runs(app).map(|s| Reply::json(200, &s)),
+        ("GET", ["assets", "app.css"]) => Ok(Reply::asset("text/css; charset=utf-8", CSS)),
+        ("GET", ["assets", "app.js"]) => Ok(Reply::asset("text/javascript; charset=utf-8", JS)),
         (_, ["" | "postings" | "charts" | "runs"] | ["api", ..] | ["postings", ..]) => {
             Err(Fail::new(
                 405,
@@ -427,7 +394,7 @@ fn decode(segment: &str) -> String {
 /// Cross-site requests: a page elsewhere can make the browser POST here, but it cannot set our
 /// `Origin`, nor read the token from our pages.
 fn guard_origin(app: &App, request: &Request) -> Result<(), Fail> {
-    match header(request, "origin") {
+    match request.header("origin") {
         Some(origin) if is_own_origin(origin, app.port) => Ok(()),
         _ => Err(Fail::new(
             403,
@@ -574,7 +541,7 @@ fn save(app: &App, id: &str, change: &LabelChange) -> Result<data::SavedLabel, F
         .ok_or_else(|| Fail::new(404, "not_found", format!("no posting {id} is stored")))
 }
 
-fn label_form(app: &App, request: &mut Request, id: &str) -> Result<Reply, Fail> {
+fn label_form(app: &App, request: &Request, id: &str) -> Result<Reply, Fail> {
     let body = read_body(request)?;
     let fields: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
         .into_owned()
@@ -594,11 +561,11 @@ fn label_form(app: &App, request: &mut Request, id: &str) -> Result<Reply, Fail>
     Ok(Reply::redirect(data::posting_href(id)))
 }
 
-fn label_api(app: &App, request: &mut Request, id: &str) -> Result<Reply, Fail> {
-    check_token(app, header(request, TOKEN_HEADER))?;
+fn label_api(app: &App, request: &Request, id: &str) -> Result<Reply, Fail> {
+    check_token(app, request.header(TOKEN_HEADER))?;
     let body = read_body(request)?;
     let fields: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&body).map_err(|e| {
+        serde_json::from_str(body).map_err(|e| {
             Fail::new(
                 400,
                 "bad_request",
