@@ -9,9 +9,10 @@
 //! "updating" instead of an error.
 //!
 //! A web server on loopback is still reachable from any page a browser opens, so: a `Host`
-//! header that is not a loopback name is refused (DNS rebinding), every change is a POST that
-//! must carry this process's random token and a loopback `Origin` (CSRF), and the
-//! Content-Security-Policy allows only the embedded script and stylesheet.
+//! header that is not a loopback name at this port is refused (DNS rebinding), every change is
+//! a POST that must carry this process's random token and an `Origin` of the same rule (CSRF),
+//! error pages do not carry the token, and the Content-Security-Policy allows only the embedded
+//! script and stylesheet.
 //!
 //! [`data`] reads and writes (SQL in `sql/`), [`filter`] reads the list's query string,
 //! [`charts`] lays the charts out, [`pages`] answers each route. It uses the pipeline (views,

@@ -1,6 +1,7 @@
 //! The routes: the guards every request passes (loopback `Host`; for a change, a loopback
 //! `Origin` and the token), then one handler per page, each answering HTML or, under `/api/`,
-//! the same data as JSON. [`crate::local_server`] has read the request within its limits.
+//! the same data as JSON. [`crate::local_server`] has read the request within its limits; an
+//! error page never carries the token (a foreign `Host` can read a 421 or a 404).
 
 use super::App;
 use super::charts::{self, AXIS_X, AXIS_Y, BarChart, LineChart, VIEW_BOX};
@@ -140,7 +141,7 @@ impl Fail {
         Fail::new(500, "error", format!("database query failed: {error}"))
     }
 
-    fn reply(self, app: &App, api: bool) -> Reply {
+    fn reply(self, api: bool) -> Reply {
         let mut reply = if api {
             Reply::json(
                 self.status,
@@ -156,7 +157,7 @@ impl Fail {
                 _ => "Something went wrong",
             };
             let page = MessageHtml {
-                layout: Layout::new(app, heading, ""),
+                layout: Layout::without_token(heading),
                 kind: if self.kind == "busy" { "busy" } else { "error" },
                 heading: heading.into(),
                 text: self.message,
@@ -171,6 +172,8 @@ impl Fail {
 /// What every page's frame needs.
 struct Layout {
     title: String,
+    /// The token the page's forms and script send with a change; empty on an error page, which
+    /// anyone who reaches the port can read (a foreign `Host`, a wrong path).
     token: String,
     section: &'static str,
 }
@@ -181,6 +184,14 @@ impl Layout {
             title: title.to_string(),
             token: app.token.clone(),
             section,
+        }
+    }
+
+    fn without_token(title: &str) -> Layout {
+        Layout {
+            title: title.to_string(),
+            token: String::new(),
+            section: "",
         }
     }
 }
@@ -277,8 +288,7 @@ pub(super) fn answer(app: &App, request: &Request) -> Response {
     let started = Instant::now();
     let path = request.path();
     let api = path.starts_with("/api/");
-    let reply =
-        route(app, request, path, request.query()).unwrap_or_else(|fail| fail.reply(app, api));
+    let reply = route(app, request, path, request.query()).unwrap_or_else(|fail| fail.reply(api));
     tracing::debug!(
         stage = "serve",
         method = %request.method,
@@ -290,32 +300,36 @@ pub(super) fn answer(app: &App, request: &Request) -> Response {
     reply.into_response()
 }
 
-/// `localhost`, `127.0.0.1` or `[::1]`, with or without a port.
-fn is_loopback_host(host: &str) -> bool {
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        match rest.split_once(']') {
-            Some((name, port)) if port.is_empty() || port.starts_with(':') => name,
-            _ => return false,
-        }
-    } else {
-        host.split_once(':').map_or(host, |(name, _)| name)
+/// The one rule for `Host` and `Origin`: a loopback name exactly (`localhost`, `127.0.0.1` or
+/// `[::1]`; not `127.0.0.2`, not `localhost.`) and this server's port. An authority is
+/// `name[:port]`, the port 80 when left out.
+fn is_own_authority(authority: &str, port: u16) -> bool {
+    let (name, port_part) = match authority.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((name, rest)) => (name, rest),
+            None => return false,
+        },
+        None => match authority.find(':') {
+            Some(colon) => authority.split_at(colon),
+            None => (authority, ""),
+        },
     };
-    let name = name.to_ascii_lowercase();
-    matches!(name.as_str(), "localhost" | "127.0.0.1" | "::1")
+    let loopback = name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1" || name == "::1";
+    let bracketed = authority.starts_with('[');
+    // `[::1]` only in brackets, the others never.
+    let well_formed = bracketed == (name == "::1");
+    let this_port = match port_part.strip_prefix(':') {
+        Some(digits) => digits == port.to_string(),
+        None => port_part.is_empty() && port == 80,
+    };
+    loopback && well_formed && this_port
 }
 
-/// The `Origin` of a page of this server: http, a loopback name, this port.
+/// The `Origin` of a page of this server: `http://` and an authority of [`is_own_authority`].
 fn is_own_origin(origin: &str, port: u16) -> bool {
-    let Ok(url) = url::Url::parse(origin) else {
-        return false;
-    };
-    let loopback = match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    url.scheme() == "http" && loopback && url.port_or_known_default() == Some(port)
+    origin
+        .strip_prefix("http://")
+        .is_some_and(|authority| is_own_authority(authority, port))
 }
 
 /// Compares without stopping at the first difference, so timing tells nothing of the token.
@@ -337,11 +351,11 @@ fn read_body(request: &Request) -> Result<&str, Fail> {
 fn route(app: &App, request: &Request, path: &str, query: &str) -> Result<Reply, Fail> {
     // DNS rebinding: a page of evil.example resolving to 127.0.0.1 sends `Host: evil.example`.
     let host = request.header("host").unwrap_or_default();
-    if !is_loopback_host(host) {
+    if !is_own_authority(host, app.port) {
         return Err(Fail::new(
             421,
             "misdirected",
-            "this dashboard answers only to localhost, 127.0.0.1 or [::1]",
+            "this dashboard answers only to localhost, 127.0.0.1 or [::1] at its own port",
         ));
     }
     let method = request.method.as_str();
@@ -626,41 +640,88 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_loopback_names_pass_the_host_check() {
+    fn only_loopback_names_at_this_port_pass_the_host_check() {
         for host in [
-            "localhost",
             "localhost:8765",
-            "127.0.0.1:1",
+            "127.0.0.1:8765",
             "[::1]:8765",
-            "[::1]",
-            "LOCALHOST:2",
+            "LOCALHOST:8765",
         ] {
-            assert!(is_loopback_host(host), "{host}");
+            assert!(is_own_authority(host, 8765), "{host}");
         }
+        assert!(is_own_authority("localhost", 80), "no port is port 80");
         for host in [
             "",
+            "localhost",
+            "[::1]",
+            "127.0.0.1:1",
+            "127.0.0.2:8765",
+            "127.1:8765",
             "evil.example",
             "evil.example:8765",
-            "127.0.0.1.nip.io",
-            "[::2]:1",
-            "localhost.evil.example",
+            "127.0.0.1.nip.io:8765",
+            "[::2]:8765",
+            "[0:0:0:0:0:0:0:1]:8765",
+            "::1:8765",
+            "[127.0.0.1]:8765",
+            "localhost.:8765",
+            "localhost.evil.example:8765",
             "[::1]x",
+            "[::1]:8765x",
+            "localhost:+8765",
+            "localhost:8765@evil.example",
         ] {
-            assert!(!is_loopback_host(host), "{host}");
+            assert!(!is_own_authority(host, 8765), "{host}");
+        }
+    }
+
+    /// Regression: `Origin: http://127.0.0.2:PORT` passed (any loopback address) while the same
+    /// name in `Host` did not.
+    #[test]
+    fn origin_and_host_follow_one_rule() {
+        assert!(is_own_origin("http://127.0.0.1:8765", 8765));
+        assert!(is_own_origin("http://localhost:8765", 8765));
+        assert!(is_own_origin("http://[::1]:8765", 8765));
+        for origin in [
+            "http://127.0.0.2:8765",
+            "http://127.0.0.1:8766",
+            "https://127.0.0.1:8765",
+            "http://evil.example:8765",
+            "http://127.0.0.1:8765/",
+            "http://user@127.0.0.1:8765",
+            "null",
+            "",
+        ] {
+            assert!(!is_own_origin(origin, 8765), "{origin}");
+        }
+        for authority in ["127.0.0.2:8765", "localhost:8765", "[::1]:8765", "x:8765"] {
+            assert_eq!(
+                is_own_origin(&format!("http://{authority}"), 8765),
+                is_own_authority(authority, 8765),
+                "{authority}"
+            );
         }
     }
 
     #[test]
-    fn only_this_servers_origin_may_change_anything() {
-        assert!(is_own_origin("http://127.0.0.1:8765", 8765));
-        assert!(is_own_origin("http://localhost:8765", 8765));
-        assert!(is_own_origin("http://[::1]:8765", 8765));
-        assert!(!is_own_origin("http://127.0.0.1:8766", 8765));
-        assert!(!is_own_origin("https://127.0.0.1:8765", 8765));
-        assert!(!is_own_origin("http://evil.example:8765", 8765));
-        assert!(!is_own_origin("null", 8765));
+    fn tokens_compare_in_full() {
         assert!(same_token("abc", "abc"));
         assert!(!same_token("abd", "abc"));
         assert!(!same_token("ab", "abc"));
+    }
+
+    #[test]
+    fn error_pages_carry_no_token() {
+        for (status, kind) in [
+            (421, "misdirected"),
+            (404, "not_found"),
+            (405, "method_not_allowed"),
+            (503, "busy"),
+            (500, "error"),
+        ] {
+            let reply = Fail::new(status, kind, "message").reply(false);
+            assert_eq!(reply.status, status);
+            assert!(!reply.body.contains("upjobpilot-token"), "{}", reply.body);
+        }
     }
 }
