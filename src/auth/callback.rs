@@ -9,8 +9,9 @@
 //! server keeps waiting; a callback with a wrong or missing `state` (another page's, or a forgery)
 //! gets a 400, is logged, and the login goes on waiting for its own callback, which only the
 //! browser that started it can produce; an `error=` callback ends the login only when it carries
-//! this login's `state`. If the wait times out, the error says what was turned away. Once it has
-//! answered, the server stops listening.
+//! this login's `state`. If the wait times out, the error says what was turned away (the first
+//! [`MAX_TURNED_AWAY`], then how many more: a program flooding the port cannot fill memory). Once
+//! it has answered, the server stops listening.
 //!
 //! [`crate::local_server`] serves it, with its caps and timeouts: the port is as reachable as the
 //! dashboard's. Connections that arrive between [`CallbackServer::bind`] and
@@ -30,6 +31,8 @@ use url::{Host, Url};
 
 /// How often a waiting server checks whether its login was abandoned.
 const POLL: Duration = Duration::from_millis(200);
+/// How many turned-away callbacks the timeout error names; the rest it counts.
+pub const MAX_TURNED_AWAY: usize = 10;
 
 /// A bound, not yet answered callback server.
 pub struct CallbackServer {
@@ -140,7 +143,7 @@ impl CallbackServer {
             let _ = answers.send(answer);
             response
         });
-        let mut turned_away: Vec<String> = Vec::new();
+        let mut turned_away = TurnedAway::default();
         let outcome = loop {
             let left = deadline.saturating_duration_since(Instant::now());
             // Once over, what has arrived still counts (the error lists it), nothing more.
@@ -158,14 +161,19 @@ impl CallbackServer {
             match received {
                 Some(Answer::Done(outcome)) => break outcome,
                 Some(Answer::TurnedAway(why)) => {
-                    tracing::warn!(stage = "auth", reason = %why, "a callback that does not belong to this sign-in was turned away; still waiting");
+                    // A flood is logged as far as it is kept.
+                    if turned_away.is_full() {
+                        tracing::debug!(stage = "auth", reason = %why, "another callback turned away");
+                    } else {
+                        tracing::warn!(stage = "auth", reason = %why, "a callback that does not belong to this sign-in was turned away; still waiting");
+                    }
                     turned_away.push(why);
                 }
                 Some(Answer::Other) => {}
                 None => {
                     break Err(AuthError::CallbackTimeout {
                         waited: timeout,
-                        turned_away,
+                        turned_away: turned_away.into_list(),
                     });
                 }
             }
@@ -173,6 +181,36 @@ impl CallbackServer {
         // Answers in progress (the browser's "signed in" page) are finished first.
         serving.stop();
         outcome
+    }
+}
+
+/// The callbacks turned away while waiting: the first [`MAX_TURNED_AWAY`] reasons, and a count
+/// of the rest.
+#[derive(Default)]
+struct TurnedAway {
+    reasons: Vec<String>,
+    more: usize,
+}
+
+impl TurnedAway {
+    fn is_full(&self) -> bool {
+        self.reasons.len() >= MAX_TURNED_AWAY
+    }
+
+    fn push(&mut self, why: String) {
+        if !self.is_full() {
+            self.reasons.push(why);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn into_list(self) -> Vec<String> {
+        let mut list = self.reasons;
+        if self.more > 0 {
+            list.push(format!("{} more", self.more));
+        }
+        list
     }
 }
 
@@ -389,6 +427,23 @@ mod tests {
         assert_eq!(p.code.as_deref(), Some("c+1"));
         assert_eq!(p.error_description.as_deref(), Some("x y"));
         assert!(p.error.is_none());
+    }
+
+    /// Regression: every turned-away callback was kept, so a program flooding the port with
+    /// bad callbacks grew the list without bound.
+    #[test]
+    fn the_turned_away_list_is_capped_and_counts_the_rest() {
+        let mut turned_away = TurnedAway::default();
+        for n in 0..100_000 {
+            turned_away.push(format!("callback {n}"));
+        }
+        let list = turned_away.into_list();
+        assert_eq!(list.len(), MAX_TURNED_AWAY + 1);
+        assert_eq!(list[0], "callback 0");
+        assert_eq!(
+            list[MAX_TURNED_AWAY],
+            format!("{} more", 100_000 - MAX_TURNED_AWAY)
+        );
     }
 
     #[test]

@@ -6,15 +6,17 @@
 //! Every one of these hurt the tiny_http server that served both before: an announced terabyte
 //! body aborted the process, `u64::MAX` lengths killed the workers, stalled bodies froze them,
 //! a 400 MiB header line was read into memory, running out of file descriptors ended the accept
-//! loop, and connections were not bounded.
+//! loop, connections were not bounded, and the callback kept every turned-away request.
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use upjobpilot::auth::callback::CallbackServer;
+use upjobpilot::auth::AuthError;
+use upjobpilot::auth::callback::{CallbackServer, MAX_TURNED_AWAY};
 use upjobpilot::local_server::{BODY_READ_TIMEOUT, HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
 
 /// "At once": how long an ordinary request may take while an attack is going on.
@@ -512,4 +514,37 @@ fn the_callback_server_survives_every_attack_and_still_signs_in() {
         .expect("waiter thread")
         .expect("signed in after the attacks");
     assert_eq!(code.expose(), "abc123");
+}
+
+/// Regression: the callback kept every turned-away request for the timeout's message, so a
+/// program sending bad callbacks grew it without bound. Now it names the first few and counts
+/// the rest.
+#[test]
+fn the_callbacks_turned_away_list_is_capped() {
+    let server = CallbackServer::bind("http://127.0.0.1:0/callback").expect("bind");
+    let addr = server.local_addr();
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let waiter = {
+        let cancelled = cancelled.clone();
+        std::thread::spawn(move || server.wait("the-state", Duration::from_secs(60), &cancelled))
+    };
+    let sent = 200;
+    for n in 0..sent {
+        assert_eq!(
+            callback_get(addr, &format!("/callback?code=c&state=forged-{n}")),
+            Outcome::Status(400)
+        );
+    }
+    cancelled.store(true, Ordering::SeqCst);
+    match waiter.join().expect("waiter thread") {
+        Err(AuthError::CallbackTimeout { turned_away, .. }) => {
+            assert_eq!(turned_away.len(), MAX_TURNED_AWAY + 1, "{turned_away:?}");
+            assert_eq!(turned_away[0], "a callback with another sign-in's state");
+            assert_eq!(
+                turned_away[MAX_TURNED_AWAY],
+                format!("{} more", sent - MAX_TURNED_AWAY)
+            );
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
 }
