@@ -12,6 +12,7 @@
 //! - [`upwork`] (the only HTTP path to Upwork) and [`db`] (the DuckDB file; every SQL text)
 //! - [`auth`], [`config`], [`fs`] (one atomic-write rule), [`http`] (capped bodies),
 //!   [`secret`], [`exit`], [`test_hooks`] (the crash and failure tests' hooks)
+//! - [`local_server`]: the hardened HTTP server under the dashboard and the sign-in callback
 //!
 //! The local stand-in for Upwork that the tests, `upjobpilot sandbox` and `upjobpilot demo` run
 //! against is its own crate, `upwork_sandbox` (`crates/upwork-sandbox`); only those commands, the
@@ -27,6 +28,7 @@ pub mod exit;
 pub mod failure;
 pub mod fs;
 pub mod http;
+pub mod local_server;
 pub mod pipeline;
 pub mod secret;
 pub mod serve;

@@ -9,29 +9,36 @@
 //! server keeps waiting; a callback with a wrong or missing `state` (another page's, or a forgery)
 //! gets a 400, is logged, and the login goes on waiting for its own callback, which only the
 //! browser that started it can produce; an `error=` callback ends the login only when it carries
-//! this login's `state`. If the wait times out, the error says what was turned away. Once it has
-//! answered, the server stops listening.
+//! this login's `state`. If the wait times out, the error says what was turned away (the first
+//! [`MAX_TURNED_AWAY`], then how many more: a program flooding the port cannot fill memory). Once
+//! it has answered, the server stops listening.
 //!
-//! tiny_http is blocking; [`CallbackServer::wait`] runs on a blocking thread.
+//! [`crate::local_server`] serves it, with its caps and timeouts: the port is as reachable as the
+//! dashboard's. Connections that arrive between [`CallbackServer::bind`] and
+//! [`CallbackServer::wait`] wait in the kernel's queue. [`CallbackServer::wait`] blocks; it runs
+//! on a blocking thread.
 
 use super::error::AuthError;
 use super::error::printable;
+use crate::local_server::{LocalServer, Request, Response};
 use crate::secret::Secret;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use url::{Host, Url};
 
 /// How often a waiting server checks whether its login was abandoned.
 const POLL: Duration = Duration::from_millis(200);
-/// How long [`CallbackServer::wait`] waits, at most, for the listener to close after answering.
-const CLOSE_WAIT: Duration = Duration::from_secs(2);
+/// How many turned-away callbacks the timeout error names; the rest it counts.
+pub const MAX_TURNED_AWAY: usize = 10;
 
 /// A bound, not yet answered callback server.
 pub struct CallbackServer {
-    /// One server per loopback address, the redirect URI's own first.
-    servers: Vec<(tiny_http::Server, SocketAddr)>,
+    /// Listening on one or two loopback addresses, the redirect URI's own first.
+    server: LocalServer,
+    first: SocketAddr,
     path: String,
 }
 
@@ -45,7 +52,7 @@ impl std::fmt::Debug for CallbackServer {
 }
 
 /// Binds one listener, telling a busy port from other failures.
-fn listen(addr: SocketAddr) -> Result<(tiny_http::Server, SocketAddr), AuthError> {
+fn listen(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), AuthError> {
     let busy_or = |source: io::Error| {
         if source.kind() == io::ErrorKind::AddrInUse {
             AuthError::CallbackPortBusy {
@@ -61,12 +68,7 @@ fn listen(addr: SocketAddr) -> Result<(tiny_http::Server, SocketAddr), AuthError
     let listener = TcpListener::bind(addr).map_err(busy_or)?;
     // Port 0 (tests) means "any": report the port actually bound.
     let bound = listener.local_addr().map_err(busy_or)?;
-    let server =
-        tiny_http::Server::from_listener(listener, None).map_err(|e| AuthError::CallbackBind {
-            addr: bound.to_string(),
-            source: io::Error::other(e.to_string()),
-        })?;
-    Ok((server, bound))
+    Ok((listener, bound))
 }
 
 impl CallbackServer {
@@ -75,12 +77,12 @@ impl CallbackServer {
     pub fn bind(redirect_uri: &str) -> Result<CallbackServer, AuthError> {
         let url = Url::parse(redirect_uri).map_err(|e| invalid(redirect_uri, e.to_string()))?;
         let addr = loopback_addr(&url).map_err(|reason| invalid(redirect_uri, reason))?;
-        let first = listen(addr)?;
-        let mut servers = vec![first];
+        let (listener, first) = listen(addr)?;
+        let mut servers = vec![(listener, first)];
         let is_localhost = matches!(url.host(), Some(Host::Domain(name)) if name.eq_ignore_ascii_case("localhost"));
         if is_localhost {
             // The same port on the IPv6 loopback (port 0 in tests: the one IPv4 got).
-            let v6 = SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), servers[0].1.port());
+            let v6 = SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), first.port());
             match listen(v6) {
                 Ok(server) => servers.push(server),
                 Err(busy @ AuthError::CallbackPortBusy { .. }) => return Err(busy),
@@ -93,20 +95,25 @@ impl CallbackServer {
         for (_, addr) in &servers {
             tracing::debug!(stage = "auth", %addr, "callback server listening");
         }
+        let server = LocalServer::new(servers).map_err(|e| AuthError::CallbackBind {
+            addr: first.to_string(),
+            source: io::Error::other(e),
+        })?;
         Ok(CallbackServer {
-            servers,
+            server,
+            first,
             path: url.path().to_owned(),
         })
     }
 
     /// The first address the server listens on (the redirect URI's own; a loopback address).
     pub fn local_addr(&self) -> SocketAddr {
-        self.servers[0].1
+        self.first
     }
 
     /// Every address the server listens on.
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
-        self.servers.iter().map(|(_, addr)| *addr).collect()
+        self.server.addrs()
     }
 
     /// Waits for the callback carrying `expected_state` and returns its authorization code.
@@ -119,114 +126,137 @@ impl CallbackServer {
         cancelled: &AtomicBool,
     ) -> Result<Secret, AuthError> {
         let deadline = Instant::now() + timeout;
-        let mut turned_away: Vec<String> = Vec::new();
-        let slice = POLL / self.servers.len() as u32;
-        let outcome = 'wait: loop {
-            for (server, addr) in &self.servers {
-                let now = Instant::now();
-                if now >= deadline || cancelled.load(Ordering::Relaxed) {
-                    break 'wait Err(AuthError::CallbackTimeout {
+        let (answers, answered) = mpsc::channel();
+        let finished = AtomicBool::new(false);
+        let path = self.path;
+        let expected = expected_state.to_owned();
+        let serving = self.server.serve(move |request| {
+            if finished.load(Ordering::SeqCst) {
+                return page(410, PAGE_FINISHED);
+            }
+            let (response, answer) = answer(&path, &expected, &request);
+            // One callback only: of two at once, the second is told the sign-in is over.
+            if matches!(answer, Answer::Done(_)) && finished.swap(true, Ordering::SeqCst) {
+                return page(410, PAGE_FINISHED);
+            }
+            // The waiter is gone only once the login is over; nothing left to tell then.
+            let _ = answers.send(answer);
+            response
+        });
+        let mut turned_away = TurnedAway::default();
+        let outcome = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            // Once over, what has arrived still counts (the error lists it), nothing more.
+            let over = left.is_zero() || cancelled.load(Ordering::Relaxed);
+            let received = if over {
+                answered.try_recv().ok()
+            } else {
+                match answered.recv_timeout(left.min(POLL)) {
+                    Ok(answer) => Some(answer),
+                    Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                    // The server is gone (it cannot be while `serving` lives): nothing can come.
+                    Err(mpsc::RecvTimeoutError::Disconnected) => None,
+                }
+            };
+            match received {
+                Some(Answer::Done(outcome)) => break outcome,
+                Some(Answer::TurnedAway(why)) => {
+                    // A flood is logged as far as it is kept.
+                    if turned_away.is_full() {
+                        tracing::debug!(stage = "auth", reason = %why, "another callback turned away");
+                    } else {
+                        tracing::warn!(stage = "auth", reason = %why, "a callback that does not belong to this sign-in was turned away; still waiting");
+                    }
+                    turned_away.push(why);
+                }
+                Some(Answer::Other) => {}
+                None => {
+                    break Err(AuthError::CallbackTimeout {
                         waited: timeout,
-                        turned_away: turned_away.clone(),
+                        turned_away: turned_away.into_list(),
                     });
                 }
-                match server.recv_timeout((deadline - now).min(slice)) {
-                    Ok(Some(request)) => match self.answer(request, expected_state) {
-                        Answer::Done(outcome) => break 'wait outcome,
-                        Answer::TurnedAway(why) => {
-                            tracing::warn!(stage = "auth", reason = %why, "a callback that does not belong to this sign-in was turned away; still waiting");
-                            turned_away.push(why);
-                        }
-                        Answer::Other => {}
-                    },
-                    Ok(None) => {}
-                    Err(source) => {
-                        break 'wait Err(AuthError::CallbackBind {
-                            addr: addr.to_string(),
-                            source,
-                        });
-                    }
-                }
             }
         };
-        self.stop();
+        // Answers in progress (the browser's "signed in" page) are finished first.
+        serving.stop();
         outcome
     }
+}
 
-    /// Answers one request.
-    fn answer(&self, request: tiny_http::Request, expected_state: &str) -> Answer {
-        let target = request.url().to_owned();
-        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-        if path != self.path {
-            respond(request, 404, PAGE_NOT_FOUND);
-            return Answer::Other;
-        }
-        if *request.method() != tiny_http::Method::Get {
-            respond(request, 405, PAGE_NOT_FOUND);
-            return Answer::Other;
-        }
-        let params = CallbackParams::parse(query);
-        let ours = params
-            .state
-            .as_deref()
-            .is_some_and(|state| same(state, expected_state));
-        if !ours {
-            // Another page's callback, an old tab, or a forgery: only this login's browser knows
-            // the state, so the login stays open for it.
-            let why = match (&params.state, &params.error) {
-                (None, Some(error)) => {
-                    format!("an error callback ({}) without a state", printable(error))
-                }
-                (Some(_), Some(error)) => format!(
-                    "an error callback ({}) with another sign-in's state",
-                    printable(error)
-                ),
-                (None, None) => "a callback without a state".to_owned(),
-                (Some(_), None) => "a callback with another sign-in's state".to_owned(),
-            };
-            respond(request, 400, PAGE_BAD_CALLBACK);
-            return Answer::TurnedAway(why);
-        }
-        let outcome = match (params.error, params.code) {
-            (Some(error), _) => Err(AuthError::Denied {
-                error: printable(&error),
-                description: params.error_description.as_deref().map(printable),
-            }),
-            (None, Some(code)) if !code.is_empty() => Ok(Secret::new(code)),
-            (None, _) => Err(AuthError::MissingCode),
-        };
-        match &outcome {
-            Ok(_) => respond(request, 200, PAGE_SIGNED_IN),
-            Err(AuthError::Denied { .. }) => respond(request, 200, PAGE_DENIED),
-            Err(_) => respond(request, 400, PAGE_BAD_CALLBACK),
-        }
-        Answer::Done(outcome)
+/// The callbacks turned away while waiting: the first [`MAX_TURNED_AWAY`] reasons, and a count
+/// of the rest.
+#[derive(Default)]
+struct TurnedAway {
+    reasons: Vec<String>,
+    more: usize,
+}
+
+impl TurnedAway {
+    fn is_full(&self) -> bool {
+        self.reasons.len() >= MAX_TURNED_AWAY
     }
 
-    /// Stops listening. tiny_http closes its listener on its own accept thread a moment after the
-    /// server is dropped; this waits (briefly) until the port refuses connections, so callers can
-    /// rely on "stopped" once [`CallbackServer::wait`] has returned.
-    fn stop(self) {
-        for (server, addr) in self.servers {
-            // Requests already received (a browser's favicon fetch, a second click) get an
-            // answer instead of a connection that hangs until the browser gives up.
-            while let Ok(Some(request)) = server.try_recv() {
-                respond(request, 410, PAGE_FINISHED);
+    fn push(&mut self, why: String) {
+        if !self.is_full() {
+            self.reasons.push(why);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn into_list(self) -> Vec<String> {
+        let mut list = self.reasons;
+        if self.more > 0 {
+            list.push(format!("{} more", self.more));
+        }
+        list
+    }
+}
+
+/// Answers one request to the callback server, and says what it came to.
+fn answer(path: &str, expected_state: &str, request: &Request) -> (Response, Answer) {
+    if request.path() != path {
+        return (page(404, PAGE_NOT_FOUND), Answer::Other);
+    }
+    if request.method != "GET" {
+        return (page(405, PAGE_NOT_FOUND), Answer::Other);
+    }
+    let params = CallbackParams::parse(request.query());
+    let ours = params
+        .state
+        .as_deref()
+        .is_some_and(|state| same(state, expected_state));
+    if !ours {
+        // Another page's callback, an old tab, or a forgery: only this login's browser knows
+        // the state, so the login stays open for it.
+        let why = match (&params.state, &params.error) {
+            (None, Some(error)) => {
+                format!("an error callback ({}) without a state", printable(error))
             }
-            drop(server);
-            let deadline = Instant::now() + CLOSE_WAIT;
-            let stopped = loop {
-                if TcpStream::connect_timeout(&addr, POLL).is_err() {
-                    break true;
-                }
-                if Instant::now() >= deadline {
-                    break false;
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            };
-            tracing::debug!(stage = "auth", %addr, stopped, "callback server closed");
-        }
+            (Some(_), Some(error)) => format!(
+                "an error callback ({}) with another sign-in's state",
+                printable(error)
+            ),
+            (None, None) => "a callback without a state".to_owned(),
+            (Some(_), None) => "a callback with another sign-in's state".to_owned(),
+        };
+        return (page(400, PAGE_BAD_CALLBACK), Answer::TurnedAway(why));
     }
+    let outcome = match (params.error, params.code) {
+        (Some(error), _) => Err(AuthError::Denied {
+            error: printable(&error),
+            description: params.error_description.as_deref().map(printable),
+        }),
+        (None, Some(code)) if !code.is_empty() => Ok(Secret::new(code)),
+        (None, _) => Err(AuthError::MissingCode),
+    };
+    let response = match &outcome {
+        Ok(_) => page(200, PAGE_SIGNED_IN),
+        Err(AuthError::Denied { .. }) => page(200, PAGE_DENIED),
+        Err(_) => page(400, PAGE_BAD_CALLBACK),
+    };
+    (response, Answer::Done(outcome))
 }
 
 /// What one request to the callback server came to.
@@ -323,27 +353,16 @@ const PAGE_NOT_FOUND: &str = "<h1>Not found</h1>";
 const PAGE_FINISHED: &str = "<h1>Sign-in finished</h1><p>This sign-in is over. \
                              You can close this tab.</p>";
 
-/// Sends a small page. Nothing from the request is echoed back; the page loads nothing, and
+/// A small page. Nothing from the request is echoed back; the page loads nothing, and
 /// `no-referrer` keeps the callback URL (with its code) out of any later request.
-fn respond(request: tiny_http::Request, status: u16, body: &str) {
+fn page(status: u16, body: &str) -> Response {
     let page = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>upjobpilot</title></head>\
          <body>{body}</body></html>"
     );
-    let mut response = tiny_http::Response::from_string(page).with_status_code(status);
-    for (name, value) in [
-        ("Content-Type", "text/html; charset=utf-8"),
-        ("Cache-Control", "no-store"),
-        ("Referrer-Policy", "no-referrer"),
-    ] {
-        if let Ok(header) = tiny_http::Header::from_bytes(name, value) {
-            response.add_header(header);
-        }
-    }
-    if let Err(e) = request.respond(response) {
-        // The browser went away; the outcome stands regardless.
-        tracing::debug!(stage = "auth", error = %e, "could not answer the callback request");
-    }
+    Response::new(status, "text/html; charset=utf-8", page)
+        .with_header("cache-control", "no-store")
+        .with_header("referrer-policy", "no-referrer")
 }
 
 #[cfg(test)]
@@ -408,6 +427,23 @@ mod tests {
         assert_eq!(p.code.as_deref(), Some("c+1"));
         assert_eq!(p.error_description.as_deref(), Some("x y"));
         assert!(p.error.is_none());
+    }
+
+    /// Regression: every turned-away callback was kept, so a program flooding the port with
+    /// bad callbacks grew the list without bound.
+    #[test]
+    fn the_turned_away_list_is_capped_and_counts_the_rest() {
+        let mut turned_away = TurnedAway::default();
+        for n in 0..100_000 {
+            turned_away.push(format!("callback {n}"));
+        }
+        let list = turned_away.into_list();
+        assert_eq!(list.len(), MAX_TURNED_AWAY + 1);
+        assert_eq!(list[0], "callback 0");
+        assert_eq!(
+            list[MAX_TURNED_AWAY],
+            format!("{} more", 100_000 - MAX_TURNED_AWAY)
+        );
     }
 
     #[test]

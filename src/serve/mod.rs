@@ -1,46 +1,40 @@
 //! `upjobpilot serve`: a local dashboard over the DuckDB file, to browse, filter and label
 //! postings.
 //!
-//! A small blocking HTTP server (tiny_http, as the sign-in callback) on 127.0.0.1 and [::1]
-//! only. Pages are rendered on the server with askama templates, which escape every value, and
-//! every asset is embedded in the binary. It never gets in the way of a sync: each request
-//! takes a connection from the process's one DuckDB instance of the file (`db::instance`;
-//! read-only when nothing else in the process has it open) and lets it go when answered, so the
-//! file is not held between requests; when another program's sync holds the file, a page
-//! answers 503 "updating" instead of an error. Under `serve --watch` the requests share the
-//! sync's instance and read while it loads.
+//! Served by [`crate::local_server`] (with its caps on heads and bodies, timeouts and
+//! connection limit) on 127.0.0.1 and [::1] only; the handlers are blocking. Pages are rendered
+//! on the server with askama templates, which escape every value, and every asset is embedded in
+//! the binary. It never gets in the way of a sync: each request takes a connection from the
+//! process's one DuckDB instance of the file (`db::instance`; read-only when nothing else in the
+//! process has it open) and lets it go when answered, so the file is not held between requests;
+//! when another program's sync holds the file, a page answers 503 "updating" instead of an
+//! error. Under `serve --watch` the requests share the sync's instance and read while it loads.
 //!
 //! A web server on loopback is still reachable from any page a browser opens, so: a `Host`
-//! header that is not a loopback name is refused (DNS rebinding), every change is a POST that
-//! must carry this process's random token and a loopback `Origin` (CSRF), and the
-//! Content-Security-Policy allows only the embedded script and stylesheet.
+//! header that is not a loopback name at this port is refused (DNS rebinding), every change is
+//! a POST that must carry this process's random token and an `Origin` of the same rule (CSRF),
+//! error pages do not carry the token, and the Content-Security-Policy allows only the embedded
+//! script and stylesheet.
 //!
 //! [`data`] reads and writes (SQL in `sql/`), [`filter`] reads the list's query string,
 //! [`charts`] lays the charts out, [`pages`] answers each route. It uses the pipeline (views,
 //! status), the database and the config; nothing below imports it.
 
+mod app;
 mod charts;
 mod data;
 mod filter;
 mod pages;
 
 use crate::config::Config;
+use crate::local_server::{LocalServer, Serving, StartError};
+use app::App;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
-use std::time::Duration;
 
 /// The default port of `upjobpilot serve`.
 pub const DEFAULT_PORT: u16 = 8765;
-
-/// Threads answering requests, per address.
-const WORKERS: usize = 4;
-
-/// How often a worker looks whether the server is stopping.
-const POLL: Duration = Duration::from_millis(200);
 
 /// Why the dashboard could not start.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +55,9 @@ pub enum ServeError {
         /// Why.
         source: io::Error,
     },
+    /// The server's threads could not start.
+    #[error(transparent)]
+    Start(#[from] StartError),
 }
 
 impl ServeError {
@@ -70,26 +67,14 @@ impl ServeError {
             ServeError::PortBusy { .. } => Some(
                 "choose another port with `--port`, or stop the other `upjobpilot serve`".into(),
             ),
-            ServeError::Bind { .. } => None,
+            ServeError::Bind { .. } | ServeError::Start(_) => None,
         }
     }
 }
 
-/// What every request handler shares.
-struct App {
-    config: Config,
-    database: PathBuf,
-    /// The per-process token every change must carry.
-    token: String,
-    /// The port, for the `Origin` check.
-    port: u16,
-    /// Every label a posting can have.
-    labels: Vec<String>,
-}
-
 /// A bound, not yet running dashboard.
 pub struct Server {
-    listeners: Vec<(tiny_http::Server, SocketAddr)>,
+    server: LocalServer,
     app: Arc<App>,
 }
 
@@ -101,7 +86,7 @@ impl std::fmt::Debug for Server {
     }
 }
 
-fn listen(addr: SocketAddr) -> Result<(tiny_http::Server, SocketAddr), ServeError> {
+fn listen(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), ServeError> {
     let fail = |source: io::Error| {
         if source.kind() == io::ErrorKind::AddrInUse {
             ServeError::PortBusy {
@@ -114,9 +99,7 @@ fn listen(addr: SocketAddr) -> Result<(tiny_http::Server, SocketAddr), ServeErro
     };
     let listener = TcpListener::bind(addr).map_err(fail)?;
     let bound = listener.local_addr().map_err(fail)?;
-    let server = tiny_http::Server::from_listener(listener, None)
-        .map_err(|e| fail(io::Error::other(e.to_string())))?;
-    Ok((server, bound))
+    Ok((listener, bound))
 }
 
 fn random_token() -> String {
@@ -148,7 +131,7 @@ impl Server {
         }
         let labels = config.serve.all_labels();
         Ok(Server {
-            listeners,
+            server: LocalServer::new(listeners)?,
             app: Arc::new(App {
                 config,
                 database,
@@ -161,7 +144,7 @@ impl Server {
 
     /// Every address it listens on.
     pub fn addrs(&self) -> Vec<SocketAddr> {
-        self.listeners.iter().map(|(_, addr)| *addr).collect()
+        self.server.addrs()
     }
 
     /// The dashboard's address, to open in a browser.
@@ -176,34 +159,15 @@ impl Server {
 
     /// Starts answering on background threads.
     pub fn spawn(self) -> Running {
-        let stop = Arc::new(AtomicBool::new(false));
         let url = self.url();
         let token = self.app.token.clone();
-        let mut threads = Vec::new();
-        for (server, _) in self.listeners {
-            let server = Arc::new(server);
-            for _ in 0..WORKERS {
-                let server = server.clone();
-                let app = self.app.clone();
-                let stop = stop.clone();
-                threads.push(std::thread::spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        match server.recv_timeout(POLL) {
-                            Ok(Some(request)) => pages::answer(&app, request),
-                            Ok(None) => {}
-                            Err(error) => {
-                                tracing::debug!(stage = "serve", error = %error, "connection failed")
-                            }
-                        }
-                    }
-                }));
-            }
-        }
+        let app = self.app;
         Running {
             url,
             token,
-            stop,
-            threads,
+            serving: self
+                .server
+                .serve(move |request| pages::answer(&app, &request)),
         }
     }
 }
@@ -213,8 +177,7 @@ impl Server {
 pub struct Running {
     url: String,
     token: String,
-    stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
+    serving: Serving,
 }
 
 impl Running {
@@ -229,18 +192,7 @@ impl Running {
     }
 
     /// Answers until the process ends.
-    pub fn wait(mut self) {
-        for thread in std::mem::take(&mut self.threads) {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        for thread in std::mem::take(&mut self.threads) {
-            let _ = thread.join();
-        }
+    pub fn wait(self) {
+        self.serving.wait();
     }
 }

@@ -1,19 +1,19 @@
 //! The routes: the guards every request passes (loopback `Host`; for a change, a loopback
 //! `Origin` and the token), then one handler per page, each answering HTML or, under `/api/`,
-//! the same data as JSON.
+//! the same data as JSON. [`crate::local_server`] has read the request within its limits; an
+//! error page never carries the token (a foreign `Host` can read a 421 or a 404).
 
-use super::App;
+use super::app::App;
 use super::charts::{self, AXIS_X, AXIS_Y, BarChart, LineChart, VIEW_BOX};
 use super::data::{self, LabelChange, Posting, PostingsPage};
 use super::filter::{EXPERIENCE, Filter, SORTS};
 use crate::db::{self, DbError};
+use crate::local_server::{Request, Response};
 use crate::pipeline::status::{self, Status};
 use askama::Template;
 use duckdb::Connection;
 use serde_json::json;
-use std::io::Read;
 use std::time::{Duration, Instant};
-use tiny_http::{Header, Method, Request, Response};
 
 /// Scripts and styles only from this server, nothing inline, no frames, no plugins.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -21,8 +21,6 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 const CSS: &str = include_str!("assets/app.css");
 const JS: &str = include_str!("assets/app.js");
 
-/// The largest request body read (a label and a note).
-const MAX_BODY: u64 = 64 * 1024;
 /// The longest note kept, in characters.
 const MAX_NOTE: usize = 10_000;
 /// How long a save waits for a database a sync's load holds before answering 503.
@@ -80,25 +78,20 @@ impl Reply {
         }
     }
 
-    fn into_response(self) -> Response<std::io::Cursor<Vec<u8>>> {
-        let header = |name: &str, value: &str| {
-            Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("ASCII header")
-        };
-        let mut response = Response::from_string(self.body)
-            .with_status_code(self.status)
-            .with_header(header("Content-Type", self.content_type))
-            .with_header(header("Content-Security-Policy", CONTENT_SECURITY_POLICY))
-            .with_header(header("X-Content-Type-Options", "nosniff"))
-            .with_header(header("X-Frame-Options", "DENY"))
+    fn into_response(self) -> Response {
+        let mut response = Response::new(self.status, self.content_type, self.body)
+            .with_header("content-security-policy", CONTENT_SECURITY_POLICY)
+            .with_header("x-content-type-options", "nosniff")
+            .with_header("x-frame-options", "DENY")
             // Not `no-referrer`: under it a browser sends `Origin: null` with a form's POST,
             // which the CSRF check must refuse. Other sites still get no referrer.
-            .with_header(header("Referrer-Policy", "same-origin"))
-            .with_header(header("Cache-Control", "no-store"));
+            .with_header("referrer-policy", "same-origin")
+            .with_header("cache-control", "no-store");
         if let Some(location) = self.location.filter(|l| l.is_ascii()) {
-            response = response.with_header(header("Location", &location));
+            response = response.with_header("location", location);
         }
         if self.retry_after {
-            response = response.with_header(header("Retry-After", "1"));
+            response = response.with_header("retry-after", "1");
         }
         response
     }
@@ -156,7 +149,7 @@ impl Fail {
         Fail::new(500, "error", format!("database query failed: {error}"))
     }
 
-    fn reply(self, app: &App, api: bool) -> Reply {
+    fn reply(self, api: bool) -> Reply {
         let mut reply = if api {
             Reply::json(
                 self.status,
@@ -172,7 +165,7 @@ impl Fail {
                 _ => "Something went wrong",
             };
             let page = MessageHtml {
-                layout: Layout::new(app, heading, ""),
+                layout: Layout::without_token(heading),
                 kind: if self.kind == "busy" { "busy" } else { "error" },
                 heading: heading.into(),
                 text: self.message,
@@ -187,6 +180,8 @@ impl Fail {
 /// What every page's frame needs.
 struct Layout {
     title: String,
+    /// The token the page's forms and script send with a change; empty on an error page, which
+    /// anyone who reaches the port can read (a foreign `Host`, a wrong path).
     token: String,
     section: &'static str,
 }
@@ -197,6 +192,14 @@ impl Layout {
             title: title.to_string(),
             token: app.token.clone(),
             section,
+        }
+    }
+
+    fn without_token(title: &str) -> Layout {
+        Layout {
+            title: title.to_string(),
+            token: String::new(),
+            section: "",
         }
     }
 }
@@ -289,61 +292,52 @@ fn render(status: u16, page: &impl Template) -> Reply {
 }
 
 /// Answers one request.
-pub(super) fn answer(app: &App, mut request: Request) {
+pub(super) fn answer(app: &App, request: &Request) -> Response {
     let started = Instant::now();
-    let url = request.url().to_string();
-    let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
+    let path = request.path();
     let api = path.starts_with("/api/");
-    let reply = route(app, &mut request, path, query).unwrap_or_else(|fail| fail.reply(app, api));
-    let status = reply.status;
-    let method = request.method().to_string();
-    if let Err(error) = request.respond(reply.into_response()) {
-        tracing::debug!(stage = "serve", error = %error, "client went away");
-    }
+    let reply = route(app, request, path, request.query()).unwrap_or_else(|fail| fail.reply(api));
     tracing::debug!(
         stage = "serve",
-        method = %method,
+        method = %request.method,
         path,
-        status,
+        status = reply.status,
         ms = started.elapsed().as_secs_f64() * 1000.0,
         "answered"
     );
+    reply.into_response()
 }
 
-fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
-    request
-        .headers()
-        .iter()
-        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_str())
-}
-
-/// `localhost`, `127.0.0.1` or `[::1]`, with or without a port.
-fn is_loopback_host(host: &str) -> bool {
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        match rest.split_once(']') {
-            Some((name, port)) if port.is_empty() || port.starts_with(':') => name,
-            _ => return false,
-        }
-    } else {
-        host.split_once(':').map_or(host, |(name, _)| name)
+/// The one rule for `Host` and `Origin`: a loopback name exactly (`localhost`, `127.0.0.1` or
+/// `[::1]`; not `127.0.0.2`, not `localhost.`) and this server's port. An authority is
+/// `name[:port]`, the port 80 when left out.
+fn is_own_authority(authority: &str, port: u16) -> bool {
+    let (name, port_part) = match authority.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((name, rest)) => (name, rest),
+            None => return false,
+        },
+        None => match authority.find(':') {
+            Some(colon) => authority.split_at(colon),
+            None => (authority, ""),
+        },
     };
-    let name = name.to_ascii_lowercase();
-    matches!(name.as_str(), "localhost" | "127.0.0.1" | "::1")
+    let loopback = name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1" || name == "::1";
+    let bracketed = authority.starts_with('[');
+    // `[::1]` only in brackets, the others never.
+    let well_formed = bracketed == (name == "::1");
+    let this_port = match port_part.strip_prefix(':') {
+        Some(digits) => digits == port.to_string(),
+        None => port_part.is_empty() && port == 80,
+    };
+    loopback && well_formed && this_port
 }
 
-/// The `Origin` of a page of this server: http, a loopback name, this port.
+/// The `Origin` of a page of this server: `http://` and an authority of [`is_own_authority`].
 fn is_own_origin(origin: &str, port: u16) -> bool {
-    let Ok(url) = url::Url::parse(origin) else {
-        return false;
-    };
-    let loopback = match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    url.scheme() == "http" && loopback && url.port_or_known_default() == Some(port)
+    origin
+        .strip_prefix("http://")
+        .is_some_and(|authority| is_own_authority(authority, port))
 }
 
 /// Compares without stopping at the first difference, so timing tells nothing of the token.
@@ -356,51 +350,40 @@ fn same_token(given: &str, expected: &str) -> bool {
             == 0
 }
 
-fn read_body(request: &mut Request) -> Result<String, Fail> {
-    let mut body = String::new();
-    request
-        .as_reader()
-        .take(MAX_BODY + 1)
-        .read_to_string(&mut body)
-        .map_err(|_| Fail::new(400, "bad_request", "the request body is not UTF-8 text"))?;
-    if body.len() as u64 > MAX_BODY {
-        return Err(Fail::new(
-            413,
-            "bad_request",
-            "the request body is too large",
-        ));
-    }
-    Ok(body)
+/// The body as text; its size the server has capped ([`crate::local_server::MAX_BODY_BYTES`]).
+fn read_body(request: &Request) -> Result<&str, Fail> {
+    std::str::from_utf8(&request.body)
+        .map_err(|_| Fail::new(400, "bad_request", "the request body is not UTF-8 text"))
 }
 
-fn route(app: &App, request: &mut Request, path: &str, query: &str) -> Result<Reply, Fail> {
+fn route(app: &App, request: &Request, path: &str, query: &str) -> Result<Reply, Fail> {
     // DNS rebinding: a page of evil.example resolving to 127.0.0.1 sends `Host: evil.example`.
-    let host = header(request, "host").unwrap_or_default();
-    if !is_loopback_host(host) {
+    let host = request.header("host").unwrap_or_default();
+    if !is_own_authority(host, app.port) {
         return Err(Fail::new(
             421,
             "misdirected",
-            "this dashboard answers only to localhost, 127.0.0.1 or [::1]",
+            "this dashboard answers only to localhost, 127.0.0.1 or [::1] at its own port",
         ));
     }
-    let method = request.method().clone();
+    let method = request.method.as_str();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    match (&method, segments.as_slice()) {
-        (Method::Get, [""] | ["postings"]) => postings_page(app, query),
-        (Method::Get, ["api", "postings"]) => postings_api(app, query),
-        (Method::Get, ["postings", id]) => posting_page(app, &decode(id)),
-        (Method::Get, ["api", "postings", id]) => posting_api(app, &decode(id)),
-        (Method::Post, ["postings", id, "label"]) => {
+    match (method, segments.as_slice()) {
+        ("GET", [""] | ["postings"]) => postings_page(app, query),
+        ("GET", ["api", "postings"]) => postings_api(app, query),
+        ("GET", ["postings", id]) => posting_page(app, &decode(id)),
+        ("GET", ["api", "postings", id]) => posting_api(app, &decode(id)),
+        ("POST", ["postings", id, "label"]) => {
             guard_origin(app, request)?;
             label_form(app, request, &decode(id))
         }
-        (Method::Post, ["api", "postings", id, "label"]) => {
+        ("POST", ["api", "postings", id, "label"]) => {
             guard_origin(app, request)?;
             label_api(app, request, &decode(id))
         }
-        (Method::Get, ["charts"]) => charts_page(app),
-        (Method::Get, ["api", "charts"]) => read(app, data::charts).map(|c| Reply::json(200, &c)),
-        (Method::Get, ["runs"]) => runs(app).map(|status| {
+        ("GET", ["charts"]) => charts_page(app),
+        ("GET", ["api", "charts"]) => read(app, data::charts).map(|c| Reply::json(200, &c)),
+        ("GET", ["runs"]) => runs(app).map(|status| {
             render(
                 200,
                 &RunsHtml {
@@ -409,11 +392,9 @@ fn route(app: &App, request: &mut Request, path: &str, query: &str) -> Result<Re
                 },
             )
         }),
-        (Method::Get, ["api", "runs"]) => runs(app).map(|s| Reply::json(200, &s)),
-        (Method::Get, ["assets", "app.css"]) => Ok(Reply::asset("text/css; charset=utf-8", CSS)),
-        (Method::Get, ["assets", "app.js"]) => {
-            Ok(Reply::asset("text/javascript; charset=utf-8", JS))
-        }
+        ("GET", ["api", "runs"]) => runs(app).map(|s| Reply::json(200, &s)),
+        ("GET", ["assets", "app.css"]) => Ok(Reply::asset("text/css; charset=utf-8", CSS)),
+        ("GET", ["assets", "app.js"]) => Ok(Reply::asset("text/javascript; charset=utf-8", JS)),
         (_, ["" | "postings" | "charts" | "runs"] | ["api", ..] | ["postings", ..]) => {
             Err(Fail::new(
                 405,
@@ -435,7 +416,7 @@ fn decode(segment: &str) -> String {
 /// Cross-site requests: a page elsewhere can make the browser POST here, but it cannot set our
 /// `Origin`, nor read the token from our pages.
 fn guard_origin(app: &App, request: &Request) -> Result<(), Fail> {
-    match header(request, "origin") {
+    match request.header("origin") {
         Some(origin) if is_own_origin(origin, app.port) => Ok(()),
         _ => Err(Fail::new(
             403,
@@ -574,13 +555,20 @@ fn note_value(value: Option<&str>) -> Option<String> {
 }
 
 fn save(app: &App, id: &str, change: &LabelChange) -> Result<data::SavedLabel, Fail> {
+    // A save never creates the database (opening it for writing would): no sync, no postings.
+    if !app.database.exists() {
+        return Err(Fail::db(DbError::Io {
+            path: app.database.clone(),
+            source: std::io::ErrorKind::NotFound.into(),
+        }));
+    }
     let mut conn = db::open_waiting(&app.database, SAVE_WAIT).map_err(Fail::db)?;
     data::save_label(&mut conn, id, change)
         .map_err(Fail::query)?
         .ok_or_else(|| Fail::new(404, "not_found", format!("no posting {id} is stored")))
 }
 
-fn label_form(app: &App, request: &mut Request, id: &str) -> Result<Reply, Fail> {
+fn label_form(app: &App, request: &Request, id: &str) -> Result<Reply, Fail> {
     let body = read_body(request)?;
     let fields: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
         .into_owned()
@@ -600,11 +588,11 @@ fn label_form(app: &App, request: &mut Request, id: &str) -> Result<Reply, Fail>
     Ok(Reply::redirect(data::posting_href(id)))
 }
 
-fn label_api(app: &App, request: &mut Request, id: &str) -> Result<Reply, Fail> {
-    check_token(app, header(request, TOKEN_HEADER))?;
+fn label_api(app: &App, request: &Request, id: &str) -> Result<Reply, Fail> {
+    check_token(app, request.header(TOKEN_HEADER))?;
     let body = read_body(request)?;
     let fields: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&body).map_err(|e| {
+        serde_json::from_str(body).map_err(|e| {
             Fail::new(
                 400,
                 "bad_request",
@@ -665,41 +653,88 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_loopback_names_pass_the_host_check() {
+    fn only_loopback_names_at_this_port_pass_the_host_check() {
         for host in [
-            "localhost",
             "localhost:8765",
-            "127.0.0.1:1",
+            "127.0.0.1:8765",
             "[::1]:8765",
-            "[::1]",
-            "LOCALHOST:2",
+            "LOCALHOST:8765",
         ] {
-            assert!(is_loopback_host(host), "{host}");
+            assert!(is_own_authority(host, 8765), "{host}");
         }
+        assert!(is_own_authority("localhost", 80), "no port is port 80");
         for host in [
             "",
+            "localhost",
+            "[::1]",
+            "127.0.0.1:1",
+            "127.0.0.2:8765",
+            "127.1:8765",
             "evil.example",
             "evil.example:8765",
-            "127.0.0.1.nip.io",
-            "[::2]:1",
-            "localhost.evil.example",
+            "127.0.0.1.nip.io:8765",
+            "[::2]:8765",
+            "[0:0:0:0:0:0:0:1]:8765",
+            "::1:8765",
+            "[127.0.0.1]:8765",
+            "localhost.:8765",
+            "localhost.evil.example:8765",
             "[::1]x",
+            "[::1]:8765x",
+            "localhost:+8765",
+            "localhost:8765@evil.example",
         ] {
-            assert!(!is_loopback_host(host), "{host}");
+            assert!(!is_own_authority(host, 8765), "{host}");
+        }
+    }
+
+    /// Regression: `Origin: http://127.0.0.2:PORT` passed (any loopback address) while the same
+    /// name in `Host` did not.
+    #[test]
+    fn origin_and_host_follow_one_rule() {
+        assert!(is_own_origin("http://127.0.0.1:8765", 8765));
+        assert!(is_own_origin("http://localhost:8765", 8765));
+        assert!(is_own_origin("http://[::1]:8765", 8765));
+        for origin in [
+            "http://127.0.0.2:8765",
+            "http://127.0.0.1:8766",
+            "https://127.0.0.1:8765",
+            "http://evil.example:8765",
+            "http://127.0.0.1:8765/",
+            "http://user@127.0.0.1:8765",
+            "null",
+            "",
+        ] {
+            assert!(!is_own_origin(origin, 8765), "{origin}");
+        }
+        for authority in ["127.0.0.2:8765", "localhost:8765", "[::1]:8765", "x:8765"] {
+            assert_eq!(
+                is_own_origin(&format!("http://{authority}"), 8765),
+                is_own_authority(authority, 8765),
+                "{authority}"
+            );
         }
     }
 
     #[test]
-    fn only_this_servers_origin_may_change_anything() {
-        assert!(is_own_origin("http://127.0.0.1:8765", 8765));
-        assert!(is_own_origin("http://localhost:8765", 8765));
-        assert!(is_own_origin("http://[::1]:8765", 8765));
-        assert!(!is_own_origin("http://127.0.0.1:8766", 8765));
-        assert!(!is_own_origin("https://127.0.0.1:8765", 8765));
-        assert!(!is_own_origin("http://evil.example:8765", 8765));
-        assert!(!is_own_origin("null", 8765));
+    fn tokens_compare_in_full() {
         assert!(same_token("abc", "abc"));
         assert!(!same_token("abd", "abc"));
         assert!(!same_token("ab", "abc"));
+    }
+
+    #[test]
+    fn error_pages_carry_no_token() {
+        for (status, kind) in [
+            (421, "misdirected"),
+            (404, "not_found"),
+            (405, "method_not_allowed"),
+            (503, "busy"),
+            (500, "error"),
+        ] {
+            let reply = Fail::new(status, kind, "message").reply(false);
+            assert_eq!(reply.status, status);
+            assert!(!reply.body.contains("upjobpilot-token"), "{}", reply.body);
+        }
     }
 }

@@ -15,6 +15,7 @@ mod crash;
 mod db;
 mod fuzz;
 mod load_export;
+mod local_server;
 mod one_instance;
 mod pipeline;
 mod reliability;

@@ -417,11 +417,15 @@ fn cross_site_requests_and_foreign_host_names_are_refused() {
         .expect("port")
         .to_string();
 
-    // DNS rebinding: the page of another site, resolved to 127.0.0.1.
+    // DNS rebinding: the page of another site, resolved to 127.0.0.1. The one rule for `Host`
+    // and `Origin`: a loopback name exactly, at this port.
     for host in [
         "evil.example",
         &format!("evil.example:{port}"),
         "127.0.0.1.nip.io",
+        &format!("127.0.0.2:{port}"),
+        "localhost",
+        "localhost:1",
     ] {
         let response = client()
             .get(format!("{}/api/postings", origin(&server)))
@@ -430,17 +434,17 @@ fn cross_site_requests_and_foreign_host_names_are_refused() {
             .expect("GET");
         assert_eq!(response.status(), StatusCode::MISDIRECTED_REQUEST, "{host}");
     }
-    for host in ["localhost", &format!("[::1]:{port}")] {
+    for host in [format!("localhost:{port}"), format!("[::1]:{port}")] {
         let response = client()
             .get(format!("{}/api/postings", origin(&server)))
-            .header("Host", host)
+            .header("Host", &host)
             .send()
             .expect("GET");
         assert_eq!(response.status(), StatusCode::OK, "{host}");
     }
 
     let body = serde_json::json!({ "label": "saved" });
-    let refused: [(&str, Option<String>, Option<&str>); 5] = [
+    let refused: [(&str, Option<String>, Option<&str>); 6] = [
         ("no Origin", None, Some(server.token())),
         (
             "another site",
@@ -450,6 +454,13 @@ fn cross_site_requests_and_foreign_host_names_are_refused() {
         (
             "another port",
             Some("http://127.0.0.1:1".into()),
+            Some(server.token()),
+        ),
+        // Regression: any loopback address passed as an `Origin`, while `Host` took only
+        // 127.0.0.1.
+        (
+            "another loopback address",
+            Some(format!("http://127.0.0.2:{port}")),
             Some(server.token()),
         ),
         ("no token", Some(origin(&server)), None),
@@ -675,4 +686,37 @@ fn a_sync_running_while_labels_are_saved_loses_none_and_still_loads() {
         assert_eq!(label_of(&h, id).as_deref(), Some(*label), "{id}");
     }
     eprintln!("answers during the sync: {statuses:?}, rounds {round}");
+}
+
+/// Regression: every page carried the per-process token, the 421 a foreign `Host` gets and the
+/// 404 and 405 pages too; a page of another site that rebinds its name to 127.0.0.1 could read
+/// it there. Only the dashboard's own pages carry it now.
+#[test]
+fn error_pages_carry_no_token() {
+    let h = harness(40, SEARCHES);
+    h.sync();
+    let server = serve(&h);
+    let page = get(&server, "/").text().expect("html");
+    assert!(page.contains(server.token()), "the list carries the token");
+    let id = ids(&json(&server, "/api/postings"))[0].clone();
+    let foreign = client()
+        .get(format!("{}/", origin(&server)))
+        .header("Host", "evil.example")
+        .send()
+        .expect("GET");
+    let not_found = get(&server, "/nothing");
+    let not_allowed = get(&server, &format!("/postings/{id}/label"));
+    let no_posting = get(&server, "/postings/404404");
+    for (expected, response) in [
+        (StatusCode::MISDIRECTED_REQUEST, foreign),
+        (StatusCode::NOT_FOUND, not_found),
+        (StatusCode::METHOD_NOT_ALLOWED, not_allowed),
+        (StatusCode::NOT_FOUND, no_posting),
+    ] {
+        assert_eq!(response.status(), expected);
+        let body = response.text().expect("html");
+        assert!(body.contains("<html"), "an HTML page: {body}");
+        assert!(!body.contains(server.token()), "{expected}: {body}");
+        assert!(!body.contains("upjobpilot-token"), "{expected}: {body}");
+    }
 }

@@ -4,7 +4,9 @@
 //   s a i   label it saved / applied / ignored (again: remove the label)
 (function () {
   "use strict";
-  const token = document.querySelector('meta[name="upjobpilot-token"]').content;
+  // Error pages carry no token (anyone can read them); there is nothing to change there.
+  const meta = document.querySelector('meta[name="upjobpilot-token"]');
+  const token = meta ? meta.content : "";
   const keys = { s: "saved", a: "applied", i: "ignored" };
 
   function flash(text) {
