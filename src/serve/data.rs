@@ -27,7 +27,7 @@ const FILTER_CHOICES: &str = include_str!("sql/filter_choices.sql");
 pub const UPWORK_JOB_PREFIX: &str = "https://www.upwork.com/jobs/";
 
 /// One posting's query, with the shipped scoring views put in: one posting is scored as it is
-/// now (the list reads the scores the last export wrote).
+/// now (the list reads the scores the last sync wrote).
 fn posting_sql() -> &'static str {
     static SQL: OnceLock<String> = OnceLock::new();
     SQL.get_or_init(|| with_shipped_scores(POSTING))

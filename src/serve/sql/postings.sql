@@ -1,5 +1,5 @@
 -- The dashboard's postings list: one page of the postings that pass every filter set, with the
--- total. The scores are those the last export wrote into `posting_scores` (computing both views
+-- total. The scores are those the last sync wrote into `posting_scores` (computing both views
 -- over every posting took most of a page's time at 100k). Parameters, each NULL when its filter
 -- is not set:
 --  $1 search, $2 label (NULL: all but ignored; 'any'; 'none'; or a label), $3 text,
