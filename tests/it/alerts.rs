@@ -883,36 +883,43 @@ timeout_secs = 2
     assert!(stderr.contains("HTTP 404") && !leaks(&stderr), "{stderr}");
 }
 
-#[test]
-fn a_sync_runs_while_another_delivers_and_no_message_is_sent_twice() {
-    let out = tempfile::tempdir().expect("tempdir");
-    let (file, release) = (out.path().join("sent.jsonl"), out.path().join("release"));
-    // Each delivery is recorded, then held until the test releases it.
-    let rules = format!(
+/// A rule `held` whose command records each delivery in `file`, then holds it until `release`
+/// exists; `extra` adds keys to the rule.
+fn held_rule(file: &std::path::Path, release: &std::path::Path, extra: &str) -> String {
+    format!(
         r#"
 [[alert]]
 name = "held"
 command = ["sh", "-c", "cat >> '{file}'; echo >> '{file}'; while [ ! -e '{release}' ]; do sleep 0.05; done"]
 timeout_secs = 20
-max_per_hour = 3600
-"#,
+{extra}"#,
         file = file.display(),
         release = release.display()
-    );
+    )
+}
+
+/// The idempotency keys of the deliveries `held_rule` recorded in `file`, in order.
+fn sent_keys(file: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let body: serde_json::Value = serde_json::from_str(l).expect("json");
+            body["idempotency_key"].as_str().expect("key").to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_sync_runs_while_another_delivers_and_no_message_is_sent_twice() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let (file, release) = (out.path().join("sent.jsonl"), out.path().join("release"));
+    let rules = held_rule(&file, &release, "max_per_hour = 3600\n");
     let h = harness(51, &format!("{ALL_POSTINGS}{rules}"));
     let home = tempfile::tempdir().expect("tempdir");
     let receiver = Receiver::start();
-    let keys = || -> Vec<String> {
-        std::fs::read_to_string(&file)
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                let body: serde_json::Value = serde_json::from_str(l).expect("json");
-                body["idempotency_key"].as_str().expect("key").to_string()
-            })
-            .collect()
-    };
+    let keys = || sent_keys(&file);
     let mut first = command(&h, home.path(), &receiver, &["sync", "--no-export"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -1064,30 +1071,11 @@ fn outcomes_wait_in_the_journal_while_another_program_holds_the_database() {
         out.path().join("release"),
         out.path().join("paused"),
     );
-    let rules = format!(
-        r#"
-[[alert]]
-name = "held"
-command = ["sh", "-c", "cat >> '{file}'; echo >> '{file}'; while [ ! -e '{release}' ]; do sleep 0.05; done"]
-timeout_secs = 20
-"#,
-        file = file.display(),
-        release = release.display()
-    );
+    let rules = held_rule(&file, &release, "");
     let h = harness(53, &format!("{ALL_POSTINGS}{rules}"));
     let home = tempfile::tempdir().expect("tempdir");
     let receiver = Receiver::start();
-    let keys = || -> Vec<String> {
-        std::fs::read_to_string(&file)
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                let body: serde_json::Value = serde_json::from_str(l).expect("json");
-                body["idempotency_key"].as_str().expect("key").to_string()
-            })
-            .collect()
-    };
+    let keys = || sent_keys(&file);
     let wait_for = |done: &dyn Fn() -> bool| {
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         while !done() && std::time::Instant::now() < deadline {

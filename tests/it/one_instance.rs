@@ -5,13 +5,13 @@
 //! there, and the file reads whole in upjobpilot, in this process's DuckDB and in Python's. And
 //! the other way round: `watch` with another program reading the file between polls.
 
+use crate::support::process::{exits_within, line_starting, start, stderr, terminate};
 use crate::support::{Harness, harness_with};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 use upwork_sandbox::ClockMode;
 
@@ -33,93 +33,6 @@ fn busy_market(seed: u64) -> Harness {
         config.market.arrivals_per_hour = 30_000.0;
         config.market.changes_per_hour = 3_000.0;
     })
-}
-
-/// A child process killed when a failing test unwinds past it.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
-/// `upjobpilot COMMAND ARGS --config …`, stdout lines on a channel, stderr into a file.
-fn start(
-    h: &Harness,
-    home: &Path,
-    command: &str,
-    args: &[&str],
-) -> (Running, mpsc::Receiver<String>) {
-    let stderr = std::fs::File::create(home.join("stderr.log")).expect("stderr file");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_upjobpilot"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
-        .arg(command)
-        .args(args)
-        .arg("--config")
-        .arg(h.dir.path().join("pipeline.toml"))
-        .stdout(Stdio::piped())
-        .stderr(stderr)
-        .spawn()
-        .expect("starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let (send, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if send.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    (Running(child), lines)
-}
-
-/// The next line starting with `prefix`, within `timeout`; every line seen goes to `seen`.
-fn line_starting(
-    lines: &mpsc::Receiver<String>,
-    prefix: &str,
-    timeout: Duration,
-    seen: &mut Vec<String>,
-) -> String {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match lines.recv_timeout(left) {
-            Ok(line) => {
-                seen.push(line.clone());
-                if line.starts_with(prefix) {
-                    return line;
-                }
-            }
-            Err(e) => panic!("no line starting with {prefix:?} ({e}); seen: {seen:#?}"),
-        }
-    }
-}
-
-/// SIGTERM, then its exit status within a minute (the poll in progress finishes first).
-fn stop(Running(child): &mut Running) -> std::process::ExitStatus {
-    // SAFETY: kill(2) on the pid of a child we spawned and have not reaped.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
-        0
-    );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("it did not stop within a minute of SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// Every run recorded finished `ok`, and there were at least `polls`.
@@ -281,18 +194,12 @@ fn serve_watch_under_a_hammering_dashboard_keeps_every_poll_label_and_byte() {
         "serve",
         &["--watch", "--port", "0", "--interval-secs", "10"],
     );
-    let mut seen_lines = Vec::new();
-    let url = line_starting(
-        &lines,
-        "upjobpilot dashboard:",
-        Duration::from_secs(30),
-        &mut seen_lines,
-    )
-    .trim_start_matches("upjobpilot dashboard:")
-    .trim()
-    .trim_end_matches('/')
-    .to_string();
-    line_starting(&lines, "poll 1:", Duration::from_secs(60), &mut seen_lines);
+    let url = line_starting(&lines, "upjobpilot dashboard:", Duration::from_secs(30))
+        .trim_start_matches("upjobpilot dashboard:")
+        .trim()
+        .trim_end_matches('/')
+        .to_string();
+    line_starting(&lines, "poll 1:", Duration::from_secs(60));
     let ids: Vec<String> = {
         let body: serde_json::Value = reqwest::blocking::get(format!("{url}/api/postings"))
             .and_then(|r| r.json())
@@ -324,18 +231,15 @@ fn serve_watch_under_a_hammering_dashboard_keeps_every_poll_label_and_byte() {
     let mut poll = 1;
     while poll < POLLS || hammering.elapsed() < at_least {
         poll += 1;
-        line_starting(
-            &lines,
-            &format!("poll {poll}:"),
-            Duration::from_secs(90),
-            &mut seen_lines,
-        );
+        line_starting(&lines, &format!("poll {poll}:"), Duration::from_secs(90));
     }
     done.store(true, Ordering::SeqCst);
     let seen = client.join().expect("the client");
     eprintln!("{poll} polls in {:?}", hammering.elapsed());
-    let status = stop(&mut child);
-    let stderr = std::fs::read_to_string(home.path().join("stderr.log")).unwrap_or_default();
+    terminate(&child);
+    // The poll in progress finishes first.
+    let status = exits_within(&mut child, Duration::from_secs(60));
+    let stderr = stderr(home.path());
     assert!(status.success(), "{status:?}\n{stderr}");
     assert!(!stderr.contains("poll failed"), "{stderr}");
     eprintln!("dashboard answers while polling: {:?}", seen.statuses);
@@ -371,8 +275,7 @@ fn watch_keeps_polling_while_another_program_reads_the_file_between_polls() {
     let h = busy_market(192);
     let home = tempfile::tempdir().expect("home");
     let (mut child, lines) = start(&h, home.path(), "watch", &["--interval-secs", "10"]);
-    let mut seen_lines = Vec::new();
-    line_starting(&lines, "poll 1:", Duration::from_secs(60), &mut seen_lines);
+    line_starting(&lines, "poll 1:", Duration::from_secs(60));
 
     // Another program (this test process) opens the file read-only, reads and closes it, over
     // and over: refused while a poll writes, and a poll must wait it out, not fail.
@@ -404,17 +307,14 @@ fn watch_keeps_polling_while_another_program_reads_the_file_between_polls() {
         }
     });
     for poll in 2..=POLLS {
-        line_starting(
-            &lines,
-            &format!("poll {poll}:"),
-            Duration::from_secs(90),
-            &mut seen_lines,
-        );
+        line_starting(&lines, &format!("poll {poll}:"), Duration::from_secs(90));
     }
     done.store(true, Ordering::SeqCst);
     let (reads, refused) = reader.join().expect("the reader");
-    let status = stop(&mut child);
-    let stderr = std::fs::read_to_string(home.path().join("stderr.log")).unwrap_or_default();
+    terminate(&child);
+    // The poll in progress finishes first.
+    let status = exits_within(&mut child, Duration::from_secs(60));
+    let stderr = stderr(home.path());
     assert!(status.success(), "{status:?}\n{stderr}");
     assert!(!stderr.contains("poll failed"), "{stderr}");
     eprintln!("reads between polls: {reads}, refused during polls: {refused}");

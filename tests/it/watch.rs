@@ -2,12 +2,12 @@
 //! budget, polls on its interval, and on SIGTERM finishes the poll in progress and exits 0, as
 //! systemd stops the service in `contrib/`.
 
+use crate::support::process::{Running, exits_within, line_starting, start, terminate};
 use crate::support::{Harness, harness};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use upwork_sandbox::{FaultConfig, FaultKind};
 
 const SEARCHES: &str = r#"
@@ -16,70 +16,9 @@ name = "all"
 max_age_hours = 1
 "#;
 
-/// `upjobpilot watch ARGS` on the harness, with its stdout lines arriving on a channel.
-fn watch(h: &Harness, home: &Path, args: &[&str]) -> (Child, mpsc::Receiver<String>) {
-    run(h, home, "watch", args)
-}
-
-/// `upjobpilot COMMAND ARGS` on the harness, with its stdout lines arriving on a channel.
-fn run(h: &Harness, home: &Path, command: &str, args: &[&str]) -> (Child, mpsc::Receiver<String>) {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("upjobpilot"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
-        .arg(command)
-        .args(args)
-        .arg("--config")
-        .arg(h.dir.path().join("pipeline.toml"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("watch starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let (send, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if send.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    (child, lines)
-}
-
-/// The next line starting with `prefix`, within `timeout`.
-fn line_starting(lines: &mpsc::Receiver<String>, prefix: &str, timeout: Duration) -> String {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match lines.recv_timeout(left) {
-            Ok(line) if line.starts_with(prefix) => return line,
-            Ok(_) => {}
-            Err(e) => panic!("no line starting with {prefix:?}: {e}"),
-        }
-    }
-}
-
-fn terminate(child: &Child) {
-    // SAFETY: kill(2) on the pid of a child we spawned and have not reaped.
-    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-    assert_eq!(sent, 0);
-}
-
-/// Its exit status, within `timeout`.
-fn exits_within(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("watch did not stop within {timeout:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+/// `upjobpilot watch ARGS` on the harness.
+fn watch(h: &Harness, home: &Path, args: &[&str]) -> (Running, mpsc::Receiver<String>) {
+    start(h, home, "watch", args)
 }
 
 #[test]
@@ -153,7 +92,7 @@ fn an_interval_over_the_daily_budget_is_refused_with_the_shortest_that_fits() {
 fn serve_with_watch_answers_while_it_syncs_and_stops_on_sigterm() {
     let h = harness(53, SEARCHES);
     let home = tempfile::tempdir().expect("tempdir");
-    let (mut child, lines) = run(
+    let (mut child, lines) = start(
         &h,
         home.path(),
         "serve",

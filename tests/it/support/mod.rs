@@ -2,6 +2,7 @@
 //! temp folder, a signed-in Upwork client, and helpers to read the DuckDB file; [`sandbox`] has
 //! the helpers of the sandbox's own API tests, [`receiver`] a webhook receiver for the alerts.
 
+pub mod process;
 pub mod receiver;
 pub mod sandbox;
 
