@@ -7,8 +7,8 @@
 //! - `UPJOBPILOT_LOAD_BATCH_BYTES=<bytes>`: the load commits every `<bytes>` of pages instead of
 //!   every tenth of `storage.memory_limit`.
 //!
-//! - `UPJOBPILOT_FAIL_AT=<step>`: [`fail`] returns an error at that step (`watermarks`,
-//!   `scores`, `retention`).
+//! - `UPJOBPILOT_FAIL_AT=<step>`: [`fail`] returns an error at that step of a sync (`load`,
+//!   `clear-spool`, `watermarks`, `scores`, `retention`) or of a renormalize (`renormalize`).
 //!
 //! A release build ignores them all: [`point`] does nothing, [`batch_bytes`] is `None`, [`fail`]
 //! never fails. The tests that need them are skipped in release builds.

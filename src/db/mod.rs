@@ -203,13 +203,9 @@ pub fn with_memory_retries<T, E: std::fmt::Display>(
 /// DuckDB's memory by what holds it (`duckdb_memory()`: its buffers by tag, in memory and
 /// spilled to the temp folder), largest first, for the warning of a run that ran out.
 pub fn memory_in_use(conn: &Connection) -> String {
-    let query = "SELECT tag, memory_usage_bytes >> 20, temporary_storage_bytes >> 20 \
-                 FROM duckdb_memory() \
-                 WHERE memory_usage_bytes + temporary_storage_bytes >= 1 << 20 \
-                 ORDER BY memory_usage_bytes + temporary_storage_bytes DESC";
     // A connection of its own: the one that ran out is in a failed transaction.
     let tags = conn.try_clone().and_then(|other| {
-        let mut statement = other.prepare(query)?;
+        let mut statement = other.prepare(sql::MEMORY_IN_USE)?;
         statement
             .query_map([], |row| {
                 Ok(format!(

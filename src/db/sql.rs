@@ -5,6 +5,8 @@
 //! upserts of the run records and search states the batch completes, `drop_staging.sql`; the
 //! last batch also runs `daily_days.sql` and `daily.sql`. Retention runs after the load.
 
+/// DuckDB's buffers by what holds them, for an out-of-memory warning.
+pub const MEMORY_IN_USE: &str = include_str!("sql/memory_in_use.sql");
 /// The load's staging tables.
 pub const STAGING: &str = include_str!("sql/staging.sql");
 /// Merges one staged batch into `jobs`, `job_skills`, `search_hits` and `job_changes`.

@@ -364,10 +364,12 @@ fn store(
 ) -> Result<(load::LoadReport, Vec<PathBuf>), SyncError> {
     let mut conn = db::open_waiting(&config.database_path(), busy_wait)?;
     let pending = spool.pending()?;
+    crate::test_hooks::fail("load").map_err(load::LoadError::Db)?;
     let (report, mut limit) = load_within_memory(config, &mut conn, &pending, current)?;
     crate::test_hooks::point("load-done");
     // Only after the last commit: a crash before this line loads the same pages again,
     // harmlessly (see load.rs). From here on the postings are stored, and every error says so.
+    crate::test_hooks::fail("clear-spool").map_err(Stored::ClearSpool.error())?;
     spool.remove(&pending).map_err(Stored::ClearSpool.error())?;
     let watermarks = crate::test_hooks::fail("watermarks")
         .and_then(|()| load::watermarks(&conn))
@@ -377,16 +379,13 @@ fn store(
         .map_err(Stored::Watermarks.error())?;
     // Before the alert rules, which filter on the scores; with or without an export, so the
     // dashboard's scores are never older than the last sync.
-    crate::test_hooks::fail("scores")
-        .and_then(|()| {
-            scores::refresh(
-                &conn,
-                &config.profile,
-                &mut limit,
-                config.storage.memory_limit,
-            )
-        })
-        .map_err(Stored::Scores.error())?;
+    scores::refresh(
+        &conn,
+        &config.profile,
+        &mut limit,
+        config.storage.memory_limit,
+    )
+    .map_err(Stored::Scores.error())?;
     // The alert rules see the new postings before retention can prune their titles. Planning
     // failing leaves them queued for the next sync; it never fails the sync.
     if let Err(e) = alerts::plan(&conn, &config.alerts, Utc::now()) {

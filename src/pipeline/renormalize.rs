@@ -81,6 +81,7 @@ pub fn renormalize(
         SyncError::Renormalize,
         |conn| -> Result<(), SyncError> {
             loop {
+                crate::test_hooks::fail("renormalize").map_err(SyncError::Renormalize)?;
                 let end: Option<String> = conn
                     .query_row(
                         sql::RENORMALIZE_NEXT,

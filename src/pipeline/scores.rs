@@ -19,6 +19,7 @@ pub fn refresh(
     limit: &mut Option<u64>,
     configured: u64,
 ) -> Result<(), duckdb::Error> {
+    crate::test_hooks::fail("scores")?;
     write_profile(conn, profile)?;
     crate::db::with_memory_retries(
         conn,

@@ -8,17 +8,30 @@ use std::process::{Command, Output};
 use upjobpilot::pipeline::spool::Spool;
 
 fn sync(h: &Harness, home: &std::path::Path, fail_at: Option<&str>) -> Output {
+    run(h, home, &["sync", "--quiet"], fail_at)
+}
+
+/// `upjobpilot ARGS --config …`, failing at `fail_at`.
+fn run(h: &Harness, home: &std::path::Path, args: &[&str], fail_at: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_upjobpilot"));
     command
         .env_clear()
         .env("HOME", home)
         .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
-        .args(["sync", "--quiet", "--config"])
+        .args(args)
+        .arg("--config")
         .arg(h.dir.path().join("pipeline.toml"));
     if let Some(step) = fail_at {
         command.env("UPJOBPILOT_FAIL_AT", step);
     }
-    command.output().expect("sync runs")
+    command.output().expect("it runs")
+}
+
+fn pending(h: &Harness) -> usize {
+    Spool::new(h.config.spool_dir())
+        .pending()
+        .expect("spool reads")
+        .len()
 }
 
 /// A sync failing at `step` after the load: exit 1, a message naming the step and saying the
@@ -39,10 +52,7 @@ fn fails_after_the_load(seed: u64, step: &str, says: &str) -> Harness {
     let expected = h.expected("rust");
     assert!(!expected.is_empty());
     assert_eq!(h.hits("rust"), expected, "{step}: every posting stored");
-    let pending = Spool::new(h.config.spool_dir())
-        .pending()
-        .expect("spool reads");
-    assert!(pending.is_empty(), "{step}: nothing left in the spool");
+    assert_eq!(pending(&h), 0, "{step}: nothing left in the spool");
     let again = sync(&h, home.path(), None);
     assert!(again.status.success(), "{again:?}");
     h
@@ -79,6 +89,135 @@ fn a_failure_in_retention_says_the_postings_are_stored_and_the_next_sync_prunes(
         "retention",
         "pruning postings past the retention failed",
     );
+}
+
+/// Before the load's last commit: the pages wait in the spool, and the message says so.
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs src/test_hooks.rs, compiled out of release builds"
+)]
+fn a_failure_in_the_load_says_the_pages_stay_in_the_spool_and_they_do() {
+    let h = harness(206, RUST_SEARCH);
+    let home = tempfile::tempdir().expect("home");
+    let output = sync(&h, home.path(), Some("load"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the fetched pages stay in the spool for the next run"),
+        "{stderr}"
+    );
+    assert_eq!(pending(&h), 1, "the run's pages wait in the spool");
+    assert_eq!(h.count("SELECT count(*) FROM jobs"), 0, "nothing stored");
+    let requests = h.graphql_requests();
+    let again = sync(&h, home.path(), None);
+    assert!(again.status.success(), "{again:?}");
+    assert_eq!(
+        h.hits("rust"),
+        h.expected("rust"),
+        "the spooled pages loaded"
+    );
+    assert_eq!(pending(&h), 0);
+    assert!(
+        h.graphql_requests() - requests <= 1,
+        "nothing fetched twice"
+    );
+}
+
+/// The spool could not be cleared: the postings are stored, and the next sync loads the same
+/// pages again without storing anything twice.
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs src/test_hooks.rs, compiled out of release builds"
+)]
+fn a_failure_clearing_the_spool_says_the_next_sync_loads_the_pages_again_harmlessly() {
+    let h = harness(207, RUST_SEARCH);
+    let home = tempfile::tempdir().expect("home");
+    let output = sync(&h, home.path(), Some("clear-spool"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("clearing the loaded pages from the spool failed")
+            && stderr.contains("the postings are stored")
+            && stderr.contains("loads them again, harmlessly"),
+        "{stderr}"
+    );
+    let expected = h.expected("rust");
+    assert_eq!(h.hits("rust"), expected, "stored");
+    assert_eq!(pending(&h), 1, "and still in the spool");
+    let again = sync(&h, home.path(), None);
+    assert!(again.status.success(), "{again:?}");
+    assert_eq!(pending(&h), 0);
+    assert_eq!(
+        h.count("SELECT count(*) FROM jobs"),
+        expected.len() as i64,
+        "loaded again, stored once"
+    );
+}
+
+/// An export that cannot write its folder: the postings are stored, the files are older.
+#[test]
+fn a_failed_export_says_the_postings_are_stored() {
+    let h = harness(208, RUST_SEARCH);
+    let home = tempfile::tempdir().expect("home");
+    // A file where the export folder should be.
+    std::fs::write(h.config.export_dir(), "not a folder").expect("blocker");
+    let output = sync(&h, home.path(), None);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the postings are stored, only the export files are from an earlier sync"),
+        "{stderr}"
+    );
+    assert_eq!(h.hits("rust"), h.expected("rust"));
+    assert_eq!(pending(&h), 0);
+}
+
+/// `upjobpilot export` scores first: when that fails, it says nothing was exported.
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs src/test_hooks.rs, compiled out of release builds"
+)]
+fn an_export_whose_scoring_fails_says_nothing_was_exported() {
+    let h = harness(209, RUST_SEARCH);
+    let home = tempfile::tempdir().expect("home");
+    assert!(sync(&h, home.path(), None).status.success());
+    let csv = h.config.export_dir().join("new_postings.csv");
+    std::fs::remove_file(&csv).expect("remove an export");
+    let output = run(&h, home.path(), &["export"], Some("scores"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("scoring the stored postings failed")
+            && stderr.contains("nothing was exported"),
+        "{stderr}"
+    );
+    assert!(!csv.exists(), "nothing was exported");
+}
+
+/// A renormalize that fails says the batches done are kept and a new run goes on from there.
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs src/test_hooks.rs, compiled out of release builds"
+)]
+fn a_failed_renormalize_says_it_goes_on_from_there() {
+    let h = harness(210, RUST_SEARCH);
+    let home = tempfile::tempdir().expect("home");
+    assert!(sync(&h, home.path(), None).status.success());
+    let output = run(&h, home.path(), &["renormalize"], Some("renormalize"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("renormalizing the stored postings failed")
+            && stderr.contains("`upjobpilot renormalize` goes on from there"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("stay in the spool"), "{stderr}");
+    let again = run(&h, home.path(), &["renormalize"], None);
+    assert!(again.status.success(), "{again:?}");
 }
 
 #[test]
