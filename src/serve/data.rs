@@ -33,11 +33,10 @@ fn posting_sql() -> &'static str {
     SQL.get_or_init(|| with_shipped_scores(POSTING))
 }
 
-/// One row of the postings list.
+/// What the list and a posting's page both show of a posting. Both queries select these
+/// columns in this order, from their second column on ([`Summary::read`]).
 #[derive(Debug, Clone, Serialize)]
-pub struct PostingRow {
-    /// Upwork's id.
-    pub id: String,
+pub struct Summary {
     /// NULL once retention pruned it.
     pub title: Option<String>,
     /// HOURLY or FIXED.
@@ -62,23 +61,41 @@ pub struct PostingRow {
     pub client_hire_rate: Option<f64>,
     /// The client's total spend.
     pub client_total_spent: Option<f64>,
-    /// The skills asked for.
-    pub skills: Vec<String>,
     /// Publication time, UTC.
     pub published_at: String,
     /// The fit_score view's score, 0-100.
     pub fit_score: Option<f64>,
     /// The client_quality view's score, 0-100.
     pub client_quality: Option<f64>,
-    /// Your label.
-    pub label: Option<String>,
-    /// Your note.
-    pub note: Option<String>,
-    /// First stored by the last sync.
-    pub new: bool,
 }
 
-impl PostingRow {
+impl Summary {
+    /// The columns a query selects from column 1 on.
+    const FIRST: usize = 1;
+    /// The column after them.
+    const NEXT: usize = Summary::FIRST + 15;
+
+    fn read(row: &duckdb::Row<'_>) -> duckdb::Result<Summary> {
+        let at = |n: usize| Summary::FIRST + n;
+        Ok(Summary {
+            title: row.get(at(0))?,
+            job_type: row.get(at(1))?,
+            currency: row.get(at(2))?,
+            fixed_budget: row.get(at(3))?,
+            hourly_min: row.get(at(4))?,
+            hourly_max: row.get(at(5))?,
+            experience_level: row.get(at(6))?,
+            total_applicants: row.get(at(7))?,
+            client_country: row.get(at(8))?,
+            client_payment_verified: row.get(at(9))?,
+            client_hire_rate: row.get(at(10))?,
+            client_total_spent: row.get(at(11))?,
+            published_at: row.get(at(12))?,
+            fit_score: row.get(at(13))?,
+            client_quality: row.get(at(14))?,
+        })
+    }
+
     /// The title, or what stands in for it once pruned.
     pub fn title_text(&self) -> &str {
         self.title
@@ -102,12 +119,38 @@ impl PostingRow {
         percent(self.client_hire_rate)
     }
 
+    /// The client's spend, short.
+    pub fn spent(&self) -> String {
+        self.client_total_spent
+            .map_or_else(|| "–".to_string(), |s| format!("${}", money(s)))
+    }
+
     /// The fit score, or a dash.
     pub fn fit(&self) -> String {
         self.fit_score
             .map_or_else(|| "–".to_string(), |f| format!("{f:.0}"))
     }
+}
 
+/// One row of the postings list.
+#[derive(Debug, Clone, Serialize)]
+pub struct PostingRow {
+    /// Upwork's id.
+    pub id: String,
+    /// What the list shows of it.
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// The skills asked for.
+    pub skills: Vec<String>,
+    /// Your label.
+    pub label: Option<String>,
+    /// Your note.
+    pub note: Option<String>,
+    /// First stored by the last sync.
+    pub new: bool,
+}
+
+impl PostingRow {
     /// The posting's page.
     pub fn href(&self) -> String {
         posting_href(&self.id)
@@ -178,29 +221,16 @@ pub fn postings(conn: &Connection, filter: &Filter) -> duckdb::Result<PostingsPa
     let mut total = 0;
     let postings = stmt
         .query_map(duckdb::params_from_iter(filter.sql_params()), |row| {
-            total = row.get::<_, i64>(20)?;
-            let skills: String = row.get(13)?;
+            let next = Summary::NEXT;
+            total = row.get::<_, i64>(next + 4)?;
+            let skills: String = row.get(next)?;
             Ok(PostingRow {
                 id: row.get(0)?,
-                title: row.get(1)?,
-                job_type: row.get(2)?,
-                currency: row.get(3)?,
-                fixed_budget: row.get(4)?,
-                hourly_min: row.get(5)?,
-                hourly_max: row.get(6)?,
-                experience_level: row.get(7)?,
-                total_applicants: row.get(8)?,
-                client_country: row.get(9)?,
-                client_payment_verified: row.get(10)?,
-                client_hire_rate: row.get(11)?,
-                client_total_spent: row.get(12)?,
+                summary: Summary::read(row)?,
                 skills: serde_json::from_str(&skills).unwrap_or_default(),
-                published_at: row.get(14)?,
-                fit_score: row.get(15)?,
-                client_quality: row.get(16)?,
-                label: row.get(17)?,
-                note: row.get(18)?,
-                new: row.get(19)?,
+                label: row.get(next + 1)?,
+                note: row.get(next + 2)?,
+                new: row.get(next + 3)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -280,42 +310,21 @@ pub struct Change {
 /// The stored fields of a posting (absent once strict retention deleted it).
 #[derive(Debug, Serialize)]
 pub struct Job {
-    /// NULL once pruned.
-    pub title: Option<String>,
+    /// What the list shows of it too.
+    #[serde(flatten)]
+    pub summary: Summary,
     /// NULL once pruned.
     pub description: Option<String>,
-    /// HOURLY or FIXED.
-    pub job_type: String,
-    /// Currency.
-    pub currency: Option<String>,
-    /// Fixed budget.
-    pub fixed_budget: Option<f64>,
-    /// Hourly range, low end.
-    pub hourly_min: Option<f64>,
-    /// Hourly range, high end.
-    pub hourly_max: Option<f64>,
-    /// The contractor tier.
-    pub experience_level: Option<String>,
     /// How long.
     pub duration: Option<String>,
     /// How much a week.
     pub engagement: Option<String>,
     /// Upwork's category.
     pub category: Option<String>,
-    /// Proposals so far.
-    pub total_applicants: Option<i64>,
     /// Freelancers wanted.
     pub freelancers_to_hire: Option<i64>,
-    /// Client's country.
-    pub client_country: Option<String>,
     /// Client's city.
     pub client_city: Option<String>,
-    /// Payment verified.
-    pub client_payment_verified: Option<bool>,
-    /// Hires per posted job, 0 to 1.
-    pub client_hire_rate: Option<f64>,
-    /// Total spend.
-    pub client_total_spent: Option<f64>,
     /// Hires.
     pub client_total_hires: Option<i64>,
     /// Jobs posted.
@@ -324,38 +333,8 @@ pub struct Job {
     pub client_total_feedback: Option<f64>,
     /// Reviews.
     pub client_total_reviews: Option<i64>,
-    /// Published, UTC.
-    pub published_at: String,
     /// When retention pruned its text, UTC.
     pub pruned_at: Option<String>,
-    /// The fit score, 0-100.
-    pub fit_score: Option<f64>,
-    /// The client's quality score, 0-100.
-    pub client_quality: Option<f64>,
-}
-
-impl Job {
-    /// How it pays.
-    pub fn pay(&self) -> String {
-        pay(
-            &self.job_type,
-            self.currency.as_deref(),
-            self.fixed_budget,
-            self.hourly_min,
-            self.hourly_max,
-        )
-    }
-
-    /// Hire rate in percent.
-    pub fn hire_rate(&self) -> String {
-        percent(self.client_hire_rate)
-    }
-
-    /// Spend, short.
-    pub fn spent(&self) -> String {
-        self.client_total_spent
-            .map_or_else(|| "–".to_string(), |s| format!("${}", money(s)))
-    }
 }
 
 /// One posting with everything the dashboard knows of it.
@@ -389,35 +368,22 @@ fn link(url: Option<String>) -> Option<String> {
 pub fn posting(conn: &Connection, id: &str) -> duckdb::Result<Option<Posting>> {
     let mut stmt = conn.prepare_cached(posting_sql())?;
     let mut rows = stmt.query_map([id], |row| {
+        let next = Summary::NEXT;
         Ok((
-            row.get::<_, String>(3)?,
+            row.get::<_, String>(next + 1)?,
             Job {
-                title: row.get(1)?,
-                description: row.get(2)?,
-                job_type: row.get(4)?,
-                currency: row.get(5)?,
-                fixed_budget: row.get(6)?,
-                hourly_min: row.get(7)?,
-                hourly_max: row.get(8)?,
-                experience_level: row.get(9)?,
-                duration: row.get(10)?,
-                engagement: row.get(11)?,
-                category: row.get(12)?,
-                total_applicants: row.get(13)?,
-                freelancers_to_hire: row.get(14)?,
-                client_country: row.get(15)?,
-                client_city: row.get(16)?,
-                client_payment_verified: row.get(17)?,
-                client_hire_rate: row.get(18)?,
-                client_total_spent: row.get(19)?,
-                client_total_hires: row.get(20)?,
-                client_total_posted_jobs: row.get(21)?,
-                client_total_feedback: row.get(22)?,
-                client_total_reviews: row.get(23)?,
-                published_at: row.get(24)?,
-                pruned_at: row.get(25)?,
-                fit_score: row.get(26)?,
-                client_quality: row.get(27)?,
+                summary: Summary::read(row)?,
+                description: row.get(next)?,
+                duration: row.get(next + 2)?,
+                engagement: row.get(next + 3)?,
+                category: row.get(next + 4)?,
+                freelancers_to_hire: row.get(next + 5)?,
+                client_city: row.get(next + 6)?,
+                client_total_hires: row.get(next + 7)?,
+                client_total_posted_jobs: row.get(next + 8)?,
+                client_total_feedback: row.get(next + 9)?,
+                client_total_reviews: row.get(next + 10)?,
+                pruned_at: row.get(next + 11)?,
             },
         ))
     })?;

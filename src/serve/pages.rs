@@ -520,7 +520,7 @@ fn posting_page(app: &App, id: &str) -> Result<Reply, Fail> {
     let title = posting
         .job
         .as_ref()
-        .and_then(|j| j.title.clone())
+        .and_then(|j| j.summary.title.clone())
         .unwrap_or_else(|| format!("Posting {id}"));
     let html = PostingHtml {
         layout: Layout::new(app, &title, "postings"),

@@ -9,33 +9,35 @@ __CLIENT_QUALITY__
 )
 SELECT
     j.id,
+    -- The summary's columns (data::Summary, in the same order as postings.sql's).
     j.title,
-    j.description,
-    j.url,
     j.job_type,
     j.currency,
     j.fixed_budget::DOUBLE,
     j.hourly_min::DOUBLE,
     j.hourly_max::DOUBLE,
     j.experience_level,
-    j.duration_label,
-    j.engagement,
-    j.category,
     j.total_applicants,
-    j.freelancers_to_hire,
     j.client_country,
-    j.client_city,
     j.client_payment_verified,
     j.client_hire_rate,
     j.client_total_spent::DOUBLE,
+    strftime(j.published_at::TIMESTAMP, '%Y-%m-%dT%H:%M:%SZ'),
+    f.fit_score,
+    q.quality_score,
+    -- The page's own.
+    j.description,
+    j.url,
+    j.duration_label,
+    j.engagement,
+    j.category,
+    j.freelancers_to_hire,
+    j.client_city,
     j.client_total_hires,
     j.client_total_posted_jobs,
     j.client_total_feedback,
     j.client_total_reviews,
-    strftime(j.published_at::TIMESTAMP, '%Y-%m-%dT%H:%M:%SZ'),
-    strftime(j.pruned_at::TIMESTAMP, '%Y-%m-%dT%H:%M:%SZ'),
-    f.fit_score,
-    q.quality_score
+    strftime(j.pruned_at::TIMESTAMP, '%Y-%m-%dT%H:%M:%SZ')
 FROM jobs j
 LEFT JOIN fit f ON f.id = j.id
 LEFT JOIN quality q ON q.id = j.id

@@ -82,10 +82,11 @@ SELECT
     j.client_payment_verified,
     j.client_hire_rate,
     j.client_total_spent::DOUBLE,
-    to_json(coalesce(j.skills, []::VARCHAR[]))::VARCHAR,
     strftime(j.published_at::TIMESTAMP, '%Y-%m-%dT%H:%M:%SZ'),
     p.fit_score,
     p.quality_score,
+    -- The summary's columns end here (data::Summary, in the same order as posting.sql's).
+    to_json(coalesce(j.skills, []::VARCHAR[]))::VARCHAR,
     l.label,
     l.note,
     j.first_seen_at >= (SELECT started FROM last_sync) AS is_new,
