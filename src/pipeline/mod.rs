@@ -41,7 +41,7 @@ use crate::exit::Exit;
 use crate::upwork::{Fetched, UpworkClient, UpworkError};
 use chrono::{DateTime, Utc};
 pub use error::{Stored, SyncError};
-use fetch::Progress;
+use fetch::{FetchInput, Progress};
 pub use spool::new_run_id;
 use spool::{RunRecord, SearchStatus, Spool};
 use std::collections::BTreeMap;
@@ -176,15 +176,15 @@ pub async fn sync(
         let first = firsts[index].take();
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let fetched = fetch::fetch_search(
-                &client,
-                &run_spool,
-                &search,
+            let fetched = fetch::fetch_search(FetchInput {
+                client: &client,
+                spool: &run_spool,
+                search: &search,
                 watermark,
                 now,
-                progress.as_ref(),
+                progress: progress.as_ref(),
                 first,
-            )
+            })
             .await;
             let written = run_spool.write_outcome(&fetched.outcome);
             (index, fetched, written)
