@@ -41,9 +41,9 @@ use crate::exit::Exit;
 use crate::upwork::{Fetched, UpworkClient, UpworkError};
 use chrono::{DateTime, Utc};
 pub use error::{Stored, SyncError};
-use fetch::Progress;
+use fetch::{FetchInput, Progress, SearchFetch};
 pub use spool::new_run_id;
-use spool::{RunRecord, SearchStatus, Spool};
+use spool::{RunRecord, RunSpool, SearchStatus, Spool, SpoolError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -122,28 +122,67 @@ impl SyncReport {
     }
 }
 
-/// Runs one sync, asking Upwork through `client`.
+/// Runs one sync, asking Upwork through `client`: lock, fetch, spool the verdict, store, unlock,
+/// deliver alerts, in that order (the module doc says why).
 pub async fn sync(
     config: &Config,
     client: Arc<UpworkClient>,
     options: &SyncOptions,
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
+    let pipeline_lock = lock(&config.database_path(), options.lock_wait)?;
+    let run = begin_run(config, &client).await?;
+    let fetched = fetch_searches(config, &client, &run, options.progress).await?;
+    let (searches, auth_error) = summarize(fetched)?;
+    // Every attempt counts, as Upwork counts them; a client shared across syncs counts them all.
+    let requests = client.requests() - run.requests_before;
+    let current = spool_verdict(&run, &searches, requests)?;
+    let stored = store_or_keep(config, options, run.spool, current).await?;
+    // Delivering needs only the delivery lock, which a second process skips rather than waits on.
+    drop(pipeline_lock);
+    let alerts = deliver_alerts(config, options, stored.spooled.is_some()).await?;
+    Ok(SyncReport {
+        run_id: run.record.run_id,
+        searches,
+        load: stored.load,
+        spooled: stored.spooled,
+        exported: stored.exported,
+        requests,
+        auth_error,
+        alerts,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// A sync under way: its spool folder and what its searches start from.
+struct Run {
+    /// What `run.json` says; `finished.json` adds the verdict to it.
+    record: RunRecord,
+    /// The spool, for the load.
+    spool: Spool,
+    /// This run's folder in it.
+    run_spool: RunSpool,
+    /// Each search's watermark.
+    watermarks: BTreeMap<String, DateTime<Utc>>,
+    /// The client's request count before this run.
+    requests_before: u64,
+}
+
+/// Reads the watermarks and opens this run's spool folder.
+async fn begin_run(config: &Config, client: &UpworkClient) -> Result<Run, SyncError> {
     let database = config.database_path();
-    let pipeline_lock = lock(&database, options.lock_wait)?;
     let spool = Spool::new(config.spool_dir());
     let now = Utc::now();
     let run_id = new_run_id(now);
 
     let watermarks = {
-        let database = database.clone();
         let spool = spool.clone();
         blocking(move || current_watermarks(&database, &spool)).await??
     };
 
     let requests_before = client.requests();
     let record = RunRecord {
-        run_id: run_id.clone(),
+        run_id,
         started_at: now,
         finished_at: None,
         pid: std::process::id(),
@@ -152,14 +191,32 @@ pub async fn sync(
         errors: None,
     };
     let run_spool = spool.begin(&record)?;
-    let progress: Arc<dyn Progress> = if options.progress {
+    Ok(Run {
+        record,
+        spool,
+        run_spool,
+        watermarks,
+        requests_before,
+    })
+}
+
+/// Fetches every search concurrently (at most `upwork.concurrency` at once) into the run's spool
+/// folder, with each one's outcome written there; the results are in config order.
+async fn fetch_searches(
+    config: &Config,
+    client: &Arc<UpworkClient>,
+    run: &Run,
+    show_progress: bool,
+) -> Result<Vec<(SearchFetch, Result<(), SpoolError>)>, SyncError> {
+    let progress: Arc<dyn Progress> = if show_progress {
         Arc::new(progress::Bars::new(&config.searches))
     } else {
         Arc::new(progress::Logs)
     };
-    tracing::info!(stage = "fetch", run_id = %run_id, searches = config.searches.len(), "sync started");
+    tracing::info!(stage = "fetch", run_id = %run.record.run_id, searches = config.searches.len(), "sync started");
 
-    let mut firsts = first_pages(config, &client, &spool).await?;
+    let now = run.record.started_at;
+    let mut firsts = first_pages(config, client, &run.spool).await?;
     let permits = Arc::new(tokio::sync::Semaphore::new(
         config.upwork.concurrency as usize,
     ));
@@ -167,24 +224,24 @@ pub async fn sync(
     for (index, search) in config.searches.iter().enumerate() {
         let (client, run_spool, progress, permits) = (
             client.clone(),
-            run_spool.clone(),
+            run.run_spool.clone(),
             progress.clone(),
             permits.clone(),
         );
         let search = search.clone();
-        let watermark = watermarks.get(&search.name).copied();
+        let watermark = run.watermarks.get(&search.name).copied();
         let first = firsts[index].take();
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let fetched = fetch::fetch_search(
-                &client,
-                &run_spool,
-                &search,
+            let fetched = fetch::fetch_search(FetchInput {
+                client: &client,
+                spool: &run_spool,
+                search: &search,
                 watermark,
                 now,
-                progress.as_ref(),
+                progress: progress.as_ref(),
                 first,
-            )
+            })
             .await;
             let written = run_spool.write_outcome(&fetched.outcome);
             (index, fetched, written)
@@ -195,9 +252,19 @@ pub async fn sync(
         results.push(joined.map_err(|e| SyncError::Internal(e.to_string()))?);
     }
     results.sort_by_key(|(index, _, _)| *index);
+    Ok(results
+        .into_iter()
+        .map(|(_, fetched, written)| (fetched, written))
+        .collect())
+}
+
+/// Each search's summary, with its note logged, and the first sign-in failure, if any.
+fn summarize(
+    fetched: Vec<(SearchFetch, Result<(), SpoolError>)>,
+) -> Result<(Vec<SearchSummary>, Option<String>), SyncError> {
     let mut auth_error = None;
     let mut searches = Vec::new();
-    for (_, fetched, written) in results {
+    for (fetched, written) in fetched {
         written?;
         if let Some(UpworkError::Auth(e)) = &fetched.error {
             auth_error.get_or_insert_with(|| auth_message(e));
@@ -221,8 +288,16 @@ pub async fn sync(
             note: fetched.outcome.note.clone(),
         });
     }
-    // Every attempt counts, as Upwork counts them; a client shared across syncs counts them all.
-    let requests = client.requests() - requests_before;
+    Ok((searches, auth_error))
+}
+
+/// Judges the run (ok, partial or failed, with each search's note) and writes the verdict to its
+/// spool folder; returns it for the load.
+fn spool_verdict(
+    run: &Run,
+    searches: &[SearchSummary],
+    requests: u64,
+) -> Result<load::CurrentRun, SyncError> {
     let status = if searches.iter().all(|s| s.status == SearchStatus::Complete) {
         "ok"
     } else if searches.iter().all(|s| s.status == SearchStatus::Failed) {
@@ -237,67 +312,85 @@ pub async fn sync(
     let errors = (!errors.is_empty()).then(|| errors.join("\n"));
     // The verdict goes into the spool with the pages, so a later load (the database was busy,
     // or this process died before its load) records it as it was.
-    run_spool.finish(&RunRecord {
+    run.run_spool.finish(&RunRecord {
         finished_at: Some(Utc::now()),
         requests,
         status: Some(status.to_string()),
         errors: errors.clone(),
-        ..record
+        ..run.record.clone()
     })?;
-    let current = load::CurrentRun {
-        run_id: run_id.clone(),
+    Ok(load::CurrentRun {
+        run_id: run.record.run_id.clone(),
         status: status.to_string(),
         errors,
-    };
-    let config_for_load = config.clone();
+    })
+}
+
+/// What the store step left: the load and the exports, or why the pages stayed in the spool.
+struct StoreOutcome {
+    load: Option<load::LoadReport>,
+    spooled: Option<String>,
+    exported: Vec<PathBuf>,
+}
+
+/// Runs [`store`] off the async threads; a busy database is no error: the pages wait in the
+/// spool for the next run.
+async fn store_or_keep(
+    config: &Config,
+    options: &SyncOptions,
+    spool: Spool,
+    current: load::CurrentRun,
+) -> Result<StoreOutcome, SyncError> {
+    let config = config.clone();
     let export = options.export;
     let busy_wait = options.busy_wait;
-    let stored =
-        blocking(move || store(&config_for_load, &spool, &current, export, busy_wait)).await?;
-    let (load, spooled, exported) = match stored {
-        Ok((load, exported)) => (Some(load), None, exported),
+    let stored = blocking(move || store(&config, &spool, &current, export, busy_wait)).await?;
+    let kept = |spooled: String| StoreOutcome {
+        load: None,
+        spooled: Some(spooled),
+        exported: Vec::new(),
+    };
+    match stored {
+        Ok((load, exported)) => Ok(StoreOutcome {
+            load: Some(load),
+            spooled: None,
+            exported,
+        }),
         Err(SyncError::Db(DbError::Busy { path, detail })) => {
             tracing::warn!(stage = "load", database = %path.display(), detail = %detail, "database busy; pages kept in the spool");
-            (
-                None,
-                Some(format!("{} is in use by another program", path.display())),
-                Vec::new(),
-            )
+            Ok(kept(format!(
+                "{} is in use by another program",
+                path.display()
+            )))
         }
         Err(SyncError::Db(busy @ DbError::BusyHere { .. })) => {
             tracing::warn!(stage = "load", error = %busy, "database busy; pages kept in the spool");
-            (None, Some(busy.to_string()), Vec::new())
+            Ok(kept(busy.to_string()))
         }
-        Err(e) => return Err(e),
-    };
-    // Delivering needs only the delivery lock, which a second process skips rather than waits on.
-    drop(pipeline_lock);
-    let alerts = if config.alerts.is_empty() || spooled.is_some() {
-        None
-    } else {
-        let config = config.clone();
-        let busy_wait = options.busy_wait;
-        match blocking(move || alerts::deliver_due(&config, alerts::DELIVERY_BUDGET, busy_wait))
-            .await?
-        {
-            Ok(report) => Some(report),
-            Err(e) => {
-                tracing::error!(stage = "alerts", error = %e, "alert delivery skipped; the next sync tries again");
-                None
-            }
+        Err(e) => Err(e),
+    }
+}
+
+/// Delivers the alert messages due ([`alerts::deliver_due`]), unless there are no rules or the
+/// pages stayed in the spool; a failure is logged, never the sync's.
+async fn deliver_alerts(
+    config: &Config,
+    options: &SyncOptions,
+    spooled: bool,
+) -> Result<Option<alerts::DeliveryReport>, SyncError> {
+    if config.alerts.is_empty() || spooled {
+        return Ok(None);
+    }
+    let config = config.clone();
+    let busy_wait = options.busy_wait;
+    match blocking(move || alerts::deliver_due(&config, alerts::DELIVERY_BUDGET, busy_wait)).await?
+    {
+        Ok(report) => Ok(Some(report)),
+        Err(e) => {
+            tracing::error!(stage = "alerts", error = %e, "alert delivery skipped; the next sync tries again");
+            Ok(None)
         }
-    };
-    Ok(SyncReport {
-        run_id,
-        searches,
-        load,
-        spooled,
-        exported,
-        requests,
-        auth_error,
-        alerts,
-        elapsed: started.elapsed(),
-    })
+    }
 }
 
 /// Searches asked for in one batched document at most: a batch's answer holds all their first
