@@ -338,7 +338,7 @@ async fn accept_loop(
     addr: SocketAddr,
     shared: Arc<Shared>,
     mut stopping: watch::Receiver<bool>,
-    _listening: mpsc::Sender<()>,
+    listening: mpsc::Sender<()>,
     open: mpsc::Sender<()>,
 ) {
     let mut backoff = ACCEPT_BACKOFF.0;
@@ -383,6 +383,10 @@ async fn accept_loop(
             }
         }
     }
+    // The listener closes before `listening` says so: parameters are dropped in reverse order
+    // of declaration, which would let `stop` return while the port still accepted connections.
+    drop(listener);
+    drop(listening);
     tracing::debug!(stage = "local_server", %addr, "stopped listening");
 }
 
