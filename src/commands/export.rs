@@ -13,8 +13,6 @@ pub fn run(config_path: &Path) -> Result<Exit, Failure> {
     let database = config.database_path();
     let _lock = pipeline::lock(&database, Duration::ZERO)?;
     let conn = crate::db::open(&database)?;
-    crate::db::set_memory_limit(&conn, config.storage.memory_limit)
-        .map_err(|e| Failure::other(anyhow::anyhow!("{}: {e}", database.display())))?;
     for file in pipeline::export_with_scores(&config, &conn)? {
         println!("exported {}", file.display());
     }

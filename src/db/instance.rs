@@ -219,7 +219,8 @@ fn connect(instance: &mut Instance, key: &Path, path: &Path) -> Result<Db, DbErr
     })
 }
 
-/// Whether this process has an instance of `path` open now (for tests and diagnostics).
+/// Whether this process has an instance of `path` open now.
+#[cfg(test)]
 pub fn is_open(path: &Path) -> bool {
     lock().open.contains_key(&key(path))
 }

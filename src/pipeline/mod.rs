@@ -356,15 +356,10 @@ async fn store_or_keep(
             spooled: None,
             exported,
         }),
-        Err(SyncError::Db(DbError::Busy { path, detail })) => {
-            tracing::warn!(stage = "load", database = %path.display(), detail = %detail, "database busy; pages kept in the spool");
-            Ok(kept(format!(
-                "{} is in use by another program",
-                path.display()
-            )))
-        }
-        Err(SyncError::Db(busy @ DbError::BusyHere { .. })) => {
-            tracing::warn!(stage = "load", error = %busy, "database busy; pages kept in the spool");
+        // Another program holds the file (or, for longer than a bug would, another part of
+        // this process): the pages wait for the next sync.
+        Err(SyncError::Db(busy @ (DbError::Busy { .. } | DbError::BusyHere { .. }))) => {
+            tracing::warn!(stage = "load", error = %busy, detail = ?busy.hint(), "database busy; pages kept in the spool");
             Ok(kept(busy.to_string()))
         }
         Err(e) => Err(e),
@@ -529,6 +524,9 @@ pub fn export_with_scores(
     config: &Config,
     conn: &duckdb::Connection,
 ) -> Result<Vec<PathBuf>, SyncError> {
+    // Starts from the configured limit; the retries raise it from there.
+    db::set_memory_limit(conn, config.storage.memory_limit)
+        .map_err(|source| SyncError::Scores { source })?;
     let mut limit = Some(config.storage.memory_limit);
     scores::refresh(
         conn,
