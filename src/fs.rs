@@ -8,7 +8,7 @@
 //! skip hidden files never take one for real data, and [`remove_stale_temps`] can sweep those a
 //! killed process left behind.
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -27,10 +27,8 @@ pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Re
     let prefix = temp_prefix(path);
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix);
-    #[cfg(unix)]
     if let Some(mode) = mode {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(fs::Permissions::from_mode(mode));
+        crate::platform::temp_file_mode(&mut builder, mode);
     }
     let mut tmp = builder.tempfile_in(dir)?;
     if mode.is_none()
@@ -64,9 +62,7 @@ pub fn temp_path(target: &Path) -> io::Result<PathBuf> {
 
 /// Makes a file written at `tmp` (from [`temp_path`]) durable and renames it over `target`.
 pub fn commit_file(tmp: &Path, target: &Path) -> io::Result<()> {
-    let committed = File::open(tmp)
-        .and_then(|f| f.sync_all())
-        .and_then(|()| fs::rename(tmp, target));
+    let committed = crate::platform::sync_file(tmp).and_then(|()| fs::rename(tmp, target));
     if let Err(e) = committed {
         let _ = fs::remove_file(tmp);
         return Err(e);
@@ -82,8 +78,9 @@ pub fn commit_dir(tmp: &Path, target: &Path) -> io::Result<()> {
     let dir = parent_dir(target);
     let old = temp_path(target)?;
     let had_old = target.exists();
-    if had_old {
-        fs::rename(target, &old)?;
+    if had_old && let Err(e) = fs::rename(target, &old) {
+        let _ = fs::remove_dir_all(tmp);
+        return Err(e);
     }
     if let Err(e) = fs::rename(tmp, target) {
         if had_old {
@@ -124,17 +121,9 @@ fn temp_prefix(target: &Path) -> String {
     format!(".{name}.tmp-")
 }
 
-/// `fsync` on a folder: makes the renames and creations inside it durable.
+/// Makes the renames and creations inside a folder durable ([`crate::platform::sync_dir`]).
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(())
-    }
+    crate::platform::sync_dir(dir)
 }
 
 /// `fsync` on every file and folder under `root`, the folders last.
@@ -144,7 +133,7 @@ fn sync_tree(root: &Path) -> io::Result<()> {
         if path.is_dir() {
             sync_tree(&path)?;
         } else {
-            File::open(&path)?.sync_all()?;
+            crate::platform::sync_file(&path)?;
         }
     }
     sync_dir(root)

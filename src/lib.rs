@@ -30,6 +30,7 @@ pub mod fs;
 pub mod http;
 pub mod local_server;
 pub mod pipeline;
+pub mod platform;
 pub mod secret;
 pub mod serve;
 pub mod test_hooks;

@@ -9,13 +9,7 @@ use upjobpilot::exit::Exit;
 use upjobpilot::failure::Failure;
 
 fn main() -> ExitCode {
-    // `upjobpilot status | head` must end quietly like any Unix tool, not panic in println!:
-    // restore the default SIGPIPE action that the Rust runtime turns off.
-    // SAFETY: called first thing in main, before any other thread exists.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
-    private_files();
+    upjobpilot::platform::init_process();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -48,20 +42,6 @@ fn main() -> ExitCode {
             failure.exit.into()
         }
     }
-}
-
-/// Makes every file and folder this process creates its user's alone (the database holds the
-/// user's notes and labels, the spool and exports the postings, the alert journal its errors):
-/// adds 0o077 to the umask. A umask, not a chmod per file, because DuckDB creates files of its
-/// own (`<db>.wal`, the `<db>.tmp` folder) that a chmod after the fact would miss.
-fn private_files() {
-    #[cfg(unix)]
-    // SAFETY: umask(2) cannot fail and touches no memory; called before any thread exists, so
-    // no file is created between the two calls under the temporary mask.
-    unsafe {
-        let inherited = libc::umask(0o077);
-        libc::umask(inherited | 0o077);
-    };
 }
 
 fn init_tracing(cli: &Cli) {

@@ -7,6 +7,8 @@
 //! - `UPJOBPILOT_LOAD_BATCH_BYTES=<bytes>`: the load commits every `<bytes>` of pages instead of
 //!   every tenth of `storage.memory_limit`.
 //!
+//! - `UPJOBPILOT_HOLD_EXPORT=<file name>`: the export meets that file held open by another
+//!   program, as on Windows (see [`held`]).
 //! - `UPJOBPILOT_FAIL_AT=<step>`: [`fail`] returns an error at that step of a sync (`load`,
 //!   `clear-spool`, `watermarks`, `scores`, `retention`) or of a renormalize (`renormalize`).
 //!
@@ -31,6 +33,23 @@ pub fn fail(step: &str) -> Result<(), duckdb::Error> {
     }
     #[cfg(not(debug_assertions))]
     let _ = step;
+    Ok(())
+}
+
+/// An error standing for a file another program holds open (Excel on Windows) when
+/// `UPJOBPILOT_HOLD_EXPORT` names `target`'s file name, in a debug build: the export tests on
+/// Unix, where a rename replaces an open file, take the path a Windows user meets.
+pub fn held(target: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(debug_assertions)]
+    if let Some(name) = target.file_name()
+        && std::env::var_os("UPJOBPILOT_HOLD_EXPORT").is_some_and(|held| held == name)
+    {
+        return Err(std::io::Error::other(
+            "held open by another program (UPJOBPILOT_HOLD_EXPORT)",
+        ));
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = target;
     Ok(())
 }
 

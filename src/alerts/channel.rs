@@ -17,10 +17,11 @@
 use super::payload::{self, Message};
 use crate::config::{Alert, Channel};
 use crate::http::printable;
+use crate::platform;
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};
 use std::io::{BufRead, Read, Seek, SeekFrom, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The environment variables a command inherits, besides `UPJOBPILOT_ALERT_RULE` and
@@ -379,9 +380,9 @@ fn run(
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     // A group of its own, so that the timeout can kill whatever the command started too.
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    let mut child = command.spawn().map_err(spawn_error)?;
+    let mut child = platform::own_process_group(&mut command)
+        .spawn()
+        .map_err(spawn_error)?;
     // Drained on its own thread: a program that writes much to stderr must not block. The
     // channel says when stderr is closed: by then everything that could still write is done.
     let (closed, stderr_closed) = std::sync::mpsc::channel::<()>();
@@ -404,7 +405,7 @@ fn run(
         match child.try_wait().map_err(spawn_error)? {
             Some(status) => break Some(status),
             None if Instant::now() >= deadline => {
-                kill_group(&mut child);
+                platform::kill_tree(&mut child);
                 break None;
             }
             None => std::thread::sleep(Duration::from_millis(20)),
@@ -419,7 +420,7 @@ fn run(
             Err(std::sync::mpsc::RecvTimeoutError::Timeout)
         )
     {
-        kill_group(&mut child);
+        platform::kill_tree(&mut child);
     }
     match status {
         Some(status) if status.success() => Ok(()),
@@ -432,21 +433,6 @@ fn run(
             outcome: format!("was killed after {} s", timeout.as_secs()),
         }),
     }
-}
-
-/// Kills `child`'s process group (it leads one: see [`run`]), which takes any grandchild with
-/// it, and reaps `child`.
-fn kill_group(child: &mut Child) {
-    #[cfg(unix)]
-    if let Ok(group) = libc::pid_t::try_from(child.id()) {
-        // SAFETY: kill(2) touches no memory of ours; a negative pid names the process group,
-        // whose id is the leader's pid, and the group exists while any member does.
-        unsafe {
-            libc::kill(-group, libc::SIGKILL);
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 //! The summary (`upjobpilot.duckdb.alerts.last.json`) says what the last delivery sent, failed
 //! and left for later, and why. All three files are the user's alone (mode 0600).
 
+use crate::platform;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
@@ -73,12 +74,7 @@ fn beside(database: &Path, suffix: &str) -> PathBuf {
 
 /// Opens (creating, owner-only) a file of ours, never through a symlink planted at its path.
 fn open(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-    }
-    options.open(path)
+    platform::owner_only(platform::no_follow(options)).open(path)
 }
 
 /// The delivery lock, held while a process delivers.

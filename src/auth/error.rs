@@ -137,8 +137,10 @@ pub enum AuthError {
         reason: String,
     },
 
-    /// Neither `$UPJOBPILOT_DATA_DIR`, `$XDG_DATA_HOME` nor `$HOME` is set.
-    #[error("cannot find a data directory for the token store: set UPJOBPILOT_DATA_DIR or HOME")]
+    /// `$UPJOBPILOT_DATA_DIR` is not set and the system names no home folder.
+    #[error(
+        "cannot find a data directory for the token store: the system names no home folder; set UPJOBPILOT_DATA_DIR"
+    )]
     NoDataDir,
 
     /// Reading or writing the token file (or creating its folder) failed.

@@ -8,6 +8,7 @@
 
 use super::error::AuthError;
 use super::tokens::Tokens;
+use crate::platform;
 use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{self, Read};
@@ -33,11 +34,16 @@ pub struct TokenStore {
 
 impl TokenStore {
     /// The token file for an API key and token endpoint, in the user's data directory:
-    /// `$UPJOBPILOT_DATA_DIR`, else `$XDG_DATA_HOME/upjobpilot`, else
-    /// `~/.local/share/upjobpilot`, then `tokens/<client id>-<hash of the token host>.json`.
-    /// `$UPJOBPILOT_TOKEN_FILE` names the file directly.
+    /// `$UPJOBPILOT_DATA_DIR`, else the system's own ([`platform::data_dir`]), then
+    /// `tokens/<client id>-<hash of the token host>.json`. `$UPJOBPILOT_TOKEN_FILE` names the
+    /// file directly.
     pub fn for_client(client_id: &str, token_url: &str) -> Result<TokenStore, AuthError> {
-        resolve(|name| std::env::var_os(name), client_id, token_url)
+        resolve(
+            |name| std::env::var_os(name),
+            platform::data_dir,
+            client_id,
+            token_url,
+        )
     }
 
     /// A token file at an exact path.
@@ -105,9 +111,9 @@ impl TokenStore {
     }
 
     fn prepare_dir(&self, dir: &Path) -> Result<(), AuthError> {
-        create_private_dir(dir).map_err(|e| self.dir_error(dir, e))?;
+        platform::create_private_dir(dir).map_err(|e| self.dir_error(dir, e))?;
         if self.own_dir {
-            tighten_dir(dir).map_err(|e| self.dir_error(dir, e))?;
+            platform::tighten_dir(dir).map_err(|e| self.dir_error(dir, e))?;
         }
         Ok(())
     }
@@ -138,6 +144,7 @@ impl TokenStore {
 /// process environment.
 fn resolve(
     env: impl Fn(&str) -> Option<OsString>,
+    system_data_dir: impl Fn() -> Option<PathBuf>,
     client_id: &str,
     token_url: &str,
 ) -> Result<TokenStore, AuthError> {
@@ -153,15 +160,9 @@ fn resolve(
             value: token_url.to_owned(),
             reason: "not an absolute URL with a host".into(),
         })?;
-    let data_dir = if let Some(dir) = non_empty(DATA_DIR_ENV) {
-        dir
-    } else if let Some(xdg) = non_empty("XDG_DATA_HOME").filter(|p| p.is_absolute()) {
-        // The XDG spec says to ignore a relative XDG_DATA_HOME.
-        xdg.join("upjobpilot")
-    } else if let Some(home) = non_empty("HOME").or_else(|| non_empty("USERPROFILE")) {
-        home.join(".local").join("share").join("upjobpilot")
-    } else {
-        return Err(AuthError::NoDataDir);
+    let data_dir = match non_empty(DATA_DIR_ENV) {
+        Some(dir) => dir,
+        None => system_data_dir().ok_or(AuthError::NoDataDir)?,
     };
     Ok(TokenStore {
         path: data_dir.join("tokens").join(file_name(client_id, &host)),
@@ -210,57 +211,16 @@ fn describe_json_error(e: &serde_json::Error) -> String {
     format!("{what} at line {}, column {}", e.line(), e.column())
 }
 
-#[cfg(unix)]
 fn check_private(path: &Path, meta: &fs::Metadata) -> Result<(), AuthError> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(AuthError::InsecureTokenFile {
+    match platform::shared_mode(meta) {
+        Some(mode) => Err(AuthError::InsecureTokenFile {
             path: path.to_path_buf(),
             mode,
-        });
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
-#[cfg(not(unix))]
-fn check_private(_path: &Path, _meta: &fs::Metadata) -> Result<(), AuthError> {
-    // Windows keeps files in the user profile private through ACLs; there are no mode bits.
-    Ok(())
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    fs::create_dir_all(dir)
-}
-
-/// Makes our own token folder 0700 again if something loosened it.
-#[cfg(unix)]
-fn tighten_dir(dir: &Path) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = fs::metadata(dir)?.permissions().mode();
-    if mode & 0o077 != 0 {
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn tighten_dir(_dir: &Path) -> io::Result<()> {
-    Ok(())
-}
-
-/// Makes the rename durable. Best effort: some file systems refuse to sync a directory, and the
-/// file content itself is already synced.
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,10 +235,15 @@ mod tests {
 
     const TOKEN_URL: &str = "https://www.upwork.com/api/v3/oauth2/token";
 
+    fn system() -> Option<PathBuf> {
+        Some(PathBuf::from("/system/upjobpilot"))
+    }
+
     #[test]
     fn token_file_env_names_the_exact_file() {
         let store = resolve(
             env(&[(TOKEN_FILE_ENV, "/x/t.json"), (DATA_DIR_ENV, "/d")]),
+            system,
             "k",
             TOKEN_URL,
         )
@@ -288,27 +253,21 @@ mod tests {
 
     #[test]
     fn data_dir_precedence() {
-        let with_all = [
-            (DATA_DIR_ENV, "/d"),
-            ("XDG_DATA_HOME", "/xdg"),
-            ("HOME", "/home/u"),
-        ];
         let path = |vars: &[(&str, &str)]| {
-            resolve(env(vars), "k", TOKEN_URL)
+            resolve(env(vars), system, "k", TOKEN_URL)
                 .unwrap()
                 .path()
                 .parent()
                 .unwrap()
                 .to_path_buf()
         };
-        assert_eq!(path(&with_all), Path::new("/d/tokens"));
-        assert_eq!(path(&with_all[1..]), Path::new("/xdg/upjobpilot/tokens"));
+        assert_eq!(path(&[(DATA_DIR_ENV, "/d")]), Path::new("/d/tokens"));
         assert_eq!(
-            path(&[("XDG_DATA_HOME", "relative"), ("HOME", "/home/u")]),
-            Path::new("/home/u/.local/share/upjobpilot/tokens")
+            path(&[(DATA_DIR_ENV, "")]),
+            Path::new("/system/upjobpilot/tokens")
         );
         assert!(matches!(
-            resolve(env(&[]), "k", TOKEN_URL),
+            resolve(env(&[]), || None, "k", TOKEN_URL),
             Err(AuthError::NoDataDir)
         ));
     }
@@ -316,7 +275,7 @@ mod tests {
     #[test]
     fn sandbox_and_upwork_tokens_never_share_a_file_but_ports_do() {
         let name = |url: &str| {
-            resolve(env(&[("HOME", "/h")]), "key", url)
+            resolve(env(&[]), system, "key", url)
                 .unwrap()
                 .path()
                 .to_path_buf()

@@ -41,7 +41,7 @@ pub fn run(args: DemoArgs, runtime: &Runtime) -> Result<Exit, Failure> {
     let redirect_uri = format!("http://127.0.0.1:{callback_port}/callback");
     let secret = format!("demo-secret-{:016x}", rand::random::<u64>());
     // The demo's token file lives in the demo folder, so a demo never touches a real sign-in.
-    let token_file = std::fs::canonicalize(&dir)
+    let token_file = std::path::absolute(&dir)
         .map_err(fail)?
         .join("demo-tokens.json");
     let mut sandbox_config = SandboxConfig {
@@ -205,10 +205,14 @@ fn summary(
     }
     println!("{:<20} {:>9}", "(distinct postings)", total);
     println!();
-    let dir = std::fs::canonicalize(dir)?;
+    // `absolute`, not `canonicalize`: the paths a user copies, without Windows' `\\?\` prefix.
+    let dir = std::path::absolute(dir)?;
     println!("database: {}", dir.join("upjobpilot.duckdb").display());
-    for file in &second.exported {
-        println!("export:   {}", std::fs::canonicalize(file)?.display());
+    for file in &second.exported.written {
+        println!("export:   {}", std::path::absolute(file)?.display());
+    }
+    for (file, why) in &second.exported.held {
+        println!("kept:     {} ({why})", std::path::absolute(file)?.display());
     }
     println!();
     println!(

@@ -32,9 +32,11 @@ fn serve(args: &SandboxArgs, runtime: &Runtime) -> anyhow::Result<()> {
     stdout.flush()?;
     drop(stdout);
     tracing::info!(stage = "sandbox", url = %sandbox.base_url(), "sandbox serving; Ctrl-C stops it");
-    runtime
-        .block_on(tokio::signal::ctrl_c())
-        .context("cannot wait for Ctrl-C")?;
+    let stopped = {
+        let _runtime = runtime.enter();
+        crate::platform::stop_signal().context("cannot wait for Ctrl-C")?
+    };
+    runtime.block_on(stopped);
     sandbox.shutdown();
     Ok(())
 }

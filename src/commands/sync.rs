@@ -84,7 +84,5 @@ fn print_summary(report: &SyncReport) {
             report.elapsed.as_secs_f64()
         );
     }
-    for file in &report.exported {
-        println!("exported {}", file.display());
-    }
+    super::export::print_exported(&report.exported);
 }

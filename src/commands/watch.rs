@@ -19,6 +19,7 @@ use crate::cli::WatchArgs;
 use crate::exit::Exit;
 use crate::failure::Failure;
 use crate::pipeline::{self, SyncOptions};
+use crate::platform;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
@@ -170,16 +171,12 @@ pub fn next_wait(
     }
 }
 
-/// A channel that turns `true` on SIGTERM or Ctrl-C.
+/// A channel that turns `true` when the system asks us to stop ([`platform::stop_signal`]).
 fn stop_signal() -> Result<watch::Receiver<bool>, Failure> {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(Failure::other)?;
+    let stopped = platform::stop_signal().map_err(Failure::other)?;
     let (sender, receiver) = watch::channel(false);
     tokio::spawn(async move {
-        tokio::select! {
-            _ = terminate.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
-        }
+        stopped.await;
         tracing::info!(stage = "watch", "signal received: finishing");
         let _ = sender.send(true);
     });

@@ -13,7 +13,8 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
-        Config::parse(&text, path)
+        // Windows editors may start the file with a byte order mark.
+        Config::parse(text.strip_prefix('\u{feff}').unwrap_or(&text), path)
     }
 
     /// Parses and validates configuration text that was read from `path`.

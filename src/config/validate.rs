@@ -256,8 +256,8 @@ impl Checker<'_, '_> {
             ("the queries folder", normalized(&config.queries_dir())),
             ("the export folder", normalized(&config.export_dir())),
         ];
-        if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-            others.push(("your home folder", normalized(Path::new(&home))));
+        if let Some(home) = crate::platform::home_dir() {
+            others.push(("your home folder", normalized(&home)));
         }
         let Some((what, _)) = others.iter().find(|(_, other)| other.starts_with(&spool)) else {
             return;

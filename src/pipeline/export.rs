@@ -51,6 +51,17 @@ pub enum ExportError {
         /// Its file.
         path: PathBuf,
     },
+    /// A file could not be replaced because another program holds it open (Excel on Windows).
+    /// [`export`] skips that file and exports the rest; only a single-file helper returns this.
+    #[error(
+        "cannot replace {path}: another program has it open ({source}); close it there (a spreadsheet: close the file, or use Data > From Text/CSV, which does not hold it), and the next sync or `upjobpilot export` writes it"
+    )]
+    Held {
+        /// The file (or partitioned folder).
+        path: PathBuf,
+        /// The system's error.
+        source: std::io::Error,
+    },
     /// The export folder is not writable.
     #[error("cannot write to export folder {path}: {source}")]
     Write {
@@ -59,6 +70,16 @@ pub enum ExportError {
         /// Why.
         source: std::io::Error,
     },
+}
+
+/// What an export wrote, and what it had to leave as it was.
+#[derive(Debug, Default)]
+pub struct Exported {
+    /// The files and folders written.
+    pub written: Vec<PathBuf>,
+    /// The files and folders another program held open, so they keep their last export (see
+    /// [`ExportError::Held`]); each with the message that says what to do.
+    pub held: Vec<(PathBuf, String)>,
 }
 
 /// How to write CSV.
@@ -99,7 +120,9 @@ pub fn create_views(conn: &Connection, views: &[View]) -> Result<(), ExportError
 }
 
 /// Writes every view in every format, and the `partitioned` views as hive-partitioned Parquet;
-/// returns the files and folders written.
+/// returns the files and folders written. A file that another program holds open (a CSV open in
+/// Excel on Windows) cannot be replaced: it keeps its last export, the others are still written,
+/// and it is listed in [`Exported::held`].
 pub fn export(
     conn: &Connection,
     views: &[View],
@@ -107,7 +130,7 @@ pub fn export(
     formats: &[ExportFormat],
     csv: CsvOptions,
     partitioned: &[String],
-) -> Result<Vec<PathBuf>, ExportError> {
+) -> Result<Exported, ExportError> {
     check_partitioned(conn, views, partitioned)?;
     std::fs::create_dir_all(dir).map_err(|source| ExportError::Write {
         path: dir.to_path_buf(),
@@ -115,20 +138,52 @@ pub fn export(
     })?;
     // The pipeline lock is held: temp files here are left by a killed export, not being written.
     crate::fs::remove_stale_temps(dir);
-    let mut written = Vec::new();
+    let mut exported = Exported::default();
+    let mut outcome = |target: PathBuf, result: Result<(), ExportError>| match result {
+        Ok(()) => {
+            exported.written.push(target);
+            Ok(())
+        }
+        Err(held @ ExportError::Held { .. }) => {
+            tracing::warn!(stage = "export", file = %target.display(), "{held}");
+            exported.held.push((target, held.to_string()));
+            Ok(())
+        }
+        Err(e) => Err(e),
+    };
     for view in views {
         for format in formats {
             let target = dir.join(format!("{}.{}", view.name, format.extension()));
-            export_one(conn, view, &target, *format, csv)?;
-            written.push(target);
+            let result = export_one(conn, view, &target, *format, csv);
+            outcome(target, result)?;
         }
         if partitioned.contains(&view.name) {
             let target = dir.join(&view.name);
-            export_partitioned(conn, view, &target)?;
-            written.push(target);
+            let result = export_partitioned(conn, view, &target);
+            outcome(target, result)?;
         }
     }
-    Ok(written)
+    Ok(exported)
+}
+
+fn held(target: &Path, source: std::io::Error) -> ExportError {
+    ExportError::Held {
+        path: target.to_path_buf(),
+        source,
+    }
+}
+
+/// The error of putting a written file or folder in `target`'s place: [`ExportError::Held`]
+/// when another program holds `target` open.
+fn commit_error(target: &Path, source: std::io::Error) -> ExportError {
+    if crate::platform::is_held_by_another_program(&source) {
+        held(target, source)
+    } else {
+        ExportError::Write {
+            path: target.to_path_buf(),
+            source,
+        }
+    }
 }
 
 /// Whether every view named in `export.partitioned` exists (created in `conn`) and has the
@@ -182,7 +237,11 @@ fn export_partitioned(conn: &Connection, view: &View, target: &Path) -> Result<(
     }
     // A view with no rows writes no folder; an empty one still replaces the old export.
     std::fs::create_dir_all(&tmp).map_err(write_err)?;
-    crate::fs::commit_dir(&tmp, target).map_err(write_err)
+    if let Err(source) = crate::test_hooks::held(target) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(held(target, source));
+    }
+    crate::fs::commit_dir(&tmp, target).map_err(|e| commit_error(target, e))
 }
 
 fn export_one(
@@ -227,7 +286,11 @@ fn export_one(
             write_err(source)
         })?;
     }
-    crate::fs::commit_file(&tmp, target).map_err(write_err)
+    if let Err(source) = crate::test_hooks::held(target) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(held(target, source));
+    }
+    crate::fs::commit_file(&tmp, target).map_err(|e| commit_error(target, e))
 }
 
 /// Rewrites a file with a UTF-8 byte order mark in front, streaming.

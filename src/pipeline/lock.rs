@@ -37,12 +37,9 @@ pub fn lock(database: &Path, wait: Duration) -> Result<PipelineLock, SyncError> 
     options.read(true).write(true).create(true).truncate(false);
     // A symlink planted at the lock's path must not make us truncate and write whatever it
     // points at.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW);
-    }
-    let mut file = options.open(&path).map_err(io)?;
+    let mut file = crate::platform::no_follow(&mut options)
+        .open(&path)
+        .map_err(io)?;
     let deadline = Instant::now() + wait;
     loop {
         match file.try_lock() {

@@ -45,7 +45,7 @@ use fetch::{FetchInput, Progress, SearchFetch};
 pub use spool::new_run_id;
 use spool::{RunRecord, RunSpool, SearchStatus, Spool, SpoolError};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -74,8 +74,8 @@ pub struct SyncReport {
     pub load: Option<load::LoadReport>,
     /// Set when the database was busy and the pages stayed in the spool.
     pub spooled: Option<String>,
-    /// Files exported.
-    pub exported: Vec<PathBuf>,
+    /// The files exported, and those another program held open.
+    pub exported: export::Exported,
     /// Requests sent to Upwork.
     pub requests: u64,
     /// Set when signing in failed during the run.
@@ -110,10 +110,11 @@ impl SyncReport {
             Exit::Auth
         } else if self.spooled.is_some() {
             Exit::Spooled
-        } else if self
-            .searches
-            .iter()
-            .any(|s| s.status != SearchStatus::Complete)
+        } else if !self.exported.held.is_empty()
+            || self
+                .searches
+                .iter()
+                .any(|s| s.status != SearchStatus::Complete)
         {
             Exit::Partial
         } else {
@@ -330,7 +331,7 @@ fn spool_verdict(
 struct StoreOutcome {
     load: Option<load::LoadReport>,
     spooled: Option<String>,
-    exported: Vec<PathBuf>,
+    exported: export::Exported,
 }
 
 /// Runs [`store`] off the async threads; a busy database is no error: the pages wait in the
@@ -348,7 +349,7 @@ async fn store_or_keep(
     let kept = |spooled: String| StoreOutcome {
         load: None,
         spooled: Some(spooled),
-        exported: Vec::new(),
+        exported: export::Exported::default(),
     };
     match stored {
         Ok((load, exported)) => Ok(StoreOutcome {
@@ -449,7 +450,7 @@ fn store(
     current: &load::CurrentRun,
     export: bool,
     busy_wait: Duration,
-) -> Result<(load::LoadReport, Vec<PathBuf>), SyncError> {
+) -> Result<(load::LoadReport, export::Exported), SyncError> {
     let mut conn = db::open_waiting(&config.database_path(), busy_wait)?;
     let pending = spool.pending()?;
     crate::test_hooks::fail("load").map_err(load::LoadError::Db)?;
@@ -494,7 +495,7 @@ fn store(
     let exported = if export {
         export_views(config, &conn, limit)?
     } else {
-        Vec::new()
+        export::Exported::default()
     };
     Ok((report, exported))
 }
@@ -523,7 +524,7 @@ fn load_within_memory(
 pub fn export_with_scores(
     config: &Config,
     conn: &duckdb::Connection,
-) -> Result<Vec<PathBuf>, SyncError> {
+) -> Result<export::Exported, SyncError> {
     // Starts from the configured limit; the retries raise it from there.
     db::set_memory_limit(conn, config.storage.memory_limit)
         .map_err(|source| SyncError::Scores { source })?;
@@ -547,7 +548,7 @@ fn export_views(
     config: &Config,
     conn: &duckdb::Connection,
     mut limit: Option<u64>,
-) -> Result<Vec<PathBuf>, SyncError> {
+) -> Result<export::Exported, SyncError> {
     db::with_memory_retries(
         conn,
         &mut limit,
@@ -564,10 +565,10 @@ fn export_views(
 fn export_views_once(
     config: &Config,
     conn: &duckdb::Connection,
-) -> Result<Vec<PathBuf>, export::ExportError> {
+) -> Result<export::Exported, export::ExportError> {
     let views = views::read_views(&config.queries_dir())?;
     export::create_views(conn, &views)?;
-    let files = export::export(
+    let exported = export::export(
         conn,
         &views,
         &config.export_dir(),
@@ -579,8 +580,13 @@ fn export_views_once(
         },
         &config.export.partitioned,
     )?;
-    tracing::info!(stage = "export", files = files.len(), "exported");
-    Ok(files)
+    tracing::info!(
+        stage = "export",
+        files = exported.written.len(),
+        held = exported.held.len(),
+        "exported"
+    );
+    Ok(exported)
 }
 
 fn current_watermarks(

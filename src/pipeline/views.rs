@@ -128,7 +128,12 @@ pub fn read_views(dir: &Path) -> Result<Vec<View>, ViewsError> {
                 path: path.clone(),
                 source,
             })?;
-            let sql = sql.trim().trim_end_matches(';').trim().to_string();
+            let sql = sql
+                .trim_start_matches('\u{feff}')
+                .trim()
+                .trim_end_matches(';')
+                .trim()
+                .to_string();
             Ok(View { name, path, sql })
         })
         .collect()

@@ -119,6 +119,36 @@ const BAD: &[(&str, usize, usize, &str)] = &[
     ),
 ];
 
+/// What a Windows editor writes (issue 21): `\r\n` line endings and a byte order mark, in the
+/// config and in a view, read as the same config and the same view.
+#[test]
+fn a_config_and_a_view_saved_with_crlf_and_a_byte_order_mark_read_the_same() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipeline.toml");
+    let text = std::fs::read_to_string(&shipped).expect("read");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let windows = dir.path().join("pipeline.toml");
+    std::fs::write(&windows, format!("\u{feff}{}", text.replace('\n', "\r\n"))).expect("write");
+    let windows = Config::load(&windows).expect("a BOM and CRLF load");
+    let plain = Config::load(&shipped).expect("loads");
+    let path = |config: &Config| format!("{:?}", config.path);
+    assert_eq!(
+        format!("{windows:?}").replace(&path(&windows), ""),
+        format!("{plain:?}").replace(&path(&plain), "")
+    );
+
+    let queries = dir.path().join("queries");
+    std::fs::create_dir(&queries).expect("mkdir");
+    std::fs::write(
+        queries.join("v.sql"),
+        "\u{feff}SELECT 1 AS one\r\nFROM range(1);\r\n",
+    )
+    .expect("write");
+    let views = upjobpilot::pipeline::views::read_views(&queries).expect("views");
+    assert_eq!(views[0].sql, "SELECT 1 AS one\r\nFROM range(1)");
+    let conn = duckdb::Connection::open_in_memory().expect("duckdb");
+    upjobpilot::pipeline::export::create_views(&conn, &views).expect("DuckDB reads the view");
+}
+
 #[test]
 fn every_mistake_names_its_line_and_column() {
     for (text, line, column, word) in BAD {

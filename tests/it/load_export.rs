@@ -185,7 +185,7 @@ fn export_dir_with_formula_view(guard: bool) -> (tempfile::TempDir, Vec<Vec<Stri
         &[],
     )
     .expect("export");
-    let mut reader = csv::Reader::from_path(&files[0]).expect("csv");
+    let mut reader = csv::Reader::from_path(&files.written[0]).expect("csv");
     let rows = reader
         .records()
         .map(|r| r.expect("record").iter().map(str::to_string).collect())
@@ -268,7 +268,7 @@ fn csv_can_use_semicolons_and_a_byte_order_mark_for_spreadsheets() {
         &[],
     )
     .expect("export");
-    let bytes = std::fs::read(&files[0]).expect("read");
+    let bytes = std::fs::read(&files.written[0]).expect("read");
     assert!(
         bytes.starts_with("\u{feff}".as_bytes()),
         "starts with a BOM"
@@ -337,7 +337,10 @@ fn partitioned_parquet_is_split_by_utc_posting_date_and_replaced_whole() {
         &partitioned,
     )
     .expect("export");
-    assert!(written.contains(&exports.join("posted")), "{written:?}");
+    assert!(
+        written.written.contains(&exports.join("posted")),
+        "{written:?}"
+    );
     assert!(exports.join("posted.parquet").is_file());
     let mut days: Vec<String> = std::fs::read_dir(exports.join("posted"))
         .expect("partitions")
@@ -599,6 +602,7 @@ fn an_export_out_of_memory_is_retried_with_a_higher_limit() {
     assert!(upjobpilot::db::is_out_of_memory(&refused), "{refused}");
     let files = upjobpilot::pipeline::export_with_scores(&config, &conn).expect("exported");
     let csv = files
+        .written
         .iter()
         .find(|f| f.file_name().is_some_and(|n| n == "big_list.csv"))
         .expect("the view's CSV");

@@ -354,7 +354,7 @@ fn exports_are_readable_csv_and_typed_parquet() {
             "{view}.parquet"
         );
     }
-    assert_eq!(report.exported.len(), 2 * views.len());
+    assert_eq!(report.exported.written.len(), 2 * views.len());
     // The fit score's documented bounds: no skill of yours caps it at 40, all of them floor it
     // at 60.
     assert_eq!(

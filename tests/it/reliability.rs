@@ -264,6 +264,7 @@ fn sparse_postings_in_every_reported_form_load_and_export_cleanly() {
         }
         for file in report
             .exported
+            .written
             .iter()
             .filter(|f| f.extension().is_some_and(|e| e == "csv"))
         {

@@ -325,6 +325,7 @@ fn labels_are_saved_by_form_and_api_and_ignored_postings_leave_the_list() {
     assert!(
         report
             .exported
+            .written
             .iter()
             .any(|f| f.ends_with("my_postings.csv"))
     );

@@ -1,0 +1,104 @@
+//! The Windows side of [`crate::platform`].
+//!
+//! Files: Windows has no permission bits. A new file inherits the access list of its folder,
+//! and the folders of a user's profile (`%APPDATA%`, Documents) admit only that user, SYSTEM and
+//! administrators; the token folder lives there. A file put elsewhere gets that folder's list.
+
+use std::fs::{self, OpenOptions};
+use std::io;
+use std::os::windows::fs::OpenOptionsExt;
+use std::os::windows::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+/// `FILE_FLAG_OPEN_REPARSE_POINT`: open a symbolic link or junction itself, not its target.
+const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
+/// `CREATE_NEW_PROCESS_GROUP`: the child leads a console process group of its own, so a Ctrl-C
+/// meant for us does not reach it and it can be ended as a tree.
+const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+/// `CREATE_NO_WINDOW`: a console child gets no window of its own (`taskkill` from a scheduled
+/// task would otherwise flash one).
+const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+
+const ERROR_ACCESS_DENIED: i32 = 5;
+const ERROR_SHARING_VIOLATION: i32 = 32;
+const ERROR_LOCK_VIOLATION: i32 = 33;
+const ERROR_USER_MAPPED_FILE: i32 = 1224;
+
+pub fn init_process() {}
+
+pub fn stop_signal() -> io::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::windows;
+    let mut ctrl_c = windows::ctrl_c()?;
+    let mut ctrl_break = windows::ctrl_break()?;
+    let mut close = windows::ctrl_close()?;
+    let mut logoff = windows::ctrl_logoff()?;
+    let mut shutdown = windows::ctrl_shutdown()?;
+    Ok(async move {
+        tokio::select! {
+            _ = ctrl_c.recv() => {}
+            _ = ctrl_break.recv() => {}
+            _ = close.recv() => {}
+            _ = logoff.recv() => {}
+            _ = shutdown.recv() => {}
+        }
+    })
+}
+
+pub fn no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
+    options.custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
+}
+
+pub fn owner_only(options: &mut OpenOptions) -> &mut OpenOptions {
+    options
+}
+
+pub fn temp_file_mode(_builder: &mut tempfile::Builder<'_, '_>, _mode: u32) {}
+
+pub fn shared_mode(_meta: &fs::Metadata) -> Option<u32> {
+    None
+}
+
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)
+}
+
+pub fn tighten_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+pub fn sync_file(path: &Path) -> io::Result<()> {
+    OpenOptions::new().write(true).open(path)?.sync_all()
+}
+
+pub fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+pub fn is_held_by_another_program(error: &io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(
+            ERROR_ACCESS_DENIED
+                | ERROR_SHARING_VIOLATION
+                | ERROR_LOCK_VIOLATION
+                | ERROR_USER_MAPPED_FILE
+        )
+    )
+}
+
+pub fn own_process_group(command: &mut Command) -> &mut Command {
+    command.creation_flags(CREATE_NEW_PROCESS_GROUP)
+}
+
+pub fn kill_tree(child: &mut Child) {
+    // `taskkill /T` ends the process and every process it started; it ships with every Windows
+    // since XP. A job object would do it without a helper process, at the price of unsafe FFI.
+    let _ = Command::new("taskkill")
+        .args(["/F", "/T", "/PID", &child.id().to_string()])
+        .creation_flags(CREATE_NO_WINDOW)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
