@@ -273,11 +273,6 @@ impl Serving {
         &self.addrs
     }
 
-    /// Answers until the process ends (the accept loops never give up on their own).
-    pub fn wait(self) {
-        while self.listening.recv().is_ok() {}
-    }
-
     /// Stops listening (the ports refuse connections once this returns), lets answers in
     /// progress finish for a moment, then drops every connection.
     pub fn stop(mut self) {

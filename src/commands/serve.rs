@@ -1,6 +1,7 @@
 //! `upjobpilot serve`: the local dashboard ([`crate::serve`]) over the configured database.
 //!
-//! Prints the URL, optionally opens it, and answers until interrupted. No tokio: the server is
+//! Prints the URL, optionally opens it, and answers until the system asks it to stop
+//! ([`crate::platform::stop_signal`]), then exits 0. No tokio: the server is
 //! blocking, like DuckDB. With `--watch` the same process also syncs every interval, as
 //! `upjobpilot watch` does ([`super::watch`]): the server answers on its own threads while the
 //! syncs run, and SIGTERM or Ctrl-C ends both once the poll in progress is done.
@@ -30,6 +31,13 @@ pub fn run(
             None => failure,
         }
     })?;
+    // Registered before the URL is printed: whoever reads it may stop us at once.
+    let stopped = if args.watch {
+        None
+    } else {
+        let _runtime = runtime.enter();
+        Some(crate::platform::stop_signal().map_err(Failure::other)?)
+    };
     let url = server.url();
     println!("upjobpilot dashboard: {url}");
     println!("database: {}", database.display());
@@ -54,6 +62,9 @@ pub fn run(
         drop(running);
         return result;
     }
-    running.wait();
+    if let Some(stopped) = stopped {
+        runtime.block_on(stopped);
+    }
+    drop(running);
     Ok(Exit::Ok)
 }

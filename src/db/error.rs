@@ -79,7 +79,14 @@ impl DbError {
 
     pub(crate) fn duckdb(path: &Path, source: duckdb::Error) -> DbError {
         let text = source.to_string();
-        if text.contains("Could not set lock") || text.contains("Conflicting lock") {
+        // On Windows DuckDB locks its file by opening it without sharing, so another program's
+        // hold is a failed open, in the system's language: asked of the system instead.
+        let open_elsewhere =
+            || text.contains("Cannot open file") && crate::platform::is_open_elsewhere(path);
+        if text.contains("Could not set lock")
+            || text.contains("Conflicting lock")
+            || open_elsewhere()
+        {
             DbError::Busy {
                 path: path.to_path_buf(),
                 detail: text,

@@ -109,6 +109,13 @@ pub fn is_held_by_another_program(error: &io::Error) -> bool {
     imp::is_held_by_another_program(error)
 }
 
+/// Whether another program holds `path` open so that no one else may open it for writing: on
+/// Windows, how DuckDB locks its database file (and how Excel holds a CSV), a sharing violation
+/// asked of the system, whatever its language. Never on Unix, where DuckDB names its lock.
+pub fn is_open_elsewhere(path: &Path) -> bool {
+    imp::is_open_elsewhere(path)
+}
+
 /// Starts `command` in a process group of its own, so that [`kill_tree`] can end whatever it
 /// starts too.
 pub fn own_process_group(command: &mut Command) -> &mut Command {

@@ -74,6 +74,10 @@ pub fn is_held_by_another_program(_error: &io::Error) -> bool {
     false
 }
 
+pub fn is_open_elsewhere(_path: &Path) -> bool {
+    false
+}
+
 pub fn own_process_group(command: &mut Command) -> &mut Command {
     std::os::unix::process::CommandExt::process_group(command, 0)
 }

@@ -87,6 +87,22 @@ pub fn is_held_by_another_program(error: &io::Error) -> bool {
     )
 }
 
+pub fn is_open_elsewhere(path: &Path) -> bool {
+    const SHARE_ALL: u32 = 0x1 | 0x2 | 0x4; // FILE_SHARE_READ | WRITE | DELETE
+    match OpenOptions::new()
+        .read(true)
+        .write(true)
+        .share_mode(SHARE_ALL)
+        .open(path)
+    {
+        Ok(_) => false,
+        Err(e) => matches!(
+            e.raw_os_error(),
+            Some(ERROR_SHARING_VIOLATION | ERROR_LOCK_VIOLATION)
+        ),
+    }
+}
+
 pub fn own_process_group(command: &mut Command) -> &mut Command {
     command.creation_flags(CREATE_NEW_PROCESS_GROUP)
 }

@@ -165,7 +165,7 @@ impl Server {
         Running {
             url,
             token,
-            serving: self
+            _serving: self
                 .server
                 .serve(move |request| pages::answer(&app, &request)),
         }
@@ -177,7 +177,8 @@ impl Server {
 pub struct Running {
     url: String,
     token: String,
-    serving: Serving,
+    /// Held for its drop, which stops the server.
+    _serving: Serving,
 }
 
 impl Running {
@@ -189,10 +190,5 @@ impl Running {
     /// Its token for changes.
     pub fn token(&self) -> &str {
         &self.token
-    }
-
-    /// Answers until the process ends.
-    pub fn wait(self) {
-        self.serving.wait();
     }
 }

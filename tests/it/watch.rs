@@ -86,6 +86,32 @@ fn an_interval_over_the_daily_budget_is_refused_with_the_shortest_that_fits() {
     assert_eq!(h.graphql_requests(), 0, "nothing fetched");
 }
 
+/// `serve` alone finishes on SIGTERM and on SIGHUP (the terminal closing) with exit 0 and its
+/// port closed, rather than dying by the signal (issue 21: one stop signal for every system).
+#[test]
+fn serve_stops_on_sigterm_and_sighup_with_exit_zero() {
+    let h = harness(54, SEARCHES);
+    let home = tempfile::tempdir().expect("tempdir");
+    for signal in [libc::SIGTERM, libc::SIGHUP] {
+        let (mut child, lines) = start(&h, home.path(), "serve", &["--port", "0"]);
+        let dashboard = line_starting(&lines, "upjobpilot dashboard:", Duration::from_secs(30));
+        let url = dashboard
+            .trim_start_matches("upjobpilot dashboard:")
+            .trim()
+            .to_string();
+        reqwest::blocking::get(&url).expect("the dashboard answers");
+        let Running(process) = &child;
+        // SAFETY: kill(2) on the pid of a child we spawned and have not reaped.
+        assert_eq!(
+            unsafe { libc::kill(process.id() as libc::pid_t, signal) },
+            0
+        );
+        let status = exits_within(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "signal {signal}: {status:?}");
+        assert!(reqwest::blocking::get(&url).is_err(), "the port is closed");
+    }
+}
+
 /// `serve --watch`: one program for the dashboard and the syncs. The dashboard answers while
 /// the polls run, shows what they stored, and SIGTERM ends both, exit 0, port closed.
 #[test]
