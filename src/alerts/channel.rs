@@ -59,15 +59,10 @@ pub const COMMAND_ENV: &[&str] = &[
 /// Whether a command inherits the variable `name`: one of [`COMMAND_ENV`], or a locale
 /// category (`LC_*`).
 pub fn passes_to_command(name: &str) -> bool {
-    // Windows spells variable names in any case (`SystemRoot`); elsewhere case matters.
-    let known = |n: &str| {
-        if cfg!(windows) {
-            n.eq_ignore_ascii_case(name)
-        } else {
-            n == name
-        }
-    };
-    COMMAND_ENV.iter().any(|n| known(n)) || name.starts_with("LC_")
+    COMMAND_ENV
+        .iter()
+        .any(|known| platform::same_env_name(known, name))
+        || name.starts_with("LC_")
 }
 
 /// Why a delivery failed; the text is recorded in `alerts_sent.last_error`.

@@ -12,7 +12,7 @@ use super::token;
 use super::tokens::{OAuthSettings, Tokens};
 use oauth2::basic::BasicClient;
 use oauth2::{AuthUrl, ClientId, CsrfToken, RedirectUrl};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -119,16 +119,7 @@ impl Drop for CancelOnDrop {
 /// Hands the URL to the desktop's URL opener. The URL is passed as one argument, never through a
 /// shell (it contains `&`).
 pub fn open_browser(url: &Url) -> std::io::Result<()> {
-    let mut command = if cfg!(target_os = "macos") {
-        Command::new("open")
-    } else if cfg!(windows) {
-        let mut command = Command::new("rundll32");
-        command.arg("url.dll,FileProtocolHandler");
-        command
-    } else {
-        Command::new("xdg-open")
-    };
-    let mut child = command
+    let mut child = crate::platform::url_opener()
         .arg(url.as_str())
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -116,6 +116,31 @@ pub fn is_open_elsewhere(path: &Path) -> bool {
     imp::is_open_elsewhere(path)
 }
 
+/// The desktop's URL opener, to be given the URL as its one argument (never through a shell: a
+/// URL contains `&`): `open` on macOS, `xdg-open` on Linux, `rundll32
+/// url.dll,FileProtocolHandler` on Windows.
+pub fn url_opener() -> Command {
+    if cfg!(target_os = "macos") {
+        Command::new("open")
+    } else if cfg!(windows) {
+        let mut command = Command::new("rundll32");
+        command.arg("url.dll,FileProtocolHandler");
+        command
+    } else {
+        Command::new("xdg-open")
+    }
+}
+
+/// Whether two environment variable names are the same variable: Windows spells them in any
+/// case (`SystemRoot`), elsewhere case matters.
+pub fn same_env_name(a: &str, b: &str) -> bool {
+    if cfg!(windows) {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a == b
+    }
+}
+
 /// Starts `command` in a process group of its own, so that [`kill_tree`] can end whatever it
 /// starts too.
 pub fn own_process_group(command: &mut Command) -> &mut Command {
