@@ -582,3 +582,44 @@ fn reset_forgets_a_watermark_and_asks_first() {
         "the postings stay"
     );
 }
+
+/// The README's first command, `upjobpilot demo`, to the end in a folder whose path has a space
+/// and non-ASCII letters (as `C:\Users\José Müller\Documents\my jobs` on Windows; issue 21): the
+/// sign-in through the callback, two syncs, the export, and a `status` over what it left.
+#[test]
+fn the_demo_runs_to_the_end_in_a_folder_with_a_space_and_accents() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let dir = home.path().join("José Müller").join("my jobs");
+    let output = upjobpilot(home.path())
+        .arg("demo")
+        .arg("--dir")
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains(&format!(
+            "database: {}",
+            dir.join("upjobpilot.duckdb").display()
+        )),
+        "{stdout}"
+    );
+    let csv = dir.join("exports").join("new_postings.csv");
+    assert!(
+        stdout.contains(&format!("export:   {}", csv.display())),
+        "{stdout}"
+    );
+    let rows = csv::Reader::from_path(&csv).expect("csv").records().count();
+    assert!(rows > 0, "the demo exported postings");
+    upjobpilot(home.path())
+        .arg("status")
+        .arg("--config")
+        .arg(dir.join("pipeline.toml"))
+        .assert()
+        .success();
+}
