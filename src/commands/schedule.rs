@@ -12,8 +12,7 @@ use crate::exit::Exit;
 use crate::failure::Failure;
 use crate::pipeline::status::last_run;
 use crate::schedule::{
-    self, Every, Installed, Job, Kind, Places, Spot, System, Variable, is_variable_name,
-    plain_path,
+    self, Every, Installed, Job, Kind, Places, Spot, System, Variable, is_variable_name, plain_path,
 };
 use crate::secret::Secret;
 use std::io::{IsTerminal, Write};
@@ -53,17 +52,15 @@ pub fn install(config_path: &Path, args: &ScheduleInstallArgs) -> Result<Exit, F
         system = System::Cron;
         if schedule::read_crontab()?.is_none() {
             let (job, _) = job(&config, &places, system, kind, args.every)?;
-            let block = String::from_utf8_lossy(&schedule::files(System::Cron, &job)?[0].1)
-                .into_owned();
+            let block =
+                String::from_utf8_lossy(&schedule::files(System::Cron, &job)?[0].1).into_owned();
             println!(
                 "There is no systemd user session and no `crontab` command here. To schedule upjobpilot,\n\
                  install cron and add these lines to your crontab (`crontab -e`):\n\n{block}"
             );
             return Err(schedule::ScheduleError::NoScheduler { systemd: why }.into());
         }
-        if !args.dry_run {
-            println!("no systemd user session ({why}): installing into your crontab");
-        }
+        println!("no systemd user session ({why}): the schedule goes into your crontab");
     }
     let (job, warnings) = job(&config, &places, system, kind, args.every)?;
     for warning in &warnings {
@@ -105,7 +102,7 @@ pub fn status(config_path: &Path) -> Result<Exit, Failure> {
         println!("runs: {}", item.command);
         match schedule::scheduler_says(item) {
             Some(said) if !said.is_empty() => println!("{} says: {said}", item.system),
-            Some(_) | None => println!("{} keeps no record of its runs", item.system),
+            Some(_) | None => println!("{} says nothing of its runs", item.system),
         }
     }
     let config = Config::load(config_path)?;
@@ -139,7 +136,10 @@ pub fn show(config_path: &Path, args: &ScheduleShowArgs) -> Result<Exit, Failure
         let native = schedule::native();
         for (name, system, _) in schedule::file_names() {
             let here = system == native || (native == System::Systemd && system == System::Cron);
-            println!("{name:<28} {system}{}", if here { " (this system)" } else { "" });
+            println!(
+                "{name:<28} {system}{}",
+                if here { " (this system)" } else { "" }
+            );
         }
         return Ok(Exit::Ok);
     };
@@ -177,29 +177,30 @@ pub fn show(config_path: &Path, args: &ScheduleShowArgs) -> Result<Exit, Failure
 /// One line for `status` and `doctor`: the schedule installed (with what the scheduler says of
 /// its last run when `ask` is set) and the database's last run.
 pub fn summary_line(config: &Config, ask: bool) -> String {
-    let schedule = match Places::from_env().and_then(|p| schedule::installed(schedule::native(), &p)) {
-        Err(e) => format!("schedule: cannot tell ({e})"),
-        Ok(installed) if installed.is_empty() => {
-            "schedule: none installed (`upjobpilot schedule install`)".to_string()
-        }
-        Ok(installed) => {
-            let parts: Vec<String> = installed
-                .iter()
-                .map(|item| {
-                    let said = if ask {
-                        schedule::scheduler_says(item)
-                            .filter(|s| !s.is_empty())
-                            .map(|s| format!(" ({s})"))
-                            .unwrap_or_default()
-                    } else {
-                        String::new()
-                    };
-                    format!("{}{said}", item.describe())
-                })
-                .collect();
-            format!("schedule: {}", parts.join("; "))
-        }
-    };
+    let schedule =
+        match Places::from_env().and_then(|p| schedule::installed(schedule::native(), &p)) {
+            Err(e) => format!("schedule: cannot tell ({e})"),
+            Ok(installed) if installed.is_empty() => {
+                "schedule: none installed (`upjobpilot schedule install`)".to_string()
+            }
+            Ok(installed) => {
+                let parts: Vec<String> = installed
+                    .iter()
+                    .map(|item| {
+                        let said = if ask {
+                            schedule::scheduler_says(item)
+                                .filter(|s| !s.is_empty())
+                                .map(|s| format!(" ({s})"))
+                                .unwrap_or_default()
+                        } else {
+                            String::new()
+                        };
+                        format!("{}{said}", item.describe())
+                    })
+                    .collect();
+                format!("schedule: {}", parts.join("; "))
+            }
+        };
     format!("{schedule}; {}", last_run_line(config))
 }
 
@@ -240,7 +241,10 @@ fn job(
 ) -> Result<(Job, Vec<String>), Failure> {
     let absolute = |path: &Path, what: &str| -> Result<PathBuf, Failure> {
         path.canonicalize().map(plain_path).map_err(|e| {
-            Failure::other(anyhow::anyhow!("cannot resolve {what} {}: {e}", path.display()))
+            Failure::other(anyhow::anyhow!(
+                "cannot resolve {what} {}: {e}",
+                path.display()
+            ))
         })
     };
     let program = std::env::current_exe()

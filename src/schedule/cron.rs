@@ -26,7 +26,10 @@ pub fn block(job: &Job) -> Result<String, ScheduleError> {
     };
     let mut command = format!("cd {}", word(&Word::Spot(job.dir.clone()))?);
     if let Some(file) = &job.env_file {
-        command.push_str(&format!(" && set -a && . {}", word(&Word::Spot(file.clone()))?));
+        command.push_str(&format!(
+            " && set -a && . {}",
+            word(&Word::Spot(file.clone()))?
+        ));
     }
     command.push_str(" && ");
     command.push_str(&word(&Word::Spot(job.program.clone()))?);
@@ -92,7 +95,12 @@ impl Table {
                                 break;
                             }
                         }
-                        None => return Err(ScheduleError::BrokenCrontab { begin: BEGIN, end: END }),
+                        None => {
+                            return Err(ScheduleError::BrokenCrontab {
+                                begin: BEGIN,
+                                end: END,
+                            });
+                        }
                     }
                 }
                 table.ours = Some((table.others.len(), block));
@@ -129,7 +137,10 @@ impl Table {
 
     /// The block's first line (it carries the summary).
     pub fn summary(&self) -> Option<&str> {
-        self.ours.as_ref().and_then(|(_, block)| block.first()).map(String::as_str)
+        self.ours
+            .as_ref()
+            .and_then(|(_, block)| block.first())
+            .map(String::as_str)
     }
 }
 
@@ -146,7 +157,9 @@ mod tests {
             program: Spot::Path(PathBuf::from("/home/josé/bin/upjobpilot")),
             config: Spot::Path(PathBuf::from("/home/josé/my jobs/it's 100%/pipeline.toml")),
             dir: Spot::Path(PathBuf::from("/home/josé/my jobs/it's 100%")),
-            env_file: Some(Spot::Path(PathBuf::from("/home/josé/.config/upjobpilot/schedule.env"))),
+            env_file: Some(Spot::Path(PathBuf::from(
+                "/home/josé/.config/upjobpilot/schedule.env",
+            ))),
             variables: Vec::new(),
             log: Spot::Home("unused"),
         }
@@ -175,9 +188,17 @@ mod tests {
         job.env_file = None;
         job.program = Spot::Path(PathBuf::from("/bin/pwd"));
         let block = block(&job).expect("block");
-        let line = Table::parse(&block).expect("parses").job_line().expect("line").to_string();
+        let line = Table::parse(&block)
+            .expect("parses")
+            .job_line()
+            .expect("line")
+            .to_string();
         // What cron does with the command: `\%` becomes `%`, then `sh -c`.
-        let command = line.splitn(6, ' ').nth(5).expect("command").replace(r"\%", "%");
+        let command = line
+            .splitn(6, ' ')
+            .nth(5)
+            .expect("command")
+            .replace(r"\%", "%");
         let command = command.split(" --config").next().expect("program");
         let output = std::process::Command::new("/bin/sh")
             .arg("-c")
@@ -212,8 +233,12 @@ mod tests {
 
     #[test]
     fn a_block_without_its_end_is_not_guessed_at() {
-        let text = format!("{BEGIN}: upjobpilot sync every 10m\n*/10 * * * * x\n0 3 * * * backup\n");
-        assert!(matches!(Table::parse(&text), Err(ScheduleError::BrokenCrontab { .. })));
+        let text =
+            format!("{BEGIN}: upjobpilot sync every 10m\n*/10 * * * * x\n0 3 * * * backup\n");
+        assert!(matches!(
+            Table::parse(&text),
+            Err(ScheduleError::BrokenCrontab { .. })
+        ));
     }
 
     #[test]
@@ -221,12 +246,19 @@ mod tests {
         let mut job = job();
         job.every = Every::minutes(120).expect("2h");
         let line = |job: &Job| {
-            Table::parse(&block(job).expect("block")).expect("parse").job_line().expect("line").to_string()
+            Table::parse(&block(job).expect("block"))
+                .expect("parse")
+                .job_line()
+                .expect("line")
+                .to_string()
         };
         assert!(line(&job).starts_with("0 */2 * * * cd "));
         job.kind = Kind::Watch;
         let watch = line(&job);
         assert!(watch.starts_with("@reboot cd "), "{watch}");
-        assert!(watch.ends_with(" watch --interval-secs 7200 --quiet"), "{watch}");
+        assert!(
+            watch.ends_with(" watch --interval-secs 7200 --quiet"),
+            "{watch}"
+        );
     }
 }

@@ -58,6 +58,9 @@ mod tests {
         }];
         let text = render(&variables, false);
         assert!(!text.contains("secret.example"), "{text}");
-        assert!(text.contains("HOOK=<the value of $HOOK at install>"), "{text}");
+        assert!(
+            text.contains("HOOK=<the value of $HOOK at install>"),
+            "{text}"
+        );
     }
 }

@@ -70,7 +70,9 @@ pub enum ScheduleError {
         end: &'static str,
     },
     /// No systemd user session and no `crontab` program: nothing to install into.
-    #[error("no systemd user session ({systemd}) and no `crontab` command: there is no scheduler to install into")]
+    #[error(
+        "no systemd user session ({systemd}) and no `crontab` command: there is no scheduler to install into"
+    )]
     NoScheduler {
         /// Why `systemctl --user` is not usable.
         systemd: String,

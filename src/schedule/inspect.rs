@@ -65,7 +65,9 @@ pub fn installed(native: System, places: &Places) -> Result<Vec<Installed>, Sche
                         system: System::Systemd,
                         kind,
                         every: systemd::value(&text, "Description").and_then(parse_every),
-                        command: systemd::value(&text, "ExecStart").unwrap_or("?").to_string(),
+                        command: systemd::value(&text, "ExecStart")
+                            .unwrap_or("?")
+                            .to_string(),
                         definition: path.display().to_string(),
                     });
                 }
@@ -83,7 +85,7 @@ pub fn installed(native: System, places: &Places) -> Result<Vec<Installed>, Sche
                         },
                         every: parse_every(summary),
                         command: line.to_string(),
-                        definition: "in your crontab (`crontab -l`)".into(),
+                        definition: "(`crontab -l`)".into(),
                     });
                 }
             }
@@ -115,13 +117,17 @@ pub fn installed(native: System, places: &Places) -> Result<Vec<Installed>, Sche
                     let xml = task::decode(&output.stdout);
                     let command = format!(
                         "{} {}",
-                        super::quote::windows_arg(&task::element(&xml, "Command").unwrap_or_default()),
+                        super::quote::windows_arg(
+                            &task::element(&xml, "Command").unwrap_or_default()
+                        ),
                         task::element(&xml, "Arguments").unwrap_or_default()
                     );
                     found.push(Installed {
                         system: System::TaskScheduler,
                         kind,
-                        every: task::element(&xml, "Description").as_deref().and_then(parse_every),
+                        every: task::element(&xml, "Description")
+                            .as_deref()
+                            .and_then(parse_every),
                         command,
                         definition: name.into(),
                     });
@@ -135,11 +141,7 @@ pub fn installed(native: System, places: &Places) -> Result<Vec<Installed>, Sche
 /// What the scheduler says of the last run (and the next), where it keeps a record; cron keeps
 /// none.
 pub fn scheduler_says(item: &Installed) -> Option<String> {
-    let stdout = |argv: Vec<String>| {
-        run(&argv)
-            .ok()
-            .map(|o| task::decode(&o.stdout))
-    };
+    let stdout = |argv: Vec<String>| run(&argv).ok().map(|o| task::decode(&o.stdout));
     match item.system {
         System::Systemd => {
             let unit = systemd::enabled_unit(item.kind);
@@ -156,15 +158,28 @@ pub fn scheduler_says(item: &Installed) -> Option<String> {
         }
         System::Cron => None,
         System::Launchd => {
-            let target = format!("{}/{}", super::places::gui_domain(), launchd::label(item.kind));
+            let target = format!(
+                "{}/{}",
+                super::places::gui_domain(),
+                launchd::label(item.kind)
+            );
             let text = stdout(vec!["launchctl".into(), "print".into(), target])?;
             Some(join_lines(&text, |l| {
                 let l = l.trim();
-                l.starts_with("state =") || l.starts_with("runs =") || l.starts_with("last exit code =")
+                l.starts_with("state =")
+                    || l.starts_with("runs =")
+                    || l.starts_with("last exit code =")
             }))
         }
         System::TaskScheduler => {
-            let text = stdout(schtasks(&["/Query", "/TN", task::name(item.kind), "/FO", "LIST", "/V"]))?;
+            let text = stdout(schtasks(&[
+                "/Query",
+                "/TN",
+                task::name(item.kind),
+                "/FO",
+                "LIST",
+                "/V",
+            ]))?;
             Some(join_lines(&text, |l| {
                 l.starts_with("Last Run Time:")
                     || l.starts_with("Last Result:")
@@ -189,7 +204,6 @@ fn schtasks(args: &[&str]) -> Vec<String> {
         .map(String::from)
         .collect()
 }
-
 
 fn read(path: &Path) -> Option<String> {
     std::fs::read_to_string(path).ok()

@@ -65,7 +65,8 @@ pub fn install(
         System::Systemd => {
             plan.steps.push(env_step(job, places));
             for (name, text) in systemd::units(job)? {
-                plan.steps.push(text_file(places.unit_dir().join(name), text, false));
+                plan.steps
+                    .push(text_file(places.unit_dir().join(name), text, false));
             }
             let unit = systemd::enabled_unit(job.kind);
             plan.steps.push(Step::Run {
@@ -93,7 +94,9 @@ pub fn install(
         }
         System::Launchd => {
             let path = places.plist(job.kind);
-            plan.steps.push(Step::CreateDir(crate::fs::parent_dir(&places.log(job.kind)).to_path_buf()));
+            plan.steps.push(Step::CreateDir(
+                crate::fs::parent_dir(&places.log(job.kind)).to_path_buf(),
+            ));
             plan.steps.push(Step::Write {
                 path: path.clone(),
                 bytes: launchd::plist(job, true)?.into_bytes(),
@@ -181,7 +184,11 @@ pub fn remove(installed: &[Installed], places: &Places, env: bool) -> Plan {
                     argv: vec![
                         "launchctl".into(),
                         "bootout".into(),
-                        format!("{}/{}", super::places::gui_domain(), launchd::label(item.kind)),
+                        format!(
+                            "{}/{}",
+                            super::places::gui_domain(),
+                            launchd::label(item.kind)
+                        ),
                     ],
                     tolerate: true,
                 });

@@ -67,8 +67,8 @@ const HOURS: [u32; 8] = [1, 2, 3, 4, 6, 8, 12, 24];
 impl Every {
     /// Every `minutes` minutes, if that is one of the allowed intervals.
     pub fn minutes(minutes: u32) -> Option<Every> {
-        let allowed = MINUTES.contains(&minutes)
-            || (minutes % 60 == 0 && HOURS.contains(&(minutes / 60)));
+        let allowed =
+            MINUTES.contains(&minutes) || (minutes % 60 == 0 && HOURS.contains(&(minutes / 60)));
         allowed.then_some(Every { minutes })
     }
 
@@ -177,7 +177,9 @@ pub fn checked_path<'a>(path: &'a Path, format: &'static str) -> Result<&'a str,
         .to_str()
         .ok_or_else(|| unrepresentable("is not valid Unicode"))?;
     if text.chars().any(char::is_control) {
-        return Err(unrepresentable("holds a control character (a newline, a tab)"));
+        return Err(unrepresentable(
+            "holds a control character (a newline, a tab)",
+        ));
     }
     Ok(text)
 }
@@ -340,14 +342,20 @@ mod tests {
             log: Spot::Home("log"),
         };
         assert_eq!(parse_every(&job.summary()), Some(every));
-        assert_eq!(parse_every("Description=upjobpilot sync every 2h"), Some(Every::minutes(120).expect("2h")));
+        assert_eq!(
+            parse_every("Description=upjobpilot sync every 2h"),
+            Some(Every::minutes(120).expect("2h"))
+        );
         assert_eq!(parse_every("nothing here"), None);
     }
 
     #[test]
     fn canonical_windows_paths_lose_their_prefix() {
         let plain = |s: &str| plain_path(PathBuf::from(s)).display().to_string();
-        assert_eq!(plain(r"\\?\C:\Users\José Müller\jobs"), r"C:\Users\José Müller\jobs");
+        assert_eq!(
+            plain(r"\\?\C:\Users\José Müller\jobs"),
+            r"C:\Users\José Müller\jobs"
+        );
         assert_eq!(plain(r"\\?\UNC\server\share\jobs"), r"\\server\share\jobs");
         assert_eq!(plain("/home/josé/my jobs"), "/home/josé/my jobs");
     }

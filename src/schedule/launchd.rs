@@ -41,7 +41,10 @@ pub fn plist(job: &Job, reveal: bool) -> Result<String, ScheduleError> {
                 .collect::<String>()
         ),
     );
-    key("WorkingDirectory", format!("<string>{}</string>", string(&Word::Spot(job.dir.clone()))?));
+    key(
+        "WorkingDirectory",
+        format!("<string>{}</string>", string(&Word::Spot(job.dir.clone()))?),
+    );
     if !job.variables.is_empty() {
         let mut dict = String::from("<dict>\n");
         for variable in &job.variables {
@@ -93,7 +96,9 @@ fn calendar(job: &Job) -> String {
     let entry = |fields: &[(&str, u32)]| {
         let mut dict = String::from("\t\t<dict>\n");
         for (name, value) in fields {
-            dict.push_str(&format!("\t\t\t<key>{name}</key>\n\t\t\t<integer>{value}</integer>\n"));
+            dict.push_str(&format!(
+                "\t\t\t<key>{name}</key>\n\t\t\t<integer>{value}</integer>\n"
+            ));
         }
         dict.push_str("\t\t</dict>\n");
         dict
@@ -152,15 +157,23 @@ mod tests {
                 name: "HOOK".into(),
                 value: Secret::new("https://hooks.example/a?b=1&c=2"),
             }],
-            log: Spot::Path(PathBuf::from("/Users/josé/Library/Logs/upjobpilot/sync.log")),
+            log: Spot::Path(PathBuf::from(
+                "/Users/josé/Library/Logs/upjobpilot/sync.log",
+            )),
         }
     }
 
     #[test]
     fn paths_are_escaped_and_read_back() {
         let plist = plist(&job(), true).expect("plist");
-        assert!(plist.contains("<string>/Users/josé/my jobs/R&amp;D &lt;1&gt;</string>"), "{plist}");
-        assert!(plist.contains("<string>https://hooks.example/a?b=1&amp;c=2</string>"), "{plist}");
+        assert!(
+            plist.contains("<string>/Users/josé/my jobs/R&amp;D &lt;1&gt;</string>"),
+            "{plist}"
+        );
+        assert!(
+            plist.contains("<string>https://hooks.example/a?b=1&amp;c=2</string>"),
+            "{plist}"
+        );
         assert_eq!(
             program_arguments(&plist),
             [
@@ -178,6 +191,9 @@ mod tests {
     fn a_dry_run_shows_no_value() {
         let plist = plist(&job(), false).expect("plist");
         assert!(!plist.contains("hooks.example"), "{plist}");
-        assert!(plist.contains("&lt;the value of $HOOK at install&gt;"), "{plist}");
+        assert!(
+            plist.contains("&lt;the value of $HOOK at install&gt;"),
+            "{plist}"
+        );
     }
 }

@@ -71,10 +71,26 @@ pub fn file_names() -> Vec<(&'static str, System, Option<Kind>)> {
         (systemd::SYNC_TIMER, System::Systemd, Some(Kind::Sync)),
         (systemd::WATCH_SERVICE, System::Systemd, Some(Kind::Watch)),
         ("crontab", System::Cron, None),
-        ("dev.upjobpilot.sync.plist", System::Launchd, Some(Kind::Sync)),
-        ("dev.upjobpilot.watch.plist", System::Launchd, Some(Kind::Watch)),
-        ("upjobpilot-sync.xml", System::TaskScheduler, Some(Kind::Sync)),
-        ("upjobpilot-watch.xml", System::TaskScheduler, Some(Kind::Watch)),
+        (
+            "dev.upjobpilot.sync.plist",
+            System::Launchd,
+            Some(Kind::Sync),
+        ),
+        (
+            "dev.upjobpilot.watch.plist",
+            System::Launchd,
+            Some(Kind::Watch),
+        ),
+        (
+            "upjobpilot-sync.xml",
+            System::TaskScheduler,
+            Some(Kind::Sync),
+        ),
+        (
+            "upjobpilot-watch.xml",
+            System::TaskScheduler,
+            Some(Kind::Watch),
+        ),
     ]
 }
 

@@ -212,7 +212,9 @@ pub fn read_crontab() -> Result<Option<String>, ScheduleError> {
             Ok(None)
         }
         // Every cron says so in its own words: "no crontab for <user>".
-        Err(ScheduleError::Failed { output, .. }) if output.to_lowercase().contains("no crontab") => {
+        Err(ScheduleError::Failed { output, .. })
+            if output.to_lowercase().contains("no crontab") =>
+        {
             Ok(Some(String::new()))
         }
         Err(e) => Err(e),

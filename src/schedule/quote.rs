@@ -30,6 +30,21 @@ pub fn systemd_word(word: &str) -> String {
     out
 }
 
+/// The program of a systemd `ExecStart=`: quoted like [`systemd_word`] but with `$` as is (systemd
+/// expands variables in the arguments only). `None` when it holds a quote or a backslash: systemd
+/// refuses those in a program's path ("Executable name contains special characters").
+pub fn systemd_program(path: &str) -> Option<String> {
+    if path.contains(['\'', '"', '\\']) {
+        return None;
+    }
+    let escaped = path.replace('%', "%%");
+    Some(if path.contains(char::is_whitespace) {
+        format!("\"{escaped}\"")
+    } else {
+        escaped
+    })
+}
+
 /// A path as the value of a systemd setting that takes one path unquoted
 /// (`WorkingDirectory=`, `EnvironmentFile=`): only `%` is special there.
 pub fn systemd_path(path: &str) -> String {
@@ -116,7 +131,10 @@ mod tests {
     #[test]
     fn systemd_quotes_spaces_and_escapes_specifiers_and_variables() {
         assert_eq!(systemd_word("sync"), "sync");
-        assert_eq!(systemd_word("/home/u/bin/upjobpilot"), "/home/u/bin/upjobpilot");
+        assert_eq!(
+            systemd_word("/home/u/bin/upjobpilot"),
+            "/home/u/bin/upjobpilot"
+        );
         assert_eq!(
             systemd_word("/home/josé/my jobs/pipeline.toml"),
             "\"/home/josé/my jobs/pipeline.toml\""
@@ -126,7 +144,15 @@ mod tests {
             r#""/j/100%% \"x\" $$HOME\\n""#
         );
         assert_eq!(systemd_word(""), "\"\"");
-        assert_eq!(systemd_path("/home/josé/my jobs/50%"), "/home/josé/my jobs/50%%");
+        assert_eq!(
+            systemd_program("/home/josé/bin 100% $x/up jobpilot").as_deref(),
+            Some("\"/home/josé/bin 100%% $x/up jobpilot\"")
+        );
+        assert_eq!(systemd_program("/home/u/it's/upjobpilot"), None);
+        assert_eq!(
+            systemd_path("/home/josé/my jobs/50%"),
+            "/home/josé/my jobs/50%%"
+        );
     }
 
     #[test]

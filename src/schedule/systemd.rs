@@ -8,7 +8,7 @@
 
 use super::error::ScheduleError;
 use super::job::{Every, Job, Kind, Spot, Word, checked_path};
-use super::quote::{systemd_path, systemd_word};
+use super::quote::{systemd_path, systemd_program, systemd_word};
 
 /// The sync service the timer starts.
 pub const SYNC_SERVICE: &str = "upjobpilot-sync.service";
@@ -34,7 +34,8 @@ pub fn units(job: &Job) -> Result<Vec<(&'static str, String)>, ScheduleError> {
     };
     let exec = exec_start(job)?;
     let summary = job.summary();
-    let written = "# Written by `upjobpilot schedule install`; `upjobpilot schedule remove` removes it.";
+    let written =
+        "# Written by `upjobpilot schedule install`; `upjobpilot schedule remove` removes it.";
     Ok(match job.kind {
         Kind::Sync => vec![
             (
@@ -124,7 +125,17 @@ pub fn on_calendar(every: Every) -> String {
 }
 
 fn exec_start(job: &Job) -> Result<String, ScheduleError> {
-    let mut words = vec![word(&Word::Spot(job.program.clone()))?];
+    let program = match &job.program {
+        Spot::Home(rel) => format!("%h/{rel}"),
+        Spot::Path(p) => systemd_program(checked_path(p, "a systemd unit")?).ok_or_else(|| {
+            ScheduleError::Unrepresentable {
+                path: p.clone(),
+                format: "a systemd unit's ExecStart= (systemd refuses them in a program's path)",
+                reason: "holds a quote or a backslash",
+            }
+        })?,
+    };
+    let mut words = vec![program];
     for arg in job.arguments(&["--log-format", "json"]) {
         words.push(word(&arg)?);
     }
@@ -162,10 +173,14 @@ mod tests {
         Job {
             kind,
             every: Every::minutes(10).expect("10m"),
-            program: Spot::Path(PathBuf::from("/home/josé/my bin/upjobpilot")),
-            config: Spot::Path(PathBuf::from("/home/josé/my jobs/100% \"real\"/pipeline.toml")),
+            program: Spot::Path(PathBuf::from("/home/josé/my bin $x/upjobpilot")),
+            config: Spot::Path(PathBuf::from(
+                "/home/josé/my jobs/100% \"real\"/pipeline.toml",
+            )),
             dir: Spot::Path(PathBuf::from("/home/josé/my jobs/100% \"real\"")),
-            env_file: Some(Spot::Path(PathBuf::from("/home/josé/.config/upjobpilot/schedule.env"))),
+            env_file: Some(Spot::Path(PathBuf::from(
+                "/home/josé/.config/upjobpilot/schedule.env",
+            ))),
             variables: Vec::new(),
             log: Spot::Home("unused"),
         }
@@ -177,7 +192,9 @@ mod tests {
         let service = &units[0].1;
         assert_eq!(
             value(service, "ExecStart"),
-            Some(r#""/home/josé/my bin/upjobpilot" --config "/home/josé/my jobs/100%% \"real\"/pipeline.toml" sync --quiet --log-format json"#)
+            Some(
+                r#""/home/josé/my bin $x/upjobpilot" --config "/home/josé/my jobs/100%% \"real\"/pipeline.toml" sync --quiet --log-format json"#
+            )
         );
         assert_eq!(
             value(service, "WorkingDirectory"),
@@ -189,11 +206,26 @@ mod tests {
         );
         assert_eq!(value(&units[1].1, "OnCalendar"), Some("*:0/10"));
         let watch = units_of(Kind::Watch);
-        assert!(value(&watch, "ExecStart").is_some_and(|e| e.contains(" watch --interval-secs 600 ")));
+        assert!(
+            value(&watch, "ExecStart").is_some_and(|e| e.contains(" watch --interval-secs 600 "))
+        );
     }
 
     fn units_of(kind: Kind) -> String {
         units(&job(kind)).expect("units").remove(0).1
+    }
+
+    #[test]
+    fn a_program_path_systemd_refuses_is_an_error_naming_it() {
+        let mut job = job(Kind::Sync);
+        job.program = Spot::Path(PathBuf::from("/home/u/it's/upjobpilot"));
+        let error = units(&job).expect_err("a quote");
+        assert!(
+            error
+                .to_string()
+                .contains("/home/u/it's/upjobpilot holds a quote"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -181,7 +181,9 @@ mod tests {
             kind: Kind::Sync,
             every: Every::minutes(10).expect("10m"),
             program: Spot::Path(PathBuf::from(r"C:\Program Files\upjobpilot\upjobpilot.exe")),
-            config: Spot::Path(PathBuf::from(r"C:\Users\José Müller\Documents\R&D jobs\pipeline.toml")),
+            config: Spot::Path(PathBuf::from(
+                r"C:\Users\José Müller\Documents\R&D jobs\pipeline.toml",
+            )),
             dir: Spot::Path(PathBuf::from(r"C:\Users\José Müller\Documents\R&D jobs\")),
             env_file: None,
             variables: Vec::new(),
@@ -194,7 +196,9 @@ mod tests {
         let xml = xml(&job()).expect("xml");
         assert_eq!(
             element(&xml, "Arguments").as_deref(),
-            Some(r#"--config "C:\Users\José Müller\Documents\R&D jobs\pipeline.toml" sync --quiet"#)
+            Some(
+                r#"--config "C:\Users\José Müller\Documents\R&D jobs\pipeline.toml" sync --quiet"#
+            )
         );
         assert!(xml.contains(r"<Arguments>--config &quot;C:\Users\José Müller\Documents\R&amp;D jobs\pipeline.toml&quot; sync --quiet</Arguments>"), "{xml}");
         assert_eq!(
@@ -206,7 +210,10 @@ mod tests {
             Some(r"C:\Users\José Müller\Documents\R&D jobs\")
         );
         assert_eq!(element(&xml, "Interval").as_deref(), Some("PT10M"));
-        assert_eq!(element(&xml, "LogonType").as_deref(), Some("InteractiveToken"));
+        assert_eq!(
+            element(&xml, "LogonType").as_deref(),
+            Some("InteractiveToken")
+        );
     }
 
     #[test]
@@ -231,8 +238,13 @@ mod tests {
         let mut job = job();
         job.kind = Kind::Watch;
         let xml = xml(&job).expect("xml");
-        assert!(xml.contains("<LogonTrigger>") && !xml.contains("<TimeTrigger>"), "{xml}");
+        assert!(
+            xml.contains("<LogonTrigger>") && !xml.contains("<TimeTrigger>"),
+            "{xml}"
+        );
         assert_eq!(element(&xml, "ExecutionTimeLimit").as_deref(), Some("PT0S"));
-        assert!(element(&xml, "Arguments").is_some_and(|a| a.ends_with("watch --interval-secs 600")));
+        assert!(
+            element(&xml, "Arguments").is_some_and(|a| a.ends_with("watch --interval-secs 600"))
+        );
     }
 }
