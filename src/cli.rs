@@ -63,12 +63,12 @@ pub enum Command {
     Auth(AuthCommand),
     /// Fetch new postings for every search, load them into DuckDB, export the views.
     #[command(
-        after_help = "Example (cron, every 10 minutes):\n  */10 * * * * cd ~/jobs && upjobpilot sync --quiet"
+        after_help = "Examples:\n  upjobpilot sync\n  upjobpilot schedule install --every 10m   run it every 10 minutes (systemd, cron, launchd, Task Scheduler)"
     )]
     Sync(SyncArgs),
     /// Keep syncing every interval (alerts included) until SIGTERM or Ctrl-C.
     #[command(
-        after_help = "Example (a systemd user service is in contrib/):\n  upjobpilot watch --interval-secs 120\n\nIt prints the requests a day it will use and refuses an interval that would take\nmore than 80% of the daily budget. On SIGTERM or Ctrl-C it finishes the sync in\nprogress and exits with status 0."
+        after_help = "Example (`upjobpilot schedule install --watch` runs it as a service):\n  upjobpilot watch --interval-secs 120\n\nIt prints the requests a day it will use and refuses an interval that would take\nmore than 80% of the daily budget. On SIGTERM or Ctrl-C it finishes the sync in\nprogress and exits with status 0."
     )]
     Watch(WatchArgs),
     /// Run sync (or watch) on a schedule: a systemd user timer, cron, launchd or Task Scheduler.

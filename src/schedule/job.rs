@@ -67,8 +67,8 @@ const HOURS: [u32; 8] = [1, 2, 3, 4, 6, 8, 12, 24];
 impl Every {
     /// Every `minutes` minutes, if that is one of the allowed intervals.
     pub fn minutes(minutes: u32) -> Option<Every> {
-        let allowed =
-            MINUTES.contains(&minutes) || (minutes % 60 == 0 && HOURS.contains(&(minutes / 60)));
+        let allowed = MINUTES.contains(&minutes)
+            || (minutes.is_multiple_of(60) && HOURS.contains(&(minutes / 60)));
         allowed.then_some(Every { minutes })
     }
 
@@ -79,7 +79,7 @@ impl Every {
 
     /// The interval in whole hours, when it is one.
     pub fn as_hours(self) -> Option<u32> {
-        (self.minutes % 60 == 0).then_some(self.minutes / 60)
+        self.minutes.is_multiple_of(60).then_some(self.minutes / 60)
     }
 }
 
@@ -115,7 +115,7 @@ impl FromStr for Every {
             "m" | "min" | "mins" | "minute" | "minutes" => {
                 if let Some(every) = Every::minutes(number) {
                     Ok(every)
-                } else if number >= 60 && number % 60 == 0 {
+                } else if number >= 60 && number.is_multiple_of(60) {
                     Err(format!(
                         "{number} minutes is {} hours, which do not divide a day: use one of {}",
                         number / 60,

@@ -43,20 +43,12 @@ pub fn units(job: &Job) -> Result<Vec<(&'static str, String)>, ScheduleError> {
                 format!(
                     "# One upjobpilot sync, started by {SYNC_TIMER}. It runs in the config's folder.\n\
                      {written}\n\
-                     [Unit]\n\
-                     Description={summary}\n\
-                     Wants=network-online.target\n\
-                     After=network-online.target\n\
-                     \n\
-                     [Service]\n\
-                     Type=oneshot\n\
-                     WorkingDirectory={dir}\n\
-                     {env}\
-                     ExecStart={exec}\n\
+                     {head}\
                      # 3 = partial (the next run completes it), 6 = another sync running, 7 = database busy:\n\
                      # none of them is a failure for a scheduler.\n\
                      SuccessExitStatus=3 6 7\n\
-                     Nice=10\n"
+                     Nice=10\n",
+                    head = service_head(&summary, "oneshot", &dir, &env, &exec),
                 ),
             ),
             (
@@ -86,16 +78,7 @@ pub fn units(job: &Job) -> Result<Vec<(&'static str, String)>, ScheduleError> {
                 "# `upjobpilot watch`: one long-running process that syncs every {every} and sends the\n\
                  # [[alert]] messages, instead of the timer. It runs in the config's folder.\n\
                  {written}\n\
-                 [Unit]\n\
-                 Description={summary}\n\
-                 Wants=network-online.target\n\
-                 After=network-online.target\n\
-                 \n\
-                 [Service]\n\
-                 Type=simple\n\
-                 WorkingDirectory={dir}\n\
-                 {env}\
-                 ExecStart={exec}\n\
+                 {head}\
                  # SIGTERM lets the poll in progress finish (its requests time out after upwork.timeout_secs,\n\
                  # retried at most upwork.max_retries times; webhooks after their timeout_secs); then it exits 0.\n\
                  KillSignal=SIGTERM\n\
@@ -109,9 +92,26 @@ pub fn units(job: &Job) -> Result<Vec<(&'static str, String)>, ScheduleError> {
                  [Install]\n\
                  WantedBy=default.target\n",
                 every = job.every,
+                head = service_head(&summary, "simple", &dir, &env, &exec),
             ),
         )],
     })
+}
+
+/// The `[Unit]` section and the start of `[Service]` that both services share.
+fn service_head(summary: &str, kind: &str, dir: &str, env: &str, exec: &str) -> String {
+    format!(
+        "[Unit]\n\
+         Description={summary}\n\
+         Wants=network-online.target\n\
+         After=network-online.target\n\
+         \n\
+         [Service]\n\
+         Type={kind}\n\
+         WorkingDirectory={dir}\n\
+         {env}\
+         ExecStart={exec}\n"
+    )
 }
 
 /// `OnCalendar=` for `every`: `*:0/10` (minutes), `0/2:00` (hours), `00:00` (a day).

@@ -176,6 +176,25 @@ fn the_service_counts_exactly_the_statuses_that_resolve_on_the_next_run_as_succe
     );
 }
 
+/// `systemd-analyze verify --user` on `units` with `home` as the home folder: it must pass
+/// without a warning about them (unknown keys and bad values are only warnings).
+fn verify(units: &[std::path::PathBuf], home: &Path) {
+    let runtime = tempfile::tempdir().expect("tempdir");
+    let output = Command::new("systemd-analyze")
+        .args(["verify", "--user"])
+        .args(units)
+        .env("HOME", home)
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .output()
+        .expect("systemd-analyze runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains("upjobpilot-"),
+        "warnings about the units: {stderr}"
+    );
+}
+
 /// `systemd-analyze verify --user` on the three units, with a home where `ExecStart` exists. Skipped
 /// (with a note on stderr) where systemd-analyze is not installed.
 #[test]
@@ -188,7 +207,6 @@ fn the_systemd_units_pass_systemd_analyze_verify() {
     let project = tempfile::tempdir().expect("tempdir");
     let home = home_for(project.path());
     let units = tempfile::tempdir().expect("tempdir");
-    let runtime = tempfile::tempdir().expect("tempdir");
     let names = [
         "upjobpilot-sync.service",
         "upjobpilot-sync.timer",
@@ -197,20 +215,7 @@ fn the_systemd_units_pass_systemd_analyze_verify() {
     for name in names {
         std::fs::write(units.path().join(name), contrib(name)).expect("copy");
     }
-    let output = Command::new("systemd-analyze")
-        .args(["verify", "--user"])
-        .args(names.map(|name| units.path().join(name)))
-        .env("HOME", home.path())
-        .env("XDG_RUNTIME_DIR", runtime.path())
-        .output()
-        .expect("systemd-analyze runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    // Unknown keys and bad values are only warnings: none is allowed.
-    assert!(
-        !stderr.contains("upjobpilot-"),
-        "warnings about the units: {stderr}"
-    );
+    verify(&names.map(|name| units.path().join(name)), home.path());
 }
 
 /// The jobs behind the examples in contrib/: the binary in `~/.cargo/bin`, the project in
@@ -336,20 +341,7 @@ fn the_units_with_odd_paths_pass_systemd_analyze_verify() {
             names.push(units.join(name));
         }
     }
-    let runtime = tempfile::tempdir().expect("tempdir");
-    let output = Command::new("systemd-analyze")
-        .args(["verify", "--user"])
-        .args(&names)
-        .env("HOME", root.path())
-        .env("XDG_RUNTIME_DIR", runtime.path())
-        .output()
-        .expect("systemd-analyze runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    assert!(
-        !stderr.contains("upjobpilot-"),
-        "warnings about the units: {stderr}"
-    );
+    verify(&names, root.path());
 
     // verify found the program through `%%` and a literal `$`; the arguments escape both.
     let service = std::fs::read_to_string(units.join("upjobpilot-sync.service")).expect("read");
