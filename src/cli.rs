@@ -63,14 +63,20 @@ pub enum Command {
     Auth(AuthCommand),
     /// Fetch new postings for every search, load them into DuckDB, export the views.
     #[command(
-        after_help = "Example (cron, every 10 minutes):\n  */10 * * * * cd ~/jobs && upjobpilot sync --quiet"
+        after_help = "Examples:\n  upjobpilot sync\n  upjobpilot schedule install --every 10m   run it every 10 minutes (systemd, cron, launchd, Task Scheduler)"
     )]
     Sync(SyncArgs),
     /// Keep syncing every interval (alerts included) until SIGTERM or Ctrl-C.
     #[command(
-        after_help = "Example (a systemd user service is in contrib/):\n  upjobpilot watch --interval-secs 120\n\nIt prints the requests a day it will use and refuses an interval that would take\nmore than 80% of the daily budget. On SIGTERM or Ctrl-C it finishes the sync in\nprogress and exits with status 0."
+        after_help = "Example (`upjobpilot schedule install --watch` runs it as a service):\n  upjobpilot watch --interval-secs 120\n\nIt prints the requests a day it will use and refuses an interval that would take\nmore than 80% of the daily budget. On SIGTERM or Ctrl-C it finishes the sync in\nprogress and exits with status 0."
     )]
     Watch(WatchArgs),
+    /// Run sync (or watch) on a schedule: a systemd user timer, cron, launchd or Task Scheduler.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  upjobpilot schedule install                 sync every 10 minutes, in this folder\n  upjobpilot schedule install --every 1h      every hour on the hour\n  upjobpilot schedule install --watch         one long-running `watch` instead\n  upjobpilot schedule install --dry-run       print the files and commands, change nothing\n  upjobpilot schedule status                  what is installed and when it last ran\n  upjobpilot schedule remove\n  upjobpilot schedule show upjobpilot-sync.xml > task.xml   the Task Scheduler XML (UTF-16)\n\nThe schedule runs this binary with the absolute path of --config, in the config's folder.\nInstalling again replaces it."
+    )]
+    Schedule(ScheduleCommand),
     /// Export the views in queries/ without fetching.
     #[command(after_help = "Example:\n  upjobpilot export")]
     Export,
@@ -129,6 +135,65 @@ pub enum AuthCommand {
     /// Delete the stored tokens.
     #[command(after_help = "Example:\n  upjobpilot auth logout")]
     Logout,
+}
+
+/// `schedule` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Install the schedule (or replace the one installed) for this config.
+    #[command(
+        after_help = "Examples:\n  upjobpilot --config ~/jobs/pipeline.toml schedule install --every 15m\n  upjobpilot schedule install --watch --every 2m\n\nThe webhook variables the config names (and the client secret's, and any\nUPJOBPILOT_* folder variable) are read from this environment and handed to the\nscheduler in a file only you can read (Linux, macOS); on Windows set them with `setx`.\nA variable the config names that is not set is a warning; the install goes on."
+    )]
+    Install(ScheduleInstallArgs),
+    /// Whether a schedule is installed, what it runs, and when it last ran.
+    #[command(after_help = "Example:\n  upjobpilot schedule status")]
+    Status,
+    /// Remove the installed schedule (and its variables file).
+    #[command(after_help = "Example:\n  upjobpilot schedule remove --dry-run")]
+    Remove(ScheduleRemoveArgs),
+    /// Print one file that `install` writes, exactly (list the names without one).
+    #[command(
+        after_help = "Examples:\n  upjobpilot schedule show\n  upjobpilot schedule show upjobpilot-sync.timer --every 1h\n  upjobpilot schedule show upjobpilot-sync.xml > task.xml\n\nAny system's files can be shown on any system. Redirected, the Task Scheduler XML\nis written as `schtasks /XML` reads it: UTF-16LE with a byte order mark; on a\nterminal it is shown as text. Variables' values are never shown."
+    )]
+    Show(ScheduleShowArgs),
+}
+
+/// `schedule install` options.
+#[derive(Debug, Args)]
+pub struct ScheduleInstallArgs {
+    /// How often: minutes that divide an hour (1m, 2m, 5m, 10m, 15m, 30m, ...) or hours that
+    /// divide a day (1h, 2h, ... 24h); runs stay on the clock. Default 10m (2m with --watch).
+    #[arg(long, value_name = "INTERVAL")]
+    pub every: Option<crate::schedule::Every>,
+    /// Install one long-running `upjobpilot watch` (restarted when it fails) instead of a sync
+    /// on a timer.
+    #[arg(long)]
+    pub watch: bool,
+    /// Print every file it would write and every command it would run; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `schedule remove` options.
+#[derive(Debug, Args)]
+pub struct ScheduleRemoveArgs {
+    /// Print what it would delete and run; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `schedule show` options.
+#[derive(Debug, Args)]
+pub struct ScheduleShowArgs {
+    /// The file, by its name in contrib/ (none: list them).
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::schedule::file_names().into_iter().map(|(name, _, _)| name)))]
+    pub name: Option<String>,
+    /// As for `install`.
+    #[arg(long, value_name = "INTERVAL")]
+    pub every: Option<crate::schedule::Every>,
+    /// As for `install` (for `crontab`; the other names say which kind they are).
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// `alerts` subcommands.

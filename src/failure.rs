@@ -11,6 +11,7 @@ use crate::db::DbError;
 use crate::exit::Exit;
 use crate::pipeline::SyncError;
 use crate::pipeline::export::ExportError;
+use crate::schedule::ScheduleError;
 use crate::upwork::UpworkError;
 
 /// A command that failed.
@@ -110,6 +111,29 @@ impl From<SyncError> for Failure {
             exit,
             error: error.into(),
             hint,
+        }
+    }
+}
+
+impl From<ScheduleError> for Failure {
+    fn from(error: ScheduleError) -> Failure {
+        let hint = match &error {
+            ScheduleError::Unrepresentable { .. } => {
+                Some("move the config (or the binary) to a folder whose path has no such character")
+            }
+            ScheduleError::NoHome => Some("set HOME (USERPROFILE on Windows) to your home folder"),
+            ScheduleError::BrokenCrontab { .. } => Some(
+                "run `crontab -e` and delete the upjobpilot lines, then `upjobpilot schedule install` again",
+            ),
+            ScheduleError::NoScheduler { .. } => Some(
+                "add the line above with `crontab -e` (after installing cron), or log in to a session with systemd",
+            ),
+            _ => None,
+        };
+        let failure = Failure::other(error);
+        match hint {
+            Some(hint) => failure.hint(hint),
+            None => failure,
         }
     }
 }

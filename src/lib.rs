@@ -5,6 +5,7 @@
 //!
 //! - [`cli`] (the clap definitions), [`commands`] (one file per command, and what they share)
 //!   and [`failure`] (every stage's error as an exit status and a hint)
+//! - [`schedule`]: the systemd, cron, launchd and Task Scheduler files of `upjobpilot schedule`
 //! - [`serve`]: the local dashboard (`upjobpilot serve`) over the database and the views
 //! - [`pipeline`]: a sync's orchestration and its stages (lock, fetch, spool, load, retention,
 //!   export)
@@ -31,6 +32,7 @@ pub mod http;
 pub mod local_server;
 pub mod pipeline;
 pub mod platform;
+pub mod schedule;
 pub mod secret;
 pub mod serve;
 pub mod test_hooks;

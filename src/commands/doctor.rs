@@ -1,7 +1,8 @@
 //! `upjobpilot doctor`: a health check that walks what a sync will do and says what to fix.
 //!
 //! Config, sign-in and token expiry, the endpoints (a real GraphQL request with the stored
-//! token, like sync's first one), the database and the export folder, and each alert rule.
+//! token, like sync's first one), the database and the export folder, each alert rule, and the
+//! schedule (what the scheduler says of its last run, and the database's last run).
 //! Each check prints one line; the exit status is the first failing check's (config, auth or
 //! failure); a failing alert rule is listed but leaves the status alone.
 
@@ -73,6 +74,8 @@ pub fn run(config_path: &Path, runtime: &Runtime) -> Result<Exit, Failure> {
     checks.extend(storage);
     // A failing alert rule is reported, but the data is safe: it does not change the status.
     checks.extend(alert_checks(config));
+    // Information, not a check: no schedule is a choice.
+    checks.push(pass(super::schedule::summary_line(config, true)));
     for check in &checks {
         println!("{} {}", if check.ok { "ok  " } else { "FAIL" }, check.what);
         if let Some(fix) = &check.fix {
@@ -154,7 +157,7 @@ fn alert_checks(config: &Config) -> Vec<Check> {
         {
             checks.push(fail(
                 format!("alert {:?}: environment variable {env} is not set", alert.name),
-                format!("export {env}=<the webhook URL> where sync runs (the systemd unit's Environment=, or the crontab)"),
+                format!("export {env}=<the webhook URL>, then `upjobpilot schedule install` again so the schedule has it too"),
             ));
         }
         if let Some(status) = statuses.iter().find(|s| s.rule == alert.name && s.failing) {

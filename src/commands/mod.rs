@@ -17,12 +17,13 @@ pub mod init;
 pub mod renormalize;
 pub mod reset;
 pub mod sandbox;
+pub mod schedule;
 pub mod serve;
 pub mod status;
 pub mod sync;
 pub mod watch;
 
-use crate::cli::{AlertsCommand, AuthCommand, Cli, Command};
+use crate::cli::{AlertsCommand, AuthCommand, Cli, Command, ScheduleCommand};
 use crate::exit::Exit;
 use crate::failure::Failure;
 use tokio::runtime::Runtime;
@@ -37,6 +38,10 @@ pub fn run(cli: Cli, runtime: &Runtime) -> Result<Exit, Failure> {
         Command::Auth(AuthCommand::Logout) => auth::logout(config),
         Command::Sync(args) => sync::run(config, &args, cli.quiet, runtime),
         Command::Watch(args) => watch::run(config, &args, cli.quiet, runtime),
+        Command::Schedule(ScheduleCommand::Install(args)) => schedule::install(config, &args),
+        Command::Schedule(ScheduleCommand::Status) => schedule::status(config),
+        Command::Schedule(ScheduleCommand::Remove(args)) => schedule::remove(args.dry_run),
+        Command::Schedule(ScheduleCommand::Show(args)) => schedule::show(config, &args),
         Command::Export => export::run(config),
         Command::Doctor => doctor::run(config, runtime),
         Command::Status(args) => status::run(config, args.json),

@@ -1,7 +1,8 @@
 //! `upjobpilot status`: the searches, their watermarks and postings, the last runs, the token.
 //!
 //! Reads the database read-only ([`crate::pipeline::status`], shared with the dashboard), so it
-//! works while a sync is fetching, and prints a table (or JSON with `--json` for scripts).
+//! works while a sync is fetching, and prints a table (or JSON with `--json` for scripts), then
+//! whether a schedule is installed (from its files, without asking the scheduler).
 
 use crate::config::Config;
 use crate::exit::Exit;
@@ -21,7 +22,9 @@ pub fn run(config_path: &Path, json: bool) -> Result<Exit, Failure> {
         .hint("run `upjobpilot sync` first")
     })?;
     if json {
-        let text = serde_json::to_string_pretty(&status).map_err(Failure::other)?;
+        let mut value = serde_json::to_value(&status).map_err(Failure::other)?;
+        value["schedule"] = super::schedule::installed_json();
+        let text = serde_json::to_string_pretty(&value).map_err(Failure::other)?;
         println!("{text}");
         return Ok(Exit::Ok);
     }
@@ -74,5 +77,6 @@ pub fn run(config_path: &Path, json: bool) -> Result<Exit, Failure> {
         Some(at) => println!("access token expires at {at}"),
         None => println!("not signed in (run `upjobpilot auth login`)"),
     }
+    println!("{}", super::schedule::summary_line(&config, false));
     Ok(Exit::Ok)
 }

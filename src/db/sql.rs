@@ -33,6 +33,8 @@ pub const SCORES: &str = include_str!("sql/scores.sql");
 pub const STATUS_SEARCH: &str = include_str!("sql/status_search.sql");
 /// `status`: the last runs.
 pub const STATUS_RUNS: &str = include_str!("sql/status_runs.sql");
+/// `schedule status`, `status`, `doctor`: the last run's start and status.
+pub const LAST_RUN: &str = include_str!("sql/last_run.sql");
 /// `demo`: postings per search.
 pub const HITS_PER_SEARCH: &str = include_str!("sql/hits_per_search.sql");
 /// `reset`: forget a search's watermark.

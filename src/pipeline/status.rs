@@ -59,6 +59,37 @@ pub struct RunRow {
     pub requests: i64,
 }
 
+/// The last sync run: when it started (UTC) and how it ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct LastRun {
+    /// Its start, `2025-01-31T09:00:00Z`.
+    pub started_at: String,
+    /// ok, partial, failed or crashed.
+    pub status: String,
+}
+
+/// The last sync run recorded in `database`; `None` when there is none (or no database yet).
+pub fn last_run(database: &Path) -> Result<Option<LastRun>, DbError> {
+    if !database.exists() {
+        return Ok(None);
+    }
+    let conn = db::open_read_only(database)?;
+    let mut stmt = conn
+        .prepare(sql::LAST_RUN)
+        .map_err(|e| DbError::duckdb(database, e))?;
+    let mut rows = stmt
+        .query_map([], |row| {
+            Ok(LastRun {
+                started_at: row.get(0)?,
+                status: row.get(1)?,
+            })
+        })
+        .map_err(|e| DbError::duckdb(database, e))?;
+    rows.next()
+        .transpose()
+        .map_err(|e| DbError::duckdb(database, e))
+}
+
 /// Reads the status of `config`'s pipeline from `database`.
 pub fn read(config: &Config, database: &Path) -> Result<Status, DbError> {
     let conn = db::open_read_only(database)?;
