@@ -22,6 +22,40 @@ mod windows;
 #[cfg(windows)]
 use windows as imp;
 
+/// The system this build runs on, for the few choices that are the user's system's (which
+/// scheduler `schedule install` uses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum System {
+    /// Linux, and any other Unix but macOS.
+    Linux,
+    /// macOS.
+    MacOs,
+    /// Windows.
+    Windows,
+}
+
+/// The system this build runs on.
+pub fn system() -> System {
+    if cfg!(target_os = "macos") {
+        System::MacOs
+    } else if cfg!(windows) {
+        System::Windows
+    } else {
+        System::Linux
+    }
+}
+
+/// The user's configuration folder: `$XDG_CONFIG_HOME` or `~/.config` on Linux,
+/// `~/Library/Application Support` on macOS, `%APPDATA%` on Windows.
+pub fn config_dir() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|dirs| dirs.config_dir().to_path_buf())
+}
+
+/// The user's numeric id on Unix (launchd's `gui/<uid>` domain); `None` on Windows.
+pub fn user_id() -> Option<u32> {
+    imp::user_id()
+}
+
 /// The folder that holds our per-user data (the token files), when `UPJOBPILOT_DATA_DIR` does not
 /// name one: `$XDG_DATA_HOME/upjobpilot` or `~/.local/share/upjobpilot` on Linux,
 /// `~/Library/Application Support/upjobpilot` on macOS, `%APPDATA%\upjobpilot` on Windows. `None`

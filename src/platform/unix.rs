@@ -6,6 +6,11 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Child, Command};
 
+pub fn user_id() -> Option<u32> {
+    // SAFETY: getuid(2) cannot fail and touches no memory.
+    Some(unsafe { libc::getuid() })
+}
+
 pub fn init_process() {
     // SAFETY: called first thing in main, before any other thread exists. signal(2) restores
     // the default SIGPIPE action that the Rust runtime turns off; umask(2) cannot fail and

@@ -25,6 +25,10 @@ const ERROR_SHARING_VIOLATION: i32 = 32;
 const ERROR_LOCK_VIOLATION: i32 = 33;
 const ERROR_USER_MAPPED_FILE: i32 = 1224;
 
+pub fn user_id() -> Option<u32> {
+    None
+}
+
 pub fn init_process() {}
 
 pub fn stop_signal() -> io::Result<impl Future<Output = ()> + Send + 'static> {

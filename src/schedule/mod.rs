@@ -2,7 +2,7 @@
 //! interval (a systemd user timer, a crontab block, a launchd agent, a Task Scheduler task), and
 //! reading back what is installed.
 //!
-//! Everything here but [`native`] and the commands it runs is the same on every system, so all
+//! Everything here but the commands [`native`]'s scheduler runs is the same on every system, so all
 //! four formats are generated and tested on any of them (the tests write all of them on Linux).
 //! A [`Job`] says what runs; `systemd`, `cron`, `launchd` and `task` turn it into their format
 //! (escaping with `quote`); `install` makes a [`Plan`] of files to write and commands to run,
@@ -22,6 +22,7 @@ mod quote;
 mod systemd;
 mod task;
 
+use crate::platform;
 pub use error::ScheduleError;
 pub use inspect::{Installed, installed, scheduler_says, systemd_session};
 pub use install::{install, remove};
@@ -30,15 +31,13 @@ pub use places::Places;
 pub use plan::{Plan, Step, read_crontab};
 
 /// The scheduler of the system this binary runs on: launchd on macOS, Task Scheduler on
-/// Windows, systemd elsewhere (`install` falls back to cron where `systemctl --user` has no
-/// session). The one place that asks which system this is; it moves to `src/platform` at merge.
+/// Windows, systemd on Linux and elsewhere (`install` falls back to cron where `systemctl
+/// --user` has no session).
 pub fn native() -> System {
-    if cfg!(target_os = "macos") {
-        System::Launchd
-    } else if cfg!(target_os = "windows") {
-        System::TaskScheduler
-    } else {
-        System::Systemd
+    match platform::system() {
+        platform::System::MacOs => System::Launchd,
+        platform::System::Windows => System::TaskScheduler,
+        platform::System::Linux => System::Systemd,
     }
 }
 
