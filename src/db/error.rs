@@ -77,6 +77,22 @@ impl DbError {
         }
     }
 
+    /// An I/O error on the database file: [`DbError::Busy`] when another program holds it
+    /// (on Windows, DuckDB's lock is a file opened without sharing).
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> DbError {
+        if crate::platform::is_sharing_violation(&source) {
+            DbError::Busy {
+                path: path.to_path_buf(),
+                detail: source.to_string(),
+            }
+        } else {
+            DbError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    }
+
     pub(crate) fn duckdb(path: &Path, source: duckdb::Error) -> DbError {
         let text = source.to_string();
         // On Windows DuckDB locks its file by opening it without sharing, so another program's

@@ -287,14 +287,10 @@ fn config() -> duckdb::Result<duckdb::Config> {
 /// otherwise try to treat it as a database, or worse, a WAL).
 fn check_magic(path: &Path) -> Result<(), DbError> {
     let mut header = [0u8; 12];
-    let mut file = std::fs::File::open(path).map_err(|source| DbError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let len = file.read(&mut header).map_err(|source| DbError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let mut file = std::fs::File::open(path).map_err(|source| DbError::io(path, source))?;
+    let len = file
+        .read(&mut header)
+        .map_err(|source| DbError::io(path, source))?;
     if len == 0 {
         // An empty file (for example from `touch`): DuckDB initialises it.
         return Ok(());

@@ -143,6 +143,12 @@ pub fn is_held_by_another_program(error: &io::Error) -> bool {
     imp::is_held_by_another_program(error)
 }
 
+/// Whether `error` is a sharing or lock violation: another program holds the file open and
+/// shares it with no one (how DuckDB on Windows locks its database file). Never on Unix.
+pub fn is_sharing_violation(error: &io::Error) -> bool {
+    imp::is_sharing_violation(error)
+}
+
 /// Whether another program holds `path` open so that no one else may open it for writing: on
 /// Windows, how DuckDB locks its database file (and how Excel holds a CSV), a sharing violation
 /// asked of the system, whatever its language. Never on Unix, where DuckDB names its lock.

@@ -79,6 +79,10 @@ pub fn is_held_by_another_program(_error: &io::Error) -> bool {
     false
 }
 
+pub fn is_sharing_violation(_error: &io::Error) -> bool {
+    false
+}
+
 pub fn is_open_elsewhere(_path: &Path) -> bool {
     false
 }

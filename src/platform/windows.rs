@@ -80,14 +80,17 @@ pub fn sync_dir(_dir: &Path) -> io::Result<()> {
 }
 
 pub fn is_held_by_another_program(error: &io::Error) -> bool {
+    is_sharing_violation(error)
+        || matches!(
+            error.raw_os_error(),
+            Some(ERROR_ACCESS_DENIED | ERROR_USER_MAPPED_FILE)
+        )
+}
+
+pub fn is_sharing_violation(error: &io::Error) -> bool {
     matches!(
         error.raw_os_error(),
-        Some(
-            ERROR_ACCESS_DENIED
-                | ERROR_SHARING_VIOLATION
-                | ERROR_LOCK_VIOLATION
-                | ERROR_USER_MAPPED_FILE
-        )
+        Some(ERROR_SHARING_VIOLATION | ERROR_LOCK_VIOLATION)
     )
 }
 
@@ -100,10 +103,7 @@ pub fn is_open_elsewhere(path: &Path) -> bool {
         .open(path)
     {
         Ok(_) => false,
-        Err(e) => matches!(
-            e.raw_os_error(),
-            Some(ERROR_SHARING_VIOLATION | ERROR_LOCK_VIOLATION)
-        ),
+        Err(e) => is_sharing_violation(&e),
     }
 }
 

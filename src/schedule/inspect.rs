@@ -112,9 +112,10 @@ pub fn installed(native: System, places: &Places) -> Result<Vec<Installed>, Sche
             for kind in KINDS {
                 let name = task::name(kind);
                 let query = run(&schtasks(&["/Query", "/TN", name, "/XML"]));
-                // A task that is not there is a failed query: nothing installed.
-                if let Ok(output) = query {
-                    let xml = task::decode(&output.stdout);
+                // A task that is not there is a failed query: nothing installed. A query that
+                // answers no task (Wine's schtasks prints nothing) is not one either.
+                let xml = query.ok().map(|output| task::decode(&output.stdout));
+                if let Some(xml) = xml.filter(|xml| xml.contains("<Task")) {
                     let command = format!(
                         "{} {}",
                         super::quote::windows_arg(
