@@ -15,6 +15,7 @@ use upwork_sandbox::SandboxArgs;
 #[command(
     name = "upjobpilot",
     version,
+    long_version = crate::version::long(),
     about,
     after_help = "Examples:\n  upjobpilot demo                 run the whole pipeline on the built-in sandbox\n  upjobpilot init                 write pipeline.toml\n  upjobpilot auth login           sign in to Upwork\n  upjobpilot sync                 fetch new postings, load them, export the views\n\nExit statuses: 0 ok, 1 failure, 2 usage, 3 partial sync, 4 config error, 5 auth error,\n6 locked by another sync, 7 database busy (pages kept in the spool)."
 )]

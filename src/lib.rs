@@ -12,7 +12,8 @@
 //! - [`alerts`]: new postings matched against the `[[alert]]` rules and delivered once each
 //! - [`upwork`] (the only HTTP path to Upwork) and [`db`] (the DuckDB file; every SQL text)
 //! - [`auth`], [`config`], [`fs`] (one atomic-write rule), [`http`] (capped bodies),
-//!   [`secret`], [`exit`], [`test_hooks`] (the crash and failure tests' hooks)
+//!   [`secret`], [`exit`], [`test_hooks`] (the crash and failure tests' hooks), [`version`]
+//!   (what `--version` says: the commit and the linked DuckDB)
 //! - [`local_server`]: the hardened HTTP server under the dashboard and the sign-in callback
 //!
 //! The local stand-in for Upwork that the tests, `upjobpilot sandbox` and `upjobpilot demo` run
@@ -37,3 +38,4 @@ pub mod secret;
 pub mod serve;
 pub mod test_hooks;
 pub mod upwork;
+pub mod version;

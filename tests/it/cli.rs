@@ -57,6 +57,63 @@ fn help_shows_examples_and_exit_statuses() {
     }
 }
 
+/// A bug report pastes `--version`: it must name the build's commit and the DuckDB inside the
+/// binary as the engine itself reports it, not a number written down beside the dependency.
+#[test]
+fn long_version_names_the_commit_and_the_linked_duckdb() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let output = upjobpilot(home.path())
+        .arg("--version")
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    let prefix = format!("upjobpilot {} (commit ", env!("CARGO_PKG_VERSION"));
+    let (commit, duckdb) = stdout
+        .trim_end()
+        .strip_prefix(&prefix)
+        .and_then(|rest| rest.strip_suffix(')'))
+        .and_then(|rest| rest.split_once(", DuckDB "))
+        .unwrap_or_else(|| panic!("not `{prefix}<commit>, DuckDB <version>)`: {stdout:?}"));
+
+    let in_sql: String = duckdb::Connection::open_in_memory()
+        .expect("in-memory database")
+        .query_row("SELECT version()", [], |row| row.get(0))
+        .expect("version()");
+    assert_eq!(duckdb, in_sql, "{stdout:?}");
+
+    // Built from this checkout (not a commit named by UPJOBPILOT_COMMIT): git's HEAD, perhaps
+    // `-dirty`. Outside a checkout of its own it can only be `unknown`.
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--show-toplevel", "--short=12", "HEAD"])
+        .current_dir(manifest_dir)
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .and_then(|out| {
+            let out = String::from_utf8_lossy(&out.stdout).into_owned();
+            let (top, head) = out.trim().split_once('\n')?;
+            let own = Path::new(top).canonicalize().ok()? == manifest_dir.canonicalize().ok()?;
+            own.then(|| head.to_owned())
+        });
+    match (option_env!("UPJOBPILOT_COMMIT"), head) {
+        (Some(named), _) if !named.trim().is_empty() => assert_eq!(commit, named.trim()),
+        (_, Some(head)) => assert!(
+            commit == head || commit == format!("{head}-dirty"),
+            "commit {commit:?}, HEAD {head}"
+        ),
+        (_, None) => assert_eq!(commit, "unknown"),
+    }
+
+    // -V stays the short form.
+    upjobpilot(home.path())
+        .arg("-V")
+        .assert()
+        .success()
+        .stdout(format!("upjobpilot {}\n", env!("CARGO_PKG_VERSION")));
+}
+
 #[test]
 fn unknown_flag_is_a_usage_error() {
     let home = tempfile::tempdir().expect("tempdir");
