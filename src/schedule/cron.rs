@@ -179,6 +179,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(windows, ignore = "runs sh, which Windows lacks")]
     fn what_cron_runs_is_the_path_itself() {
         let dir = tempfile::tempdir().expect("tempdir");
         let odd = dir.path().join("my jobs").join("it's 100% $x");

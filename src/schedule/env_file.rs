@@ -31,6 +31,7 @@ mod tests {
     use crate::secret::Secret;
 
     #[test]
+    #[cfg_attr(windows, ignore = "runs sh, which Windows lacks")]
     fn values_come_back_whole_from_sh() {
         let value = "https://hooks.example/T0/B1?x=1&y='2' $HOME 100% \"q\"";
         let variables = [Variable {

@@ -156,6 +156,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(windows, ignore = "runs sh, which Windows lacks")]
     fn shell_words_survive_sh() {
         let words = [
             "/home/josé/my jobs",
