@@ -51,9 +51,10 @@ pub enum SyncError {
         /// DuckDB's error.
         source: duckdb::Error,
     },
-    /// Exporting failed; the database is up to date.
+    /// Exporting failed; the database is up to date. Boxed: with Windows' larger paths it
+    /// would make every sync result over 128 bytes.
     #[error("{0}; the postings are stored, only the export files are from an earlier sync")]
-    Export(#[from] export::ExportError),
+    Export(Box<export::ExportError>),
     /// The HTTP client could not be set up.
     #[error(transparent)]
     Upwork(#[from] UpworkError),
@@ -81,6 +82,12 @@ pub enum Stored {
     Scores,
     /// Pruning postings past the retention.
     Retention,
+}
+
+impl From<export::ExportError> for SyncError {
+    fn from(error: export::ExportError) -> SyncError {
+        SyncError::Export(Box::new(error))
+    }
 }
 
 impl Stored {

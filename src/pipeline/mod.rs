@@ -559,7 +559,7 @@ fn export_views(
         },
         || export_views_once(config, conn),
     )
-    .map_err(SyncError::Export)
+    .map_err(SyncError::from)
 }
 
 fn export_views_once(
