@@ -7,6 +7,8 @@
 //!   and [`failure`] (every stage's error as an exit status and a hint)
 //! - [`schedule`]: the systemd, cron, launchd and Task Scheduler files of `upjobpilot schedule`
 //! - [`serve`]: the local dashboard (`upjobpilot serve`) over the database and the views
+//! - [`postings`]: the postings' queries the dashboard answers from (list, filters, one
+//!   posting, labels, charts)
 //! - [`pipeline`]: a sync's orchestration and its stages (lock, fetch, spool, load, retention,
 //!   export)
 //! - [`alerts`]: new postings matched against the `[[alert]]` rules and delivered once each
@@ -33,6 +35,7 @@ pub mod http;
 pub mod local_server;
 pub mod pipeline;
 pub mod platform;
+pub mod postings;
 pub mod schedule;
 pub mod secret;
 pub mod serve;
