@@ -117,6 +117,12 @@ pub enum Command {
         after_help = "Examples:\n  upjobpilot serve --open\n  upjobpilot serve --watch --interval-secs 120   the dashboard and the syncs in one process"
     )]
     Serve(ServeArgs),
+    /// Serve the stored postings, your labels and the market to an AI assistant over MCP
+    /// (stdio).
+    #[command(
+        after_help = "Examples:\n  upjobpilot mcp --print-config claude   the snippet for claude_desktop_config.json\n  upjobpilot mcp --read-only              without the label_posting tool"
+    )]
+    Mcp(McpArgs),
     /// Run the whole pipeline against the built-in sandbox, in a new folder.
     #[command(after_help = "Example:\n  upjobpilot demo --dir /tmp/upjobpilot-demo")]
     Demo(DemoArgs),
@@ -299,6 +305,18 @@ pub struct ServeArgs {
     /// With --watch: requests a day the key may use (see `upjobpilot watch --help`).
     #[arg(long, default_value_t = 40_000, requires = "watch", value_parser = clap::value_parser!(u64).range(1..))]
     pub daily_budget: u64,
+}
+
+/// `mcp` options.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Leave out `label_posting`, the one tool that writes (to the local `labels` table).
+    #[arg(long)]
+    pub read_only: bool,
+    /// Print the configuration snippet for this MCP client, with this binary's and the config's
+    /// absolute paths, and exit.
+    #[arg(long, value_name = "CLIENT")]
+    pub print_config: Option<crate::mcp::client_config::Client>,
 }
 
 /// `status` options.

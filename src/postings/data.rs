@@ -36,7 +36,7 @@ fn posting_sql() -> &'static str {
 
 /// What the list and a posting's page both show of a posting. Both queries select these
 /// columns in this order, from their second column on ([`Summary::read`]).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     /// NULL once retention pruned it.
     pub title: Option<String>,
@@ -271,7 +271,7 @@ pub fn postings_window(
 }
 
 /// A skill of a posting.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Skill {
     /// Upwork's name.
     pub skill: String,
@@ -282,7 +282,7 @@ pub struct Skill {
 }
 
 /// A search that found a posting.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Hit {
     /// The search.
     pub search: String,
@@ -301,7 +301,7 @@ impl Hit {
 }
 
 /// A posting as one sync saw it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Change {
     /// When, UTC.
     pub observed_at: String,
@@ -320,7 +320,7 @@ pub struct Change {
 }
 
 /// The stored fields of a posting (absent once strict retention deleted it).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Job {
     /// What the list shows of it too.
     #[serde(flatten)]
@@ -350,7 +350,7 @@ pub struct Job {
 }
 
 /// One posting with everything the dashboard knows of it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Posting {
     /// Upwork's id.
     pub id: String,
@@ -477,7 +477,7 @@ pub struct LabelChange {
 }
 
 /// A posting's label and note as saved.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SavedLabel {
     /// The posting.
     pub id: String,
