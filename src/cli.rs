@@ -392,6 +392,24 @@ pub enum BenchCommand {
     Sync(BenchSyncArgs),
     /// Time the dashboard's pages over a database of N postings, and its memory over many loads.
     Serve(BenchServeArgs),
+    /// Time `upjobpilot mcp` over stdio: readiness, `search_postings` and `get_posting` over a
+    /// database of N postings.
+    Mcp(BenchMcpArgs),
+}
+
+/// `bench mcp` options.
+#[derive(Debug, Args)]
+pub struct BenchMcpArgs {
+    /// Postings in the database.
+    #[arg(long, default_value_t = 100_000)]
+    pub postings: usize,
+    /// Working folder (default: a temp folder). Its spool and database are reused by later runs
+    /// with the same size (`bench serve` makes the same).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Timed runs of each call and of the start (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
 }
 
 /// `bench serve` options.
