@@ -117,6 +117,12 @@ pub enum Command {
         after_help = "Examples:\n  upjobpilot serve --open\n  upjobpilot serve --watch --interval-secs 120   the dashboard and the syncs in one process"
     )]
     Serve(ServeArgs),
+    /// Serve the stored postings, your labels and the market to an AI assistant over MCP
+    /// (stdio).
+    #[command(
+        after_help = "Examples:\n  upjobpilot mcp --print-config claude   the snippet for claude_desktop_config.json\n  upjobpilot mcp --read-only              without the label_posting tool"
+    )]
+    Mcp(McpArgs),
     /// Run the whole pipeline against the built-in sandbox, in a new folder.
     #[command(after_help = "Example:\n  upjobpilot demo --dir /tmp/upjobpilot-demo")]
     Demo(DemoArgs),
@@ -301,6 +307,18 @@ pub struct ServeArgs {
     pub daily_budget: u64,
 }
 
+/// `mcp` options.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Leave out `label_posting`, the one tool that writes (to the local `labels` table).
+    #[arg(long)]
+    pub read_only: bool,
+    /// Print the configuration snippet for this MCP client, with this binary's and the config's
+    /// absolute paths, and exit.
+    #[arg(long, value_name = "CLIENT")]
+    pub print_config: Option<crate::mcp::client_config::Client>,
+}
+
 /// `status` options.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -374,6 +392,24 @@ pub enum BenchCommand {
     Sync(BenchSyncArgs),
     /// Time the dashboard's pages over a database of N postings, and its memory over many loads.
     Serve(BenchServeArgs),
+    /// Time `upjobpilot mcp` over stdio: readiness, `search_postings` and `get_posting` over a
+    /// database of N postings.
+    Mcp(BenchMcpArgs),
+}
+
+/// `bench mcp` options.
+#[derive(Debug, Args)]
+pub struct BenchMcpArgs {
+    /// Postings in the database.
+    #[arg(long, default_value_t = 100_000)]
+    pub postings: usize,
+    /// Working folder (default: a temp folder). Its spool and database are reused by later runs
+    /// with the same size (`bench serve` makes the same).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Timed runs of each call and of the start (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
 }
 
 /// `bench serve` options.

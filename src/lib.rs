@@ -6,7 +6,10 @@
 //! - [`cli`] (the clap definitions), [`commands`] (one file per command, and what they share)
 //!   and [`failure`] (every stage's error as an exit status and a hint)
 //! - [`schedule`]: the systemd, cron, launchd and Task Scheduler files of `upjobpilot schedule`
-//! - [`serve`]: the local dashboard (`upjobpilot serve`) over the database and the views
+//! - [`serve`]: the local dashboard (`upjobpilot serve`) over the database and the views;
+//!   [`mcp`]: the same postings as tools for an AI assistant (`upjobpilot mcp`)
+//! - [`postings`]: the postings' queries both of them answer from (list, filters, one posting,
+//!   labels, charts)
 //! - [`pipeline`]: a sync's orchestration and its stages (lock, fetch, spool, load, retention,
 //!   export)
 //! - [`alerts`]: new postings matched against the `[[alert]]` rules and delivered once each
@@ -31,8 +34,10 @@ pub mod failure;
 pub mod fs;
 pub mod http;
 pub mod local_server;
+pub mod mcp;
 pub mod pipeline;
 pub mod platform;
+pub mod postings;
 pub mod schedule;
 pub mod secret;
 pub mod serve;

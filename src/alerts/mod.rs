@@ -631,7 +631,7 @@ fn in_turn(deliveries: Vec<Delivery>) -> Vec<Delivery> {
 }
 
 /// One rule's deliveries, for `alerts status`, `status --json` and `doctor`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RuleStatus {
     /// The rule.
     pub rule: String,

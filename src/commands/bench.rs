@@ -6,6 +6,9 @@
 //! - `export`: every view to CSV and Parquet, against DuckDB's own `COPY (SELECT * FROM view)`.
 //! - `serve`: the dashboard's pages (list, every filter, a posting, charts) over a database of N
 //!   postings, timed over HTTP; and its resident memory before and after many page loads.
+//! - `mcp`: `upjobpilot mcp` started as a child over stdio, as a client starts it: the time to
+//!   its answer to `initialize`, and `search_postings` (filters and sorts) and `get_posting`
+//!   over a database of N postings.
 //! - `sync`: a first and an idle sync of several searches against the sandbox with added latency
 //!   and Upwork's rate limit, against the bound that the limit and the latency set.
 //!
@@ -14,7 +17,8 @@
 
 use super::context::Context;
 use crate::cli::{
-    BenchCommand, BenchLoadArgs as LoadArgs, BenchServeArgs as ServeArgs, BenchSyncArgs as SyncArgs,
+    BenchCommand, BenchLoadArgs as LoadArgs, BenchMcpArgs as McpArgs, BenchServeArgs as ServeArgs,
+    BenchSyncArgs as SyncArgs,
 };
 use crate::config::{Config, ExportFormat};
 use crate::exit::Exit;
@@ -32,6 +36,7 @@ pub fn run(command: BenchCommand, runtime: &Runtime) -> Result<Exit, Failure> {
         BenchCommand::Load(args) => bench_load(&args),
         BenchCommand::Sync(args) => bench_sync(&args, runtime),
         BenchCommand::Serve(args) => bench_serve(&args),
+        BenchCommand::Mcp(args) => bench_mcp(&args),
     }
     .map_err(Failure::other)?;
     println!("{result}");
@@ -462,8 +467,10 @@ const SERVE_PAGES: &[(&str, &str)] = &[
     ("charts", "/charts"),
 ];
 
-fn bench_serve(args: &ServeArgs) -> anyhow::Result<serde_json::Value> {
-    let (_temp, dir) = work_dir(args.dir.as_deref())?;
+/// The database of `bench serve` and `bench mcp` in `dir`: `postings` generated postings,
+/// loaded and scored (reused when an earlier run left one of that size), with a config over it.
+/// Returns the config and the newest posting's id.
+fn scored_database(dir: &Path, postings: usize) -> anyhow::Result<(Config, String)> {
     let database = dir.join("serve.duckdb");
     let stored = crate::db::open(&database)
         .and_then(|conn| {
@@ -474,9 +481,9 @@ fn bench_serve(args: &ServeArgs) -> anyhow::Result<serde_json::Value> {
                 })
         })
         .unwrap_or(0);
-    if usize::try_from(stored).ok() != Some(args.postings) {
+    if usize::try_from(stored).ok() != Some(postings) {
         let _ = std::fs::remove_file(&database);
-        prepare_spool(&dir, args.postings, 100)?;
+        prepare_spool(dir, postings, 100)?;
         let mut conn = crate::db::open(&database)?;
         let pending = spool::Spool::new(dir.join("spool")).pending()?;
         load::load_within(&mut conn, &pending, None, 128_000_000)?;
@@ -490,7 +497,7 @@ fn bench_serve(args: &ServeArgs) -> anyhow::Result<serde_json::Value> {
     let config_path = dir.join("pipeline.toml");
     std::fs::write(
         &config_path,
-        "[upwork]\nclient_id = \"bench\"\n[storage]\ndatabase = \"serve.duckdb\"\n[[search]]\nname = \"bench\"\n",
+        "[upwork]\nclient_id = \"bench\"\n[storage]\ndatabase = \"serve.duckdb\"\n[profile]\nskills = [\"python\", \"sql\", \"api-integration\"]\nhourly_rate = 50\n[[search]]\nname = \"bench\"\n",
     )?;
     let config = Config::load(&config_path)?;
     let id: String = crate::db::open(&database)?.query_row(
@@ -498,6 +505,12 @@ fn bench_serve(args: &ServeArgs) -> anyhow::Result<serde_json::Value> {
         [],
         |r| r.get(0),
     )?;
+    Ok((config, id))
+}
+
+fn bench_serve(args: &ServeArgs) -> anyhow::Result<serde_json::Value> {
+    let (_temp, dir) = work_dir(args.dir.as_deref())?;
+    let (config, id) = scored_database(&dir, args.postings)?;
     let server = crate::serve::Server::bind(config, 0)?.spawn();
     let base = server.url().trim_end_matches('/').to_string();
     let client = reqwest::blocking::Client::builder()
@@ -555,4 +568,142 @@ pub fn peak_rss_mb() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+/// The `search_postings` and `get_posting` calls `bench mcp` times.
+const MCP_CALLS: &[(&str, &str, &str)] = &[
+    ("search_postings, newest", "search_postings", "{}"),
+    (
+        "search_postings, by fit, page 100",
+        "search_postings",
+        r#"{"sort": "fit", "cursor": "4950"}"#,
+    ),
+    (
+        "search_postings, every filter",
+        "search_postings",
+        r#"{"text": "python", "search": "bench", "label": "any", "job_type": "hourly", "rate_min": 20, "rate_max": 200, "skill": "python", "experience": "intermediate", "verified": true, "hire_rate_min": 10, "spend_min": 100, "proposals_max": 50, "fit_min": 10, "since": "2000-01-01", "sort": "fit"}"#,
+    ),
+    (
+        "search_postings, text, by client",
+        "search_postings",
+        r#"{"text": "api", "sort": "client"}"#,
+    ),
+    ("get_posting", "get_posting", r#"{"id": "{id}"}"#),
+];
+
+/// A JSON-RPC client of an `upjobpilot mcp` child process.
+struct McpChild {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    next: u64,
+}
+
+impl McpChild {
+    fn request(
+        &mut self,
+        method: &str,
+        params: serde_json::Value,
+    ) -> anyhow::Result<serde_json::Value> {
+        use std::io::{BufRead, Write};
+        self.next += 1;
+        let id = self.next;
+        writeln!(
+            self.stdin,
+            "{}",
+            json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params })
+        )?;
+        self.stdin.flush()?;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            anyhow::ensure!(
+                self.stdout.read_line(&mut line)? > 0,
+                "the server closed stdout"
+            );
+            let message: serde_json::Value = serde_json::from_str(&line)?;
+            if message["id"] == json!(id) {
+                anyhow::ensure!(message["error"].is_null(), "{method}: {}", message["error"]);
+                return Ok(message["result"].clone());
+            }
+        }
+    }
+}
+
+impl Drop for McpChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn bench_mcp(args: &McpArgs) -> anyhow::Result<serde_json::Value> {
+    let (_temp, dir) = work_dir(args.dir.as_deref())?;
+    let (_config, id) = scored_database(&dir, args.postings)?;
+    let start = || -> anyhow::Result<(McpChild, f64)> {
+        let started = Instant::now();
+        let mut child = std::process::Command::new(std::env::current_exe()?)
+            .arg("--config")
+            .arg(dir.join("pipeline.toml"))
+            .arg("mcp")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let mut server = McpChild {
+            stdin: child
+                .stdin
+                .take()
+                .ok_or_else(|| anyhow::anyhow!("no stdin"))?,
+            stdout: std::io::BufReader::new(
+                child
+                    .stdout
+                    .take()
+                    .ok_or_else(|| anyhow::anyhow!("no stdout"))?,
+            ),
+            child,
+            next: 0,
+        };
+        server.request(
+            "initialize",
+            json!({ "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": { "name": "bench", "version": "1" } }),
+        )?;
+        Ok((server, started.elapsed().as_secs_f64() * 1000.0))
+    };
+    let mut ready = Vec::new();
+    for _ in 0..args.runs.max(1) {
+        ready.push(start()?.1);
+    }
+    let (mut server, _) = start()?;
+    use std::io::Write;
+    writeln!(
+        server.stdin,
+        "{}",
+        json!({ "jsonrpc": "2.0", "method": "notifications/initialized" })
+    )?;
+    let mut calls = Vec::new();
+    for (name, tool, arguments) in MCP_CALLS {
+        let arguments: serde_json::Value = serde_json::from_str(&arguments.replace("{id}", &id))?;
+        let mut call = || -> anyhow::Result<f64> {
+            let started = Instant::now();
+            let result = server.request(
+                "tools/call",
+                json!({ "name": tool, "arguments": arguments }),
+            )?;
+            anyhow::ensure!(result["isError"] == false, "{name}: {}", result["content"]);
+            Ok(started.elapsed().as_secs_f64() * 1000.0)
+        };
+        call()?;
+        let mut times = (0..args.runs.max(1))
+            .map(|_| call())
+            .collect::<anyhow::Result<Vec<f64>>>()?;
+        let max = times.iter().copied().fold(0.0, f64::max);
+        calls.push(json!({ "call": name, "median_ms": median(&mut times), "max_ms": max }));
+    }
+    let max_ready = ready.iter().copied().fold(0.0, f64::max);
+    Ok(json!({
+        "bench": "mcp", "postings": args.postings,
+        "ready_median_ms": median(&mut ready), "ready_max_ms": max_ready,
+        "calls": calls, "peak_rss_mb": peak_rss_mb(),
+    }))
 }

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod doctor;
 pub mod export;
 pub mod init;
+pub mod mcp;
 pub mod renormalize;
 pub mod reset;
 pub mod sandbox;
@@ -49,6 +50,7 @@ pub fn run(cli: Cli, runtime: &Runtime) -> Result<Exit, Failure> {
         Command::Alerts(AlertsCommand::Test(args)) => alerts::test(config, &args.name),
         Command::Sandbox(args) => sandbox::run(&args, runtime),
         Command::Serve(args) => serve::run(config, &args, cli.quiet, runtime),
+        Command::Mcp(args) => mcp::run(config, &args, runtime),
         Command::Demo(args) => demo::run(args, runtime),
         Command::Reset(args) => reset::run(config, &args),
         Command::Renormalize(args) => renormalize::run(config, &args),

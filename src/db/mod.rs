@@ -143,6 +143,39 @@ pub fn open_read_only(path: &Path) -> Result<Db, DbError> {
     })
 }
 
+/// A reading connection that cannot reach past the database: no file, URL or extension, no
+/// `ATTACH` or `COPY`, and no `SET` or `RESET` that would allow them again. For SQL written by
+/// someone else (the MCP `query` tool). DuckDB's settings belong to the instance, so this must
+/// be an instance of its own: when the process already has the file open, the connection would
+/// come from that instance, and this answers [`DbError::BusyHere`] instead.
+pub fn open_sealed(path: &Path) -> Result<Db, DbError> {
+    let fail = |e| DbError::duckdb(path, e);
+    let db = instance::acquire(path, Access::Read, || {
+        check_magic(path)?;
+        let config = config()
+            .and_then(|c| c.access_mode(duckdb::AccessMode::ReadOnly))
+            .and_then(|c| c.enable_external_access(false))
+            .and_then(|c| c.enable_autoload_extension(false))
+            .and_then(|c| c.with("autoinstall_known_extensions", "false"))
+            .map_err(fail)?;
+        let conn = Connection::open_with_flags(path, config).map_err(fail)?;
+        // After the instance is open (and instance-wide): from here no statement changes a
+        // setting, this one included.
+        conn.execute_batch("SET lock_configuration = true")
+            .map_err(fail)?;
+        Ok(Opened { conn, setup: None })
+    })?;
+    let sealed: bool = db
+        .query_row(sql::SEALED, [], |row| row.get(0))
+        .map_err(fail)?;
+    if !sealed {
+        return Err(DbError::BusyHere {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(db)
+}
+
 /// Caps DuckDB's memory for this connection's database; past it DuckDB spills to a temp folder
 /// beside the file.
 pub fn set_memory_limit(conn: &Connection, bytes: u64) -> duckdb::Result<()> {

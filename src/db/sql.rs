@@ -7,6 +7,8 @@
 
 /// DuckDB's buffers by what holds them, for an out-of-memory warning.
 pub const MEMORY_IN_USE: &str = include_str!("sql/memory_in_use.sql");
+/// Whether a connection is sealed against reaching past the database (`open_sealed`).
+pub const SEALED: &str = include_str!("sql/sealed.sql");
 /// The load's staging tables.
 pub const STAGING: &str = include_str!("sql/staging.sql");
 /// Merges one staged batch into `jobs`, `job_skills`, `search_hits` and `job_changes`.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::path::Path;
 
 /// The pipeline's state.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Status {
     /// The database file.
     pub database: String,
@@ -24,7 +24,7 @@ pub struct Status {
 }
 
 /// One search's state.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SearchRow {
     /// Its name.
     pub search: String,
@@ -41,7 +41,7 @@ pub struct SearchRow {
 }
 
 /// One sync run.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RunRow {
     /// Its id (sortable by start time).
     pub run_id: String,

@@ -1,8 +1,8 @@
-//! The charts' geometry: the figures of [`super::data::ChartData`] laid out as SVG coordinates,
+//! The charts' geometry: the figures of [`crate::postings::data::ChartData`] laid out as SVG coordinates,
 //! which the template draws. Everything is computed here so the template only places numbers
 //! and (escaped) names; colours are CSS classes, so the page needs no inline style.
 
-use super::data::{Bands, DailySeries};
+use crate::postings::data::{Bands, DailySeries};
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 220.0;

@@ -16,14 +16,13 @@
 //! error pages do not carry the token, and the Content-Security-Policy allows only the embedded
 //! script and stylesheet.
 //!
-//! [`data`] reads and writes (SQL in `sql/`), [`filter`] reads the list's query string,
-//! [`charts`] lays the charts out, [`pages`] answers each route. It uses the pipeline (views,
-//! status), the database and the config; nothing below imports it.
+//! [`crate::postings`] reads and writes (the same queries `upjobpilot mcp` answers from) and
+//! reads the list's query string, [`charts`] lays the charts out, [`pages`] answers each route.
+//! It uses the postings, the pipeline (status), the database and the config; nothing below
+//! imports it.
 
 mod app;
 mod charts;
-mod data;
-mod filter;
 mod pages;
 
 use crate::config::Config;

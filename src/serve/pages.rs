@@ -5,11 +5,12 @@
 
 use super::app::App;
 use super::charts::{self, AXIS_X, AXIS_Y, BarChart, LineChart, VIEW_BOX};
-use super::data::{self, LabelChange, Posting, PostingsPage};
-use super::filter::{EXPERIENCE, Filter, SORTS};
 use crate::db::{self, DbError};
 use crate::local_server::{Request, Response};
 use crate::pipeline::status::{self, Status};
+use crate::postings::data::{self, LabelChange, Posting, PostingsPage};
+use crate::postings::filter::{EXPERIENCE, Filter, SORTS};
+use crate::postings::label;
 use askama::Template;
 use duckdb::Connection;
 use serde_json::json;
@@ -21,8 +22,6 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 const CSS: &str = include_str!("assets/app.css");
 const JS: &str = include_str!("assets/app.js");
 
-/// The longest note kept, in characters.
-const MAX_NOTE: usize = 10_000;
 /// How long a save waits for a database a sync's load holds before answering 503.
 const SAVE_WAIT: Duration = Duration::from_secs(2);
 /// The header that carries the token on `/api/` changes.
@@ -533,25 +532,11 @@ fn posting_page(app: &App, id: &str) -> Result<Reply, Fail> {
 
 /// A label from a request: one of the configured labels, or empty for none.
 fn label_value(app: &App, value: Option<&str>) -> Result<Option<String>, Fail> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(label) if app.labels.iter().any(|l| l == label) => Ok(Some(label.to_string())),
-        Some(label) => Err(Fail::new(
-            400,
-            "bad_request",
-            format!(
-                "unknown label {label:?}: use one of {} (add your own in `[serve] labels`)",
-                app.labels.join(", ")
-            ),
-        )),
-    }
+    label::check(&app.labels, value).map_err(|message| Fail::new(400, "bad_request", message))
 }
 
 fn note_value(value: Option<&str>) -> Option<String> {
-    value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(|v| v.chars().take(MAX_NOTE).collect())
+    label::note(value)
 }
 
 fn save(app: &App, id: &str, change: &LabelChange) -> Result<data::SavedLabel, Fail> {

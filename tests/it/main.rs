@@ -16,6 +16,7 @@ mod db;
 mod fuzz;
 mod load_export;
 mod local_server;
+mod mcp;
 mod one_instance;
 mod pipeline;
 mod reliability;

@@ -90,7 +90,8 @@ SELECT
     l.label,
     l.note,
     j.first_seen_at >= (SELECT started FROM last_sync) AS is_new,
-    (SELECT count(*) FROM matching) AS total
+    (SELECT count(*) FROM matching) AS total,
+    j.url
 FROM page p
 JOIN jobs j ON j.id = p.id
 LEFT JOIN labels l ON l.job_id = j.id

@@ -1,8 +1,9 @@
 //! What the dashboard reads and writes, each through one SQL file of `sql/`: the postings list,
 //! one posting, the charts' figures, and saving a label.
 //!
-//! Every function takes an open connection; `super` decides how the file is opened (read-only to
-//! read, read-write for a moment to save) and never keeps it between requests.
+//! Every function takes an open connection; the caller (the dashboard's pages, the MCP tools)
+//! decides how the file is opened (read-only to read, read-write for a moment to save) and
+//! never keeps it between requests.
 
 use super::filter::{Filter, PAGE_SIZE};
 use crate::pipeline::views::with_shipped_scores;
@@ -35,7 +36,7 @@ fn posting_sql() -> &'static str {
 
 /// What the list and a posting's page both show of a posting. Both queries select these
 /// columns in this order, from their second column on ([`Summary::read`]).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     /// NULL once retention pruned it.
     pub title: Option<String>,
@@ -148,6 +149,8 @@ pub struct PostingRow {
     pub note: Option<String>,
     /// First stored by the last sync.
     pub new: bool,
+    /// `https://www.upwork.com/jobs/~…`, when the stored URL is one.
+    pub url: Option<String>,
 }
 
 impl PostingRow {
@@ -215,38 +218,10 @@ pub struct PostingsPage {
     pub postings: Vec<PostingRow>,
 }
 
-/// The postings list for `filter`.
+/// The postings list for `filter`, on its page.
 pub fn postings(conn: &Connection, filter: &Filter) -> duckdb::Result<PostingsPage> {
-    let mut stmt = conn.prepare_cached(POSTINGS)?;
-    let mut total = 0;
-    let postings = stmt
-        .query_map(duckdb::params_from_iter(filter.sql_params()), |row| {
-            let next = Summary::NEXT;
-            total = row.get::<_, i64>(next + 4)?;
-            let skills: String = row.get(next)?;
-            Ok(PostingRow {
-                id: row.get(0)?,
-                summary: Summary::read(row)?,
-                skills: serde_json::from_str(&skills).unwrap_or_default(),
-                label: row.get(next + 1)?,
-                note: row.get(next + 2)?,
-                new: row.get(next + 3)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    if postings.is_empty() && filter.page > 1 {
-        // Past the last page: the count comes with the rows, so ask for the first page's.
-        let first = Filter {
-            page: 1,
-            ..filter.clone()
-        };
-        let head = self::postings(conn, &first)?;
-        return Ok(PostingsPage {
-            postings: Vec::new(),
-            page: filter.page,
-            ..head
-        });
-    }
+    let offset = u64::from(filter.page.saturating_sub(1)) * u64::from(PAGE_SIZE);
+    let (total, postings) = postings_window(conn, filter, PAGE_SIZE, offset)?;
     let size = i64::from(PAGE_SIZE);
     let pages = u32::try_from((total.max(1) + size - 1) / size).unwrap_or(u32::MAX);
     Ok(PostingsPage {
@@ -258,8 +233,45 @@ pub fn postings(conn: &Connection, filter: &Filter) -> duckdb::Result<PostingsPa
     })
 }
 
+/// `limit` postings passing `filter` from the `offset`-th on (in the filter's sort), with the
+/// count of all that pass.
+pub fn postings_window(
+    conn: &Connection,
+    filter: &Filter,
+    limit: u32,
+    offset: u64,
+) -> duckdb::Result<(i64, Vec<PostingRow>)> {
+    let mut stmt = conn.prepare_cached(POSTINGS)?;
+    let mut total = 0;
+    let postings = stmt
+        .query_map(
+            duckdb::params_from_iter(filter.sql_params_window(limit, offset)),
+            |row| {
+                let next = Summary::NEXT;
+                total = row.get::<_, i64>(next + 4)?;
+                let skills: String = row.get(next)?;
+                Ok(PostingRow {
+                    id: row.get(0)?,
+                    summary: Summary::read(row)?,
+                    skills: serde_json::from_str(&skills).unwrap_or_default(),
+                    label: row.get(next + 1)?,
+                    note: row.get(next + 2)?,
+                    new: row.get(next + 3)?,
+                    url: link(row.get(next + 5)?),
+                })
+            },
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    if postings.is_empty() && offset > 0 {
+        // Past the end: the count comes with the rows, so ask for the first ones'.
+        let (total, _) = postings_window(conn, filter, 1, 0)?;
+        return Ok((total, Vec::new()));
+    }
+    Ok((total, postings))
+}
+
 /// A skill of a posting.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Skill {
     /// Upwork's name.
     pub skill: String,
@@ -270,7 +282,7 @@ pub struct Skill {
 }
 
 /// A search that found a posting.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Hit {
     /// The search.
     pub search: String,
@@ -289,7 +301,7 @@ impl Hit {
 }
 
 /// A posting as one sync saw it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Change {
     /// When, UTC.
     pub observed_at: String,
@@ -308,7 +320,7 @@ pub struct Change {
 }
 
 /// The stored fields of a posting (absent once strict retention deleted it).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Job {
     /// What the list shows of it too.
     #[serde(flatten)]
@@ -338,7 +350,7 @@ pub struct Job {
 }
 
 /// One posting with everything the dashboard knows of it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Posting {
     /// Upwork's id.
     pub id: String,
@@ -465,7 +477,7 @@ pub struct LabelChange {
 }
 
 /// A posting's label and note as saved.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SavedLabel {
     /// The posting.
     pub id: String,

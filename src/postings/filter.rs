@@ -80,98 +80,117 @@ pub const EXPERIENCE: [(&str, &str); 3] = [
 ];
 
 impl Filter {
-    /// Reads a query string (`a=1&b=2`, without the `?`).
-    pub fn parse(query: &str, labels: &[String]) -> Result<Filter, FilterError> {
-        let mut filter = Filter {
+    /// The list's defaults: every posting but ignored ones, newest first, page 1.
+    pub fn new() -> Filter {
+        Filter {
             sort: "date".into(),
             page: 1,
             ..Filter::default()
-        };
+        }
+    }
+
+    /// Reads a query string (`a=1&b=2`, without the `?`).
+    pub fn parse(query: &str, labels: &[String]) -> Result<Filter, FilterError> {
+        let mut filter = Filter::new();
         for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
-            let value = value.trim();
-            if value.is_empty() {
-                continue;
-            }
-            let text = || Some(value.to_string());
-            let bad = |problem: &str| FilterError {
-                name: name.to_string(),
-                problem: problem.to_string(),
-            };
-            let number = || -> Result<Option<f64>, FilterError> {
-                value
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|n| n.is_finite() && *n >= 0.0)
-                    .map(Some)
-                    .ok_or_else(|| bad("must be a number, 0 or more"))
-            };
-            match name.as_ref() {
-                "search" => filter.search = text(),
-                "label" => {
-                    if value != "any" && value != "none" && !labels.iter().any(|l| l == value) {
-                        return Err(bad("must be any, none or one of the labels"));
-                    }
-                    filter.label = text();
-                }
-                "q" => filter.text = text(),
-                "type" => match value {
-                    "hourly" | "fixed" => filter.job_type = text(),
-                    _ => return Err(bad("must be hourly or fixed")),
-                },
-                "rate_min" => filter.rate_min = number()?,
-                "rate_max" => filter.rate_max = number()?,
-                "budget_min" => filter.budget_min = number()?,
-                "budget_max" => filter.budget_max = number()?,
-                "skill" => filter.skill = text(),
-                "experience" => {
-                    if !EXPERIENCE.iter().any(|(v, _)| *v == value) {
-                        return Err(bad("must be entry_level, intermediate or expert"));
-                    }
-                    filter.experience = text();
-                }
-                "verified" => filter.verified = matches!(value, "1" | "true" | "on" | "yes"),
-                "hire_rate_min" => filter.hire_rate_min = number()?,
-                "spend_min" => filter.spend_min = number()?,
-                "country" => filter.country = text(),
-                "proposals_max" => {
-                    filter.proposals_max = Some(
-                        value
-                            .parse::<i64>()
-                            .ok()
-                            .filter(|n| *n >= 0)
-                            .ok_or_else(|| bad("must be a whole number, 0 or more"))?,
-                    )
-                }
-                "fit_min" => filter.fit_min = number()?,
-                "since" => {
-                    if chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_err() {
-                        return Err(bad("must be a date like 2026-01-31"));
-                    }
-                    filter.since = text();
-                }
-                "sort" => {
-                    if !SORTS.iter().any(|(v, _)| *v == value) {
-                        return Err(bad("must be date, fit, budget or client"));
-                    }
-                    filter.sort = value.to_string();
-                }
-                "page" => {
-                    filter.page = value
-                        .parse::<u32>()
-                        .ok()
-                        .filter(|n| (1..=1_000_000).contains(n))
-                        .ok_or_else(|| bad("must be a page number from 1"))?
-                }
-                // Unknown parameters are ignored, like any web page does: old bookmarks keep
-                // working.
-                _ => {}
-            }
+            filter.set(&name, &value, labels)?;
         }
         Ok(filter)
     }
 
-    /// The parameters of `sql/postings.sql`, in order.
+    /// Sets the filter `name` (the query string's name) to `value`, checked; an empty value
+    /// leaves it unset, an unknown name is ignored, like any web page does (old bookmarks keep
+    /// working).
+    pub fn set(&mut self, name: &str, value: &str, labels: &[String]) -> Result<(), FilterError> {
+        let filter = self;
+        let value = value.trim();
+        if value.is_empty() {
+            return Ok(());
+        }
+        let text = || Some(value.to_string());
+        let bad = |problem: &str| FilterError {
+            name: name.to_string(),
+            problem: problem.to_string(),
+        };
+        let number = || -> Result<Option<f64>, FilterError> {
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite() && *n >= 0.0)
+                .map(Some)
+                .ok_or_else(|| bad("must be a number, 0 or more"))
+        };
+        match name {
+            "search" => filter.search = text(),
+            "label" => {
+                if value != "any" && value != "none" && !labels.iter().any(|l| l == value) {
+                    return Err(bad("must be any, none or one of the labels"));
+                }
+                filter.label = text();
+            }
+            "q" => filter.text = text(),
+            "type" => match value {
+                "hourly" | "fixed" => filter.job_type = text(),
+                _ => return Err(bad("must be hourly or fixed")),
+            },
+            "rate_min" => filter.rate_min = number()?,
+            "rate_max" => filter.rate_max = number()?,
+            "budget_min" => filter.budget_min = number()?,
+            "budget_max" => filter.budget_max = number()?,
+            "skill" => filter.skill = text(),
+            "experience" => {
+                if !EXPERIENCE.iter().any(|(v, _)| *v == value) {
+                    return Err(bad("must be entry_level, intermediate or expert"));
+                }
+                filter.experience = text();
+            }
+            "verified" => filter.verified = matches!(value, "1" | "true" | "on" | "yes"),
+            "hire_rate_min" => filter.hire_rate_min = number()?,
+            "spend_min" => filter.spend_min = number()?,
+            "country" => filter.country = text(),
+            "proposals_max" => {
+                filter.proposals_max = Some(
+                    value
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|n| *n >= 0)
+                        .ok_or_else(|| bad("must be a whole number, 0 or more"))?,
+                )
+            }
+            "fit_min" => filter.fit_min = number()?,
+            "since" => {
+                if chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_err() {
+                    return Err(bad("must be a date like 2026-01-31"));
+                }
+                filter.since = text();
+            }
+            "sort" => {
+                if !SORTS.iter().any(|(v, _)| *v == value) {
+                    return Err(bad("must be date, fit, budget or client"));
+                }
+                filter.sort = value.to_string();
+            }
+            "page" => {
+                filter.page = value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=1_000_000).contains(n))
+                    .ok_or_else(|| bad("must be a page number from 1"))?
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The parameters of `sql/postings.sql` for this filter's page, in order.
     pub fn sql_params(&self) -> Vec<Value> {
+        let offset = u64::from(self.page.saturating_sub(1)) * u64::from(PAGE_SIZE);
+        self.sql_params_window(PAGE_SIZE, offset)
+    }
+
+    /// The parameters of `sql/postings.sql` for `limit` postings from the `offset`-th on (the
+    /// page number aside), in order.
+    pub fn sql_params_window(&self, limit: u32, offset: u64) -> Vec<Value> {
         let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
         let number = |v: Option<f64>| v.map_or(Value::Null, Value::Double);
         vec![
@@ -197,8 +216,8 @@ impl Filter {
             number(self.fit_min),
             text(&self.since.as_ref().map(|d| format!("{d} 00:00:00"))),
             Value::Text(self.sort.clone()),
-            Value::BigInt(i64::from(PAGE_SIZE)),
-            Value::BigInt(i64::from(self.page.saturating_sub(1)) * i64::from(PAGE_SIZE)),
+            Value::BigInt(i64::from(limit)),
+            Value::BigInt(i64::try_from(offset).unwrap_or(i64::MAX)),
         ]
     }
 
