@@ -244,3 +244,45 @@ pub async fn serve_stdio(server: McpServer) -> Result<(), anyhow::Error> {
     running.waiting().await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_only_leaves_out_the_one_tool_that_writes() {
+        let names = |read_only| -> Vec<String> {
+            tools(read_only)
+                .iter()
+                .map(|t| t.name.to_string())
+                .collect()
+        };
+        assert_eq!(names(false).len(), 7);
+        assert!(names(false).contains(&"label_posting".to_string()));
+        assert_eq!(names(true).len(), 6);
+        assert!(!names(true).contains(&"label_posting".to_string()));
+    }
+
+    #[test]
+    fn every_tool_declares_object_schemas_for_its_arguments_and_its_answer() {
+        for tool in tools(false) {
+            assert_eq!(tool.input_schema["type"], "object", "{}", tool.name);
+            let output = tool.output_schema.as_ref().expect("an output schema");
+            assert_eq!(output["type"], "object", "{}", tool.name);
+            let annotations = tool.annotations.as_ref().expect("annotations");
+            assert_eq!(
+                annotations.read_only_hint,
+                Some(tool.name != "label_posting"),
+                "{}",
+                tool.name
+            );
+        }
+    }
+
+    #[test]
+    fn the_fit_score_is_explained_from_the_shipped_view() {
+        let text = super::super::tools::fit_score_explained();
+        assert!(text.starts_with("Fit score:"), "{text}");
+        assert!(!text.contains("--"), "{text}");
+    }
+}

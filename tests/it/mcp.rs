@@ -8,7 +8,7 @@
 use crate::support::{Harness, harness, process::Running};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -33,11 +33,7 @@ impl Client {
     fn start(h: &Harness, args: &[&str]) -> Client {
         let home = tempfile::tempdir().expect("home");
         let stderr = std::fs::File::create(home.path().join("stderr.log")).expect("stderr");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_upjobpilot"))
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", home.path())
-            .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
+        let mut child = crate::support::process::command(h, home.path())
             .env("UPJOBPILOT_LOG", "upjobpilot=info")
             .arg("--config")
             .arg(h.dir.path().join("pipeline.toml"))
@@ -49,15 +45,7 @@ impl Client {
             .spawn()
             .expect("starts");
         let stdin = child.stdin.take().expect("stdin");
-        let stdout = child.stdout.take().expect("stdout");
-        let (send, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if send.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = crate::support::process::lines(child.stdout.take().expect("stdout"));
         let mut client = Client {
             process: Running(child),
             stdin,
@@ -657,24 +645,7 @@ fn a_busy_database_answers_updating_not_an_error() {
     h.sync();
     let mut client = Client::start(&h, &[]);
     let id = client.ok("search_postings", json!({}))["postings"][0]["id"].clone();
-    let mut holder = Command::new(std::env::current_exe().expect("test binary"))
-        .args([
-            "serve::hold_the_database",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("UPJOBPILOT_TEST_HOLD", h.db_path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("holder");
-    let mut lines = BufReader::new(holder.stdout.take().expect("stdout")).lines();
-    assert!(
-        lines.any(|l| l.is_ok_and(|l| l.contains("upjobpilot-test: the database is held"))),
-        "the holder opened the file"
-    );
+    let mut holder = crate::support::process::hold_database(&h.db_path());
     for (tool, args) in [
         ("search_postings", json!({})),
         ("get_posting", json!({ "id": id })),
@@ -708,18 +679,7 @@ fn a_sync_running_while_tools_are_called_loses_no_label_and_still_loads() {
     // A day of new postings: a sync long enough for many calls to meet its load.
     h.sandbox.advance(Duration::from_secs(24 * 3600));
     let home = tempfile::tempdir().expect("home");
-    let mut sync = Command::new(env!("CARGO_BIN_EXE_upjobpilot"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("UPJOBPILOT_DATA_DIR", home.path().join("data"))
-        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
-        .args(["sync", "--quiet", "--config"])
-        .arg(h.dir.path().join("pipeline.toml"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sync");
+    let mut sync = crate::support::process::spawn_sync(&h, home.path());
     let mut expected: BTreeMap<String, &str> = BTreeMap::new();
     let mut answers: BTreeMap<&str, usize> = BTreeMap::new();
     let mut round = 0;
@@ -751,18 +711,13 @@ fn a_sync_running_while_tools_are_called_loses_no_label_and_still_loads() {
         }
         assert!(Instant::now() < deadline, "the sync finished");
     };
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut sync.stderr.take().expect("stderr"), &mut stderr)
-        .expect("stderr");
-    assert!(
-        status.success(),
-        "the sync loaded, not spooled: {status} {stderr}; {answers:?}"
-    );
     client.close();
-    assert_eq!(h.count("SELECT count(*) FROM sync_runs"), runs_before + 1);
-    assert_eq!(
-        h.count("SELECT count(*) FROM sync_runs WHERE loaded_at IS NULL"),
-        0
+    crate::support::process::assert_loaded(
+        &h,
+        &mut sync,
+        status,
+        runs_before,
+        &format!("{answers:?}"),
     );
     let conn = h.db();
     for (id, label) in &expected {

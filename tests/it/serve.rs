@@ -8,8 +8,6 @@ use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use upjobpilot::serve::{Running, Server};
 
@@ -541,11 +539,9 @@ fn markup_in_upwork_text_is_shown_as_text() {
     );
 }
 
-/// What the holder prints once it has the file (libtest prints its own text on the same line).
-const HELD: &str = "upjobpilot-test: the database is held";
-
 /// Not a test: the other process that holds the database in
-/// [`a_busy_database_answers_updating_not_an_error`], started as this test binary.
+/// [`a_busy_database_answers_updating_not_an_error`] (and the MCP server's), started as this
+/// test binary by `support::process::hold_database`.
 #[test]
 #[ignore = "run by another test"]
 fn hold_the_database() {
@@ -553,7 +549,7 @@ fn hold_the_database() {
         return;
     };
     let conn = duckdb::Connection::open(path).expect("open read-write");
-    println!("{HELD}");
+    println!("upjobpilot-test: the database is held");
     let mut line = String::new();
     let _ = std::io::stdin().read_line(&mut line);
     drop(conn);
@@ -565,24 +561,7 @@ fn a_busy_database_answers_updating_not_an_error() {
     h.sync();
     let server = serve(&h);
     let id = ids(&json(&server, "/api/postings"))[0].clone();
-    let mut holder = Command::new(std::env::current_exe().expect("test binary"))
-        .args([
-            "serve::hold_the_database",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("UPJOBPILOT_TEST_HOLD", h.db_path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("holder");
-    let mut lines = BufReader::new(holder.stdout.take().expect("stdout")).lines();
-    assert!(
-        lines.any(|l| l.is_ok_and(|l| l.contains(HELD))),
-        "the holder opened the file"
-    );
+    let mut holder = crate::support::process::hold_database(&h.db_path());
 
     let page = get(&server, "/");
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -623,18 +602,7 @@ fn a_sync_running_while_labels_are_saved_loses_none_and_still_loads() {
     let runs_before = h.count("SELECT count(*) FROM sync_runs");
     h.sandbox.advance(Duration::from_secs(2 * 3600));
     let home = tempfile::tempdir().expect("home");
-    let mut sync = Command::new(env!("CARGO_BIN_EXE_upjobpilot"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("UPJOBPILOT_DATA_DIR", home.path().join("data"))
-        .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
-        .args(["sync", "--quiet", "--config"])
-        .arg(h.dir.path().join("pipeline.toml"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sync");
+    let mut sync = crate::support::process::spawn_sync(&h, home.path());
 
     // Save the 50 labels, over and over with alternating labels until the sync is done, and
     // read the list in between: every answer is a page or "updating", never an error.
@@ -670,18 +638,12 @@ fn a_sync_running_while_labels_are_saved_loses_none_and_still_loads() {
         }
         assert!(Instant::now() < deadline, "the sync finished");
     };
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut sync.stderr.take().expect("stderr"), &mut stderr)
-        .expect("stderr");
-    assert!(
-        status.success(),
-        "the sync loaded, not spooled: {status} {stderr}; {statuses:?}"
-    );
-    assert_eq!(h.count("SELECT count(*) FROM sync_runs"), runs_before + 1);
-    assert_eq!(
-        h.count("SELECT count(*) FROM sync_runs WHERE loaded_at IS NULL"),
-        0,
-        "every run was loaded"
+    crate::support::process::assert_loaded(
+        &h,
+        &mut sync,
+        status,
+        runs_before,
+        &format!("{statuses:?}"),
     );
     for (id, label) in &expected {
         assert_eq!(label_of(&h, id).as_deref(), Some(*label), "{id}");
