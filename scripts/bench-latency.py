@@ -2,14 +2,15 @@
 """Alert latency: from a posting's publication to its webhook arriving, with `watch`.
 
 Starts `upjobpilot sandbox` on the real clock with postings arriving at random
-(--arrivals-per-hour), a JSON webhook receiver on 127.0.0.1, and `upjobpilot watch
---interval-secs N` with one [[alert]] rule matching every posting of one search. After
+(--arrivals-per-hour), a JSON webhook receiver on 127.0.0.1, and `upjobpilot watch` with its
+defaults (its own interval, exports on; --interval N and --no-export change them) and one
+[[alert]] rule matching every posting of one search. After
 --minutes it stops watch with SIGTERM and prints one JSON line: the latency (receive time minus
 publishedDateTime) median and worst over the postings delivered one by one (the first poll's
 digest is left out: those postings were published before watch started), the requests the
 sandbox saw, and that rate as requests per day. Usage:
 
-    scripts/bench-latency.py --binary target/release/upjobpilot --minutes 16 --interval 60
+    scripts/bench-latency.py --binary target/release/upjobpilot --minutes 16
 """
 import argparse, json, os, signal, statistics, subprocess, sys, tempfile, threading, time
 from datetime import datetime, timezone
@@ -36,7 +37,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default="target/release/upjobpilot")
     ap.add_argument("--minutes", type=float, default=16)
-    ap.add_argument("--interval", type=int, default=60)
+    ap.add_argument("--interval", type=int, default=None,
+                    help="--interval-secs for watch (default: watch's own)")
+    ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--arrivals-per-hour", type=float, default=240)
     args = ap.parse_args()
 
@@ -75,10 +78,18 @@ max_per_hour = 3600
     env = dict(os.environ, UPWORK_CLIENT_SECRET=secret, LATENCY_HOOK=hook,
                UPJOBPILOT_DATA_DIR=os.path.join(work, "data"))
     started = time.time()
+    command = [args.binary, "watch", "--config", os.path.join(work, "pipeline.toml")]
+    if args.interval is not None:
+        command += ["--interval-secs", str(args.interval)]
+    if args.no_export:
+        command.append("--no-export")
     watch = subprocess.Popen(
-        [args.binary, "watch", "--interval-secs", str(args.interval), "--no-export",
-         "--config", os.path.join(work, "pipeline.toml")],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "watch.log"), "w"))
+        command,
+        env=env, stdout=subprocess.PIPE, stderr=open(os.path.join(work, "watch.log"), "w"),
+        text=True)
+    # "watching N searches every S s ...": the interval watch chose.
+    watching = watch.stdout.readline().strip()
+    threading.Thread(target=watch.stdout.read, daemon=True).start()
     time.sleep(args.minutes * 60)
     watch.send_signal(signal.SIGTERM)
     watch.wait(timeout=120)
@@ -95,7 +106,7 @@ max_per_hour = 3600
             latencies.append((at - published).total_seconds())
     graphql = sum(1 for line in open(log) if '"/graphql"' in line)
     print(json.dumps({
-        "bench": "alert-latency", "interval_secs": args.interval,
+        "bench": "alert-latency", "watch": watching,
         "minutes": round(elapsed / 60, 1), "postings": len(latencies),
         "median_secs": round(statistics.median(latencies), 1) if latencies else None,
         "worst_secs": round(max(latencies), 1) if latencies else None,

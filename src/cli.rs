@@ -274,9 +274,11 @@ pub struct ResetArgs {
 /// `watch` options.
 #[derive(Debug, Args)]
 pub struct WatchArgs {
-    /// Seconds from the start of one sync to the start of the next, 10 to 86400.
-    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(10..=86_400))]
-    pub interval_secs: u64,
+    /// Seconds from the start of one sync to the start of the next, 10 to 86400. Default: the
+    /// shortest interval, 15 s or more, whose idle polls take at most a quarter of the daily
+    /// budget (15 s for up to 50 searches at the default budget).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub interval_secs: Option<u64>,
     /// Requests a day the key may use (Upwork's documented daily limit is 40000); an interval
     /// whose idle polls alone would take more than 80% of it is refused.
     #[arg(long, default_value_t = 40_000, value_parser = clap::value_parser!(u64).range(1..))]
@@ -299,9 +301,10 @@ pub struct ServeArgs {
     /// included), so one program runs.
     #[arg(long)]
     pub watch: bool,
-    /// With --watch: seconds from the start of one sync to the start of the next, 10 to 86400.
-    #[arg(long, default_value_t = 120, requires = "watch", value_parser = clap::value_parser!(u64).range(10..=86_400))]
-    pub interval_secs: u64,
+    /// With --watch: seconds from the start of one sync to the start of the next, 10 to 86400
+    /// (default: chosen from the budget, see `upjobpilot watch --help`).
+    #[arg(long, requires = "watch", value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub interval_secs: Option<u64>,
     /// With --watch: requests a day the key may use (see `upjobpilot watch --help`).
     #[arg(long, default_value_t = 40_000, requires = "watch", value_parser = clap::value_parser!(u64).range(1..))]
     pub daily_budget: u64,

@@ -3,9 +3,12 @@
 //! timer.
 //!
 //! Before the first poll it computes the requests a day its idle polls cost (one batched request
-//! for up to 50 searches, or one per search where Upwork refused batches) and refuses an interval
-//! that would take more than 80% of the daily budget, leaving the rest for the pages of busy
-//! polls; it prints that figure. Each poll is a whole `sync` (fetch, load,
+//! for up to 50 searches, or one per search where Upwork refused batches). Without
+//! `--interval-secs` it chooses the shortest interval, [`MIN_DEFAULT_INTERVAL_SECS`] or more,
+//! whose idle polls take at most [`DEFAULT_SHARE_PERCENT`] of the daily budget
+//! ([`default_interval_secs`]); a given interval that would take more than
+//! [`BUDGET_SHARE_PERCENT`] is refused, leaving the rest for the pages of busy polls. It prints
+//! the interval and that figure. Each poll is a whole `sync` (fetch, load,
 //! alerts, export) with one Upwork client, and so one rate limiter, for the life of the process;
 //! the database is opened only by the steps that need it, so other programs can read it between
 //! polls. A poll that fails (another sync holds the lock, a network outage) is logged and the
@@ -27,13 +30,32 @@ use tokio::sync::watch;
 
 /// The share of the daily budget idle polls may take.
 const BUDGET_SHARE_PERCENT: u64 = 80;
+/// The share of the daily budget the default interval's idle polls take at most: the rest is
+/// for the pages of busy polls, `sync`s run by hand, the dashboard's users and other tools on
+/// the same key.
+pub const DEFAULT_SHARE_PERCENT: u64 = 25;
+/// The shortest interval chosen by default. A posting waits on average half an interval for the
+/// next poll and at most one, plus the poll itself (about a second): 15 s gives alerts in about
+/// 8 s median and 16 s worst, and costs 5,760 requests a day for up to 50 searches, 14 % of
+/// Upwork's 40,000. Shorter would spend budget for seconds nobody notices.
+pub const MIN_DEFAULT_INTERVAL_SECS: u64 = 15;
+
+/// The interval `watch` uses without `--interval-secs`: the shortest, at least
+/// [`MIN_DEFAULT_INTERVAL_SECS`], whose idle polls costing `per_poll` requests take at most
+/// [`DEFAULT_SHARE_PERCENT`] of `daily_budget`.
+pub fn default_interval_secs(per_poll: u64, daily_budget: u64) -> u64 {
+    let allowed = (daily_budget * DEFAULT_SHARE_PERCENT / 100).max(1);
+    (86_400 * per_poll)
+        .div_ceil(allowed)
+        .clamp(MIN_DEFAULT_INTERVAL_SECS, 86_400)
+}
 
 /// Requests a day that idle polls costing `per_poll` requests every `interval_secs` cost.
 pub fn idle_requests_per_day(per_poll: u64, interval_secs: u64) -> u64 {
     (86_400u64).div_ceil(interval_secs.max(1)) * per_poll
 }
 
-/// Syncs every `args.interval_secs` until a signal.
+/// Syncs every `args.interval_secs` (or the [default](default_interval_secs)) until a signal.
 pub fn run(
     config_path: &Path,
     args: &WatchArgs,
@@ -43,22 +65,31 @@ pub fn run(
     let context = Context::load(config_path)?;
     let searches = context.config.searches.len();
     let per_poll = pipeline::idle_sync_requests(&context.config);
-    let per_day = idle_requests_per_day(per_poll, args.interval_secs);
+    let interval_secs = args
+        .interval_secs
+        .unwrap_or_else(|| default_interval_secs(per_poll, args.daily_budget));
+    let per_day = idle_requests_per_day(per_poll, interval_secs);
     let allowed = args.daily_budget * BUDGET_SHARE_PERCENT / 100;
     if per_day > allowed {
         let shortest = (86_400 * per_poll).div_ceil(allowed.max(1));
         return Err(Failure::msg(
             Exit::Usage,
             format!(
-                "polling {searches} searches every {} s costs about {per_day} requests a day, more than {BUDGET_SHARE_PERCENT}% of the daily budget of {}",
-                args.interval_secs, args.daily_budget
+                "polling {searches} searches every {interval_secs} s costs about {per_day} requests a day, more than {BUDGET_SHARE_PERCENT}% of the daily budget of {}",
+                args.daily_budget
             ),
         )
         .hint(format!("use --interval-secs {shortest} or more")));
     }
+    let chosen = if args.interval_secs.is_some() {
+        ""
+    } else {
+        " (the default for this budget)"
+    };
     tracing::info!(
         stage = "watch",
-        interval_secs = args.interval_secs,
+        interval_secs,
+        default = args.interval_secs.is_none(),
         searches,
         requests_per_day = per_day,
         daily_budget = args.daily_budget,
@@ -66,8 +97,8 @@ pub fn run(
     );
     if !quiet {
         println!(
-            "watching {searches} searches every {} s: about {per_day} requests a day when idle (budget {})",
-            args.interval_secs, args.daily_budget
+            "watching {searches} searches every {interval_secs} s{chosen}: about {per_day} requests a day when idle (budget {})",
+            args.daily_budget
         );
     }
     let options = SyncOptions {
@@ -77,7 +108,7 @@ pub fn run(
         progress: false,
         busy_wait: super::sync::BUSY_WAIT,
     };
-    let interval = Duration::from_secs(args.interval_secs);
+    let interval = Duration::from_secs(interval_secs);
     let daily_budget = args.daily_budget;
     runtime.block_on(async {
         let stop = stop_signal()?;
@@ -202,5 +233,25 @@ mod tests {
         assert_eq!(idle_requests_per_day(3, 120), 3 * 720);
         assert_eq!(idle_requests_per_day(1, 60), 1440);
         assert_eq!(idle_requests_per_day(10, 7), 10 * 12_343);
+    }
+
+    #[test]
+    fn the_default_interval_keeps_idle_polls_within_a_quarter_of_the_budget() {
+        // One batched request a poll at Upwork's 40,000: 15 s, 5,760 a day.
+        assert_eq!(default_interval_secs(1, 40_000), 15);
+        // 12 searches Upwork would not batch: 12 requests a poll, 104 s.
+        assert_eq!(default_interval_secs(12, 40_000), 104);
+        // A small budget: 1,000 a day leaves 250 for idle polls, one every 346 s.
+        assert_eq!(default_interval_secs(1, 1_000), 346);
+        for (per_poll, budget) in [(1, 40_000), (2, 40_000), (12, 40_000), (1, 1_000), (3, 7)] {
+            let secs = default_interval_secs(per_poll, budget);
+            assert!(secs >= MIN_DEFAULT_INTERVAL_SECS);
+            assert!(
+                secs == 86_400
+                    || idle_requests_per_day(per_poll, secs)
+                        <= budget * DEFAULT_SHARE_PERCENT / 100,
+                "{per_poll} a poll every {secs} s within {budget}"
+            );
+        }
     }
 }

@@ -86,6 +86,36 @@ fn an_interval_over_the_daily_budget_is_refused_with_the_shortest_that_fits() {
     assert_eq!(h.graphql_requests(), 0, "nothing fetched");
 }
 
+/// Without `--interval-secs`, `watch` chooses the shortest interval, 15 s or more, whose idle
+/// polls take at most a quarter of the daily budget, and says so (issue 23: alerts in seconds).
+#[test]
+fn without_an_interval_watch_chooses_one_from_the_budget_and_prints_it() {
+    let h = harness(55, SEARCHES);
+    let home = tempfile::tempdir().expect("tempdir");
+    for (budget, expected) in [
+        (
+            None,
+            "every 15 s (the default for this budget): about 5760 requests a day",
+        ),
+        (
+            Some("1000"),
+            "every 346 s (the default for this budget): about 250 requests a day",
+        ),
+    ] {
+        let mut args = vec!["--no-export"];
+        if let Some(budget) = budget {
+            args.extend(["--daily-budget", budget]);
+        }
+        let (mut child, lines) = watch(&h, home.path(), &args);
+        let printed = line_starting(&lines, "watching", Duration::from_secs(30));
+        assert!(printed.contains(expected), "{printed}");
+        line_starting(&lines, "poll 1:", Duration::from_secs(60));
+        terminate(&child);
+        let status = exits_within(&mut child, Duration::from_secs(10));
+        assert!(status.success(), "{status:?}");
+    }
+}
+
 /// `serve` alone finishes on SIGTERM and on SIGHUP (the terminal closing) with exit 0 and its
 /// port closed, rather than dying by the signal (issue 21: one stop signal for every system).
 #[test]
