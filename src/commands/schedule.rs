@@ -29,16 +29,6 @@ const LOCATION_VARIABLES: [&str; 6] = [
     "UPJOBPILOT_QUERIES_DIR",
 ];
 
-/// The interval when none is given.
-fn default_every(kind: Kind) -> Every {
-    let minutes = match kind {
-        Kind::Sync => 10,
-        // `watch`'s own default, 120 s.
-        Kind::Watch => 2,
-    };
-    Every::minutes(minutes).expect("a default interval is an allowed one")
-}
-
 /// Installs (or replaces) the schedule.
 pub fn install(config_path: &Path, args: &ScheduleInstallArgs) -> Result<Exit, Failure> {
     let config = Config::load(config_path)?;
@@ -261,7 +251,11 @@ fn job(
     };
     let job = Job {
         kind,
-        every: every.unwrap_or_else(|| default_every(kind)),
+        // A sync timer needs one; `watch` without one chooses its own from the budget.
+        every: match kind {
+            Kind::Sync => Some(every.unwrap_or(Every::DEFAULT_SYNC)),
+            Kind::Watch => every,
+        },
         program: Spot::Path(program),
         config: Spot::Path(config_file),
         dir: Spot::Path(dir),

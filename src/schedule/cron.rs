@@ -16,10 +16,11 @@ pub const END: &str = "# END upjobpilot schedule";
 
 /// The block for `job`, marker lines included, ending in a newline.
 pub fn block(job: &Job) -> Result<String, ScheduleError> {
-    let when = match (job.kind, job.every.as_hours()) {
+    let every = job.timer_every();
+    let when = match (job.kind, every.as_hours()) {
         (Kind::Watch, _) => "@reboot".to_string(),
-        (Kind::Sync, None) if job.every.as_minutes() == 1 => "* * * * *".into(),
-        (Kind::Sync, None) => format!("*/{} * * * *", job.every.as_minutes()),
+        (Kind::Sync, None) if every.as_minutes() == 1 => "* * * * *".into(),
+        (Kind::Sync, None) => format!("*/{} * * * *", every.as_minutes()),
         (Kind::Sync, Some(1)) => "0 * * * *".into(),
         (Kind::Sync, Some(24)) => "0 0 * * *".into(),
         (Kind::Sync, Some(hours)) => format!("0 */{hours} * * *"),
@@ -153,7 +154,7 @@ mod tests {
     fn job() -> Job {
         Job {
             kind: Kind::Sync,
-            every: Every::minutes(10).expect("10m"),
+            every: Every::minutes(10),
             program: Spot::Path(PathBuf::from("/home/josé/bin/upjobpilot")),
             config: Spot::Path(PathBuf::from("/home/josé/my jobs/it's 100%/pipeline.toml")),
             dir: Spot::Path(PathBuf::from("/home/josé/my jobs/it's 100%")),
@@ -221,7 +222,7 @@ mod tests {
         assert!(installed.starts_with(theirs), "{installed}");
 
         let mut later = job();
-        later.every = Every::minutes(60).expect("1h");
+        later.every = Every::minutes(60);
         let second = block(&later).expect("block");
         let with_more = format!("{installed}# mine\n");
         let replaced = Table::parse(&with_more).expect("parse").with(Some(&second));
@@ -245,7 +246,7 @@ mod tests {
     #[test]
     fn hours_and_watch_lines() {
         let mut job = job();
-        job.every = Every::minutes(120).expect("2h");
+        job.every = Every::minutes(120);
         let line = |job: &Job| {
             Table::parse(&block(job).expect("block"))
                 .expect("parse")
@@ -260,6 +261,16 @@ mod tests {
         assert!(
             watch.ends_with(" watch --interval-secs 7200 --quiet"),
             "{watch}"
+        );
+        // Without --every, `watch` chooses its own interval from the budget.
+        job.every = None;
+        let watch = line(&job);
+        assert!(watch.ends_with(" watch --quiet"), "{watch}");
+        assert!(
+            block(&job)
+                .expect("block")
+                .contains("upjobpilot watch, syncing at its own interval"),
+            "the summary says so"
         );
     }
 }

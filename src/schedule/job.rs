@@ -65,6 +65,9 @@ const MINUTES: [u32; 11] = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30];
 const HOURS: [u32; 8] = [1, 2, 3, 4, 6, 8, 12, 24];
 
 impl Every {
+    /// A `sync` timer's interval when none is given: every 10 minutes.
+    pub const DEFAULT_SYNC: Every = Every { minutes: 10 };
+
     /// Every `minutes` minutes, if that is one of the allowed intervals.
     pub fn minutes(minutes: u32) -> Option<Every> {
         let allowed = MINUTES.contains(&minutes)
@@ -222,8 +225,9 @@ pub struct Variable {
 pub struct Job {
     /// Sync on an interval, or watch.
     pub kind: Kind,
-    /// The interval (for `watch`, its `--interval-secs`).
-    pub every: Every,
+    /// The interval: a `sync`'s always; a `watch`'s `--interval-secs` when given (`None`:
+    /// `watch` chooses its own from the budget, 15 s for up to 50 searches).
+    pub every: Option<Every>,
     /// The upjobpilot binary.
     pub program: Spot,
     /// The config file, passed as `--config`.
@@ -250,8 +254,10 @@ impl Job {
         match self.kind {
             Kind::Sync => words.push(Word::Text("--quiet".into())),
             Kind::Watch => {
-                words.push(Word::Text("--interval-secs".into()));
-                words.push(Word::Text((self.every.as_minutes() * 60).to_string()));
+                if let Some(every) = self.every {
+                    words.push(Word::Text("--interval-secs".into()));
+                    words.push(Word::Text((every.as_minutes() * 60).to_string()));
+                }
             }
         }
         words.extend(extra.iter().map(|w| Word::Text((*w).into())));
@@ -261,10 +267,16 @@ impl Job {
     /// `upjobpilot sync every 10m` or `upjobpilot watch, syncing every 2m`: the description
     /// every generated file carries, which `schedule status` reads back ([`parse_every`]).
     pub fn summary(&self) -> String {
-        match self.kind {
-            Kind::Sync => format!("upjobpilot sync every {}", self.every),
-            Kind::Watch => format!("upjobpilot watch, syncing every {}", self.every),
+        match (self.kind, self.every) {
+            (Kind::Sync, _) => format!("upjobpilot sync every {}", self.timer_every()),
+            (Kind::Watch, Some(every)) => format!("upjobpilot watch, syncing every {every}"),
+            (Kind::Watch, None) => "upjobpilot watch, syncing at its own interval".into(),
         }
+    }
+
+    /// The interval of a `sync` timer (always set for one; 10 minutes otherwise).
+    pub fn timer_every(&self) -> Every {
+        self.every.unwrap_or(Every::DEFAULT_SYNC)
     }
 }
 
@@ -333,7 +345,7 @@ mod tests {
         let every = Every::minutes(20).expect("20m");
         let job = Job {
             kind: Kind::Watch,
-            every,
+            every: Some(every),
             program: Spot::Home("bin/upjobpilot"),
             config: Spot::Home("jobs/pipeline.toml"),
             dir: Spot::Home("jobs"),

@@ -103,9 +103,10 @@ fn calendar(job: &Job) -> String {
         dict.push_str("\t\t</dict>\n");
         dict
     };
-    let entries: String = match job.every.as_hours() {
+    let every = job.timer_every();
+    let entries: String = match every.as_hours() {
         None => (0..60)
-            .step_by(job.every.as_minutes() as usize)
+            .step_by(every.as_minutes() as usize)
             .map(|minute| entry(&[("Minute", minute)]))
             .collect(),
         Some(hours) => (0..24)
@@ -148,7 +149,7 @@ mod tests {
     fn job() -> Job {
         Job {
             kind: Kind::Sync,
-            every: Every::minutes(15).expect("15m"),
+            every: Every::minutes(15),
             program: Spot::Path(PathBuf::from("/Users/josé/bin/upjobpilot")),
             config: Spot::Path(PathBuf::from("/Users/josé/my jobs/R&D <1>/pipeline.toml")),
             dir: Spot::Path(PathBuf::from("/Users/josé/my jobs/R&D <1>")),

@@ -67,15 +67,15 @@ pub fn units(job: &Job) -> Result<Vec<(&'static str, String)>, ScheduleError> {
                      \n\
                      [Install]\n\
                      WantedBy=timers.target\n",
-                    every = job.every,
-                    calendar = on_calendar(job.every),
+                    every = job.timer_every(),
+                    calendar = on_calendar(job.timer_every()),
                 ),
             ),
         ],
         Kind::Watch => vec![(
             WATCH_SERVICE,
             format!(
-                "# `upjobpilot watch`: one long-running process that syncs every {every} and sends the\n\
+                "# `upjobpilot watch`: one long-running process that syncs {every} and sends the\n\
                  # [[alert]] messages, instead of the timer. It runs in the config's folder.\n\
                  {written}\n\
                  {head}\
@@ -91,7 +91,9 @@ pub fn units(job: &Job) -> Result<Vec<(&'static str, String)>, ScheduleError> {
                  \n\
                  [Install]\n\
                  WantedBy=default.target\n",
-                every = job.every,
+                every = job
+                    .every
+                    .map_or("at its own interval".to_string(), |e| format!("every {e}")),
                 head = service_head(&summary, "simple", &dir, &env, &exec),
             ),
         )],
@@ -172,7 +174,7 @@ mod tests {
     fn job(kind: Kind) -> Job {
         Job {
             kind,
-            every: Every::minutes(10).expect("10m"),
+            every: Every::minutes(10),
             program: Spot::Path(PathBuf::from("/home/josé/my bin $x/upjobpilot")),
             config: Spot::Path(PathBuf::from(
                 "/home/josé/my jobs/100% \"real\"/pipeline.toml",

@@ -114,8 +114,9 @@ pub fn xml(job: &Job) -> Result<String, ScheduleError> {
 
 /// The repetition interval: `PT10M`, `PT2H`, `P1D`.
 fn interval(job: &Job) -> String {
-    match job.every.as_hours() {
-        None => format!("PT{}M", job.every.as_minutes()),
+    let every = job.timer_every();
+    match every.as_hours() {
+        None => format!("PT{}M", every.as_minutes()),
         Some(24) => "P1D".into(),
         Some(hours) => format!("PT{hours}H"),
     }
@@ -179,7 +180,7 @@ mod tests {
     fn job() -> Job {
         Job {
             kind: Kind::Sync,
-            every: Every::minutes(10).expect("10m"),
+            every: Every::minutes(10),
             program: Spot::Path(PathBuf::from(r"C:\Program Files\upjobpilot\upjobpilot.exe")),
             config: Spot::Path(PathBuf::from(
                 r"C:\Users\José Müller\Documents\R&D jobs\pipeline.toml",

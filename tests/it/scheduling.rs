@@ -223,12 +223,11 @@ fn the_systemd_units_pass_systemd_analyze_verify() {
 fn example(kind: Kind, windows: bool) -> Job {
     Job {
         kind,
+        // A watch chooses its own interval unless `--every` is given.
         every: match kind {
-            Kind::Sync => "10m",
-            Kind::Watch => "2m",
-        }
-        .parse()
-        .expect("an interval"),
+            Kind::Sync => Some("10m".parse().expect("an interval")),
+            Kind::Watch => None,
+        },
         program: Spot::Home(if windows {
             ".cargo/bin/upjobpilot.exe"
         } else {
@@ -286,7 +285,7 @@ fn odd_project() -> (tempfile::TempDir, std::path::PathBuf) {
 fn odd_job(kind: Kind, project: &Path, program: &Path) -> Job {
     Job {
         kind,
-        every: "15m".parse().expect("15m"),
+        every: Some("15m".parse().expect("15m")),
         program: Spot::Path(program.to_path_buf()),
         config: Spot::Path(project.join("pipeline.toml")),
         dir: Spot::Path(project.to_path_buf()),
@@ -358,7 +357,7 @@ fn the_units_with_odd_paths_pass_systemd_analyze_verify() {
         "4h", "6h", "8h", "12h", "24h",
     ] {
         let mut job = odd_job(Kind::Sync, &project, &program);
-        job.every = every.parse().expect("allowed");
+        job.every = Some(every.parse().expect("allowed"));
         let timer = schedule::files(System::Systemd, &job)
             .expect("units")
             .remove(1)
@@ -742,7 +741,7 @@ fn schedule_install_with_a_systemd_session_writes_and_enables_the_units() {
         .expect("runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("systemd service (watch)") && stdout.contains("every 2m"),
+        stdout.contains("systemd service (watch)") && !stdout.contains("every"),
         "{stdout}"
     );
     fake.upjobpilot(&config, &["schedule", "remove"])
