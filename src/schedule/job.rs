@@ -264,7 +264,8 @@ impl Job {
         words
     }
 
-    /// `upjobpilot sync every 10m` or `upjobpilot watch, syncing every 2m`: the description
+    /// `upjobpilot sync every 10m` or `upjobpilot watch, syncing every 2m` (or `at its own
+    /// interval`): the description
     /// every generated file carries, which `schedule status` reads back ([`parse_every`]).
     pub fn summary(&self) -> String {
         match (self.kind, self.every) {
