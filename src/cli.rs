@@ -69,7 +69,7 @@ pub enum Command {
     Sync(SyncArgs),
     /// Keep syncing every interval (alerts included) until SIGTERM or Ctrl-C.
     #[command(
-        after_help = "Examples (`upjobpilot schedule install --watch` runs it as a service):\n  upjobpilot watch                      every 15 s for up to 50 searches\n  upjobpilot watch --interval-secs 120\n\nWithout --interval-secs it polls as often as a quarter of the daily budget allows,\nbut not more than every 15 s. It prints the interval and the requests a day it will\nuse, and refuses an interval that would take more than 80% of the daily budget. On SIGTERM or Ctrl-C it finishes the sync in\nprogress and exits with status 0."
+        after_help = "Examples (`upjobpilot schedule install --watch` runs it as a service):\n  upjobpilot watch                      every 15 s for up to 50 searches\n  upjobpilot watch --interval-secs 120\n\nWithout --interval-secs it polls as often as a quarter of the daily budget allows,\nbut not more than every 15 s. It prints the interval and the requests a day it will\nuse, and refuses an interval that would take more than 80% of the daily budget.\nOn SIGTERM or Ctrl-C it finishes the sync in progress and exits with status 0."
     )]
     Watch(WatchArgs),
     /// Run sync (or watch) on a schedule: a systemd user timer, cron, launchd or Task Scheduler.
