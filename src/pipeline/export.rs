@@ -72,6 +72,14 @@ pub enum ExportError {
     },
 }
 
+impl ExportError {
+    /// Whether a view ran out of DuckDB's memory limit: a sync (and `bench load --export`)
+    /// writes it again with a higher one ([`crate::db::with_memory_retries`]).
+    pub fn is_out_of_memory(&self) -> bool {
+        matches!(self, ExportError::View { source, .. } if crate::db::is_out_of_memory(source))
+    }
+}
+
 /// What an export wrote, and what it had to leave as it was.
 #[derive(Debug, Default)]
 pub struct Exported {

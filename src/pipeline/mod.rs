@@ -554,9 +554,7 @@ fn export_views(
         &mut limit,
         config.storage.memory_limit,
         "export",
-        |e: &export::ExportError| {
-            matches!(e, export::ExportError::View { source, .. } if db::is_out_of_memory(source))
-        },
+        export::ExportError::is_out_of_memory,
         || export_views_once(config, conn),
     )
     .map_err(SyncError::from)
