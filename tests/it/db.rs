@@ -77,6 +77,23 @@ fn a_version_2_database_migrates_and_keeps_its_data_and_profile() {
         count(&conn, "SELECT count(*) FROM daily_postings"),
     );
     assert_eq!(after, before, "every row kept");
+    // Schema 12 has DuckDB keep the raw JSON zstd-compressed: every node kept, and so stored.
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM jobs WHERE raw->>'id' = id"),
+        300
+    );
+    conn.execute_batch("CHECKPOINT").expect("checkpoint");
+    let raw_segments =
+        "FROM pragma_storage_info('jobs') WHERE column_name = 'raw' AND segment_type <> 'VALIDITY'";
+    assert!(count(&conn, &format!("SELECT count(*) {raw_segments}")) > 0);
+    assert_eq!(
+        count(
+            &conn,
+            &format!("SELECT count(*) {raw_segments} AND compression <> 'ZSTD'")
+        ),
+        0,
+        "the raw JSON is zstd-compressed"
+    );
     assert_eq!(count(&conn, "SELECT hourly_rate::BIGINT FROM profile"), 55);
     assert_eq!(count(&conn, "SELECT count(*) FROM profile_skills"), 1);
     drop(conn);
