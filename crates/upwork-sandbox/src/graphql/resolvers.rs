@@ -144,9 +144,10 @@ impl ObjectValue for QueryRoot<'_> {
     }
 }
 
-/// The job aggregate of `posting`, as the realism switches render it.
+/// The job aggregate of `posting` at the market's clock, as the realism switches render it.
 fn job_posting(ctx: &Context<'_>, posting: &Posting) -> Value {
-    ctx.realism.job_posting(ctx.market.seed(), posting)
+    ctx.realism
+        .job_posting(ctx.market.seed(), posting, ctx.market.now())
 }
 
 /// An object of the schema backed by JSON keyed by its field names.
