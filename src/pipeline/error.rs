@@ -130,6 +130,12 @@ impl std::fmt::Display for Stored {
 }
 
 impl SyncError {
+    /// Whether the postings were stored before this error (a step after the load's last
+    /// commit failed): what was planned from them, the alerts, can still be delivered.
+    pub fn postings_stored(&self) -> bool {
+        matches!(self, SyncError::Stored { .. } | SyncError::Export(_))
+    }
+
     /// The exit status for this error.
     pub fn exit(&self) -> Exit {
         match self {

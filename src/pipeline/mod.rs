@@ -138,7 +138,18 @@ pub async fn sync(
     // Every attempt counts, as Upwork counts them; a client shared across syncs counts them all.
     let requests = client.requests() - run.requests_before;
     let current = spool_verdict(&run, &searches, requests)?;
-    let stored = store_or_keep(config, options, run.spool, current).await?;
+    let stored = match store_or_keep(config, options, run.spool, current).await {
+        Ok(stored) => stored,
+        // A step after the load failed (the export, a missing `queries/` folder, retention):
+        // the alerts the load planned still go out, or a broken export would hold them back
+        // run after run (found measuring alert latency with the export on).
+        Err(error) if error.postings_stored() => {
+            drop(pipeline_lock);
+            deliver_alerts(config, options, false).await?;
+            return Err(error);
+        }
+        Err(error) => return Err(error),
+    };
     // Delivering needs only the delivery lock, which a second process skips rather than waits on.
     drop(pipeline_lock);
     let alerts = deliver_alerts(config, options, stored.spooled.is_some()).await?;

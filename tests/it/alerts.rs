@@ -372,6 +372,49 @@ timeout_secs = 1
     assert_eq!(rules[0]["waiting"], 0);
 }
 
+/// An export that fails every sync (here the `queries/` folder is gone) fails the sync, but the
+/// alerts planned from the postings it stored still go out: found measuring alert latency with
+/// `watch`'s default export on, where no alert ever arrived.
+#[test]
+fn alerts_go_out_when_the_export_fails() {
+    let rules = r#"
+[[alert]]
+name = "all"
+webhook_env = "HOOK_URL"
+format = "json"
+"#;
+    let h = harness(44, &format!("{ALL_POSTINGS}{rules}"));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    let queries = h.dir.path().join("queries");
+    let _ = std::fs::remove_dir_all(&queries);
+    let output = upjobpilot(&h, home.path(), &receiver, &["sync"])
+        .output()
+        .expect("sync runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the postings are stored"), "{stderr}");
+    assert!(h.count("SELECT count(*) FROM jobs") > 0);
+    assert_eq!(receiver.received().len(), 1, "the first sync's digest");
+    h.sandbox.advance(Duration::from_secs(10 * 60));
+    let output = upjobpilot(&h, home.path(), &receiver, &["sync"])
+        .output()
+        .expect("sync runs");
+    assert_eq!(output.status.code(), Some(1));
+    let new = ids(
+        &h,
+        "SELECT job_id FROM alerts_sent WHERE rule = 'all' AND status = 'sent'",
+    );
+    let delivered: BTreeSet<String> = keys_per_posting(&receiver.received(), "all")
+        .into_keys()
+        .collect();
+    assert!(
+        delivered.len() > 1,
+        "the second sync's postings went out too"
+    );
+    assert_eq!(delivered, new, "every sent posting arrived");
+}
+
 #[test]
 fn a_command_gets_the_postings_on_stdin_and_its_stderr_is_logged() {
     let out = tempfile::tempdir().expect("tempdir");
