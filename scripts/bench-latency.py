@@ -12,7 +12,7 @@ sandbox saw, and that rate as requests per day. Usage:
 
     scripts/bench-latency.py --binary target/release/upjobpilot --minutes 16
 """
-import argparse, json, os, signal, statistics, subprocess, sys, tempfile, threading, time
+import argparse, json, os, shutil, signal, statistics, subprocess, sys, tempfile, threading, time
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -57,6 +57,9 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     hook = f"http://127.0.0.1:{server.server_address[1]}/hook"
 
+    # The shipped views, as `upjobpilot init` writes them: watch exports after every poll.
+    shutil.copytree(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "queries"),
+                    os.path.join(work, "queries"))
     with open(os.path.join(work, "pipeline.toml"), "w") as f:
         f.write(f"""[upwork]
 client_id = "{client_id}"
