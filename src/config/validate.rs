@@ -9,10 +9,12 @@
 use super::model::{
     Alert, AlertFilter, BUILT_IN_LABELS, Channel, Config, Criteria, DEFAULT_ALERT_MAX_PER_HOUR,
     DEFAULT_ALERT_MAX_POSTINGS, DEFAULT_ALERT_TIMEOUT_SECS, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES,
-    DEFAULT_MAX_RETRIES, DEFAULT_PAGE_SIZE, DEFAULT_REDIRECT_URI, DEFAULT_REQUESTS_PER_MINUTE,
-    DEFAULT_RETRY_BASE_MS, DEFAULT_SECRET_ENV, DEFAULT_TIMEOUT_SECS, Export, IntRange, JobType,
-    Profile, RawAlert, RawExport, RawProfile, RawRetention, RawSearch, RawServe, RawStorage,
-    RawUpwork, Retention, Search, Serve, Storage, UPWORK_AUTHORIZE_URL, UPWORK_GRAPHQL_URL,
+    DEFAULT_MAX_RETRIES, DEFAULT_NOTIFY_BUDGET_PERCENT, DEFAULT_NOTIFY_DAILY_BUDGET,
+    DEFAULT_NOTIFY_MIN_FREE_MB, DEFAULT_NOTIFY_SEARCH_FAILURES, DEFAULT_PAGE_SIZE,
+    DEFAULT_REDIRECT_URI, DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_RETRY_BASE_MS, DEFAULT_SECRET_ENV,
+    DEFAULT_TIMEOUT_SECS, Export, IntRange, JobType, Notify, NotifyChannel, Profile, RawAlert,
+    RawExport, RawNotify, RawProfile, RawRetention, RawSearch, RawServe, RawStorage, RawUpwork,
+    Retention, Search, Serve, Storage, UPWORK_AUTHORIZE_URL, UPWORK_GRAPHQL_URL,
     UPWORK_RETENTION_HOURS, UPWORK_TOKEN_URL, Upwork, WebhookFormat,
 };
 use super::parse::RawConfig;
@@ -88,6 +90,7 @@ pub(super) fn config(raw: RawConfig, path: &Path, problems: &mut Problems<'_>) -
         .map_or(UPWORK_RETENTION_HOURS, |r| r.hours.max(1));
     let searches = check.searches(raw.searches, retention_hours);
     let alerts = check.alerts(raw.alerts, &searches);
+    let notify = raw.notify.and_then(|n| check.notify(n, &alerts));
     if check.problems.count() > 0 {
         return None;
     }
@@ -101,6 +104,7 @@ pub(super) fn config(raw: RawConfig, path: &Path, problems: &mut Problems<'_>) -
         serve: serve?,
         searches,
         alerts,
+        notify,
     };
     check.spool_owns_nothing_else(&config, spool_span);
     (check.problems.count() == 0).then_some(config)
@@ -665,6 +669,133 @@ impl Checker<'_, '_> {
             digest: raw.digest.unwrap_or(false),
             max_postings,
             max_per_hour,
+        })
+    }
+
+    /// `[notify]`: one channel (a rule's, by name, or its own) and the thresholds.
+    fn notify(&mut self, raw: RawNotify, alerts: &[Alert]) -> Option<Notify> {
+        let before = self.problems.count();
+        let set: Vec<(&str, Range<usize>)> = [
+            ("channel", raw.channel.as_ref().map(|c| c.span())),
+            ("webhook_env", raw.webhook_env.as_ref().map(|c| c.span())),
+            ("command", raw.command.as_ref().map(|c| c.span())),
+        ]
+        .into_iter()
+        .filter_map(|(key, span)| span.map(|s| (key, s)))
+        .collect();
+        let timeout_span = raw.timeout_secs.as_ref().map(|t| t.span());
+        let timeout_secs = self.bounded(
+            "timeout_secs",
+            raw.timeout_secs,
+            1..=120,
+            DEFAULT_ALERT_TIMEOUT_SECS,
+        );
+        let channel = match (&set[..], raw.channel) {
+            ([], _) => {
+                self.problems.whole(
+                    "`[notify]` has no channel: set `channel` to an [[alert]] rule's name, or `webhook_env` (with `format`) or `command`",
+                );
+                None
+            }
+            ([_, (second, span), ..], _) => {
+                self.at(
+                    span.clone(),
+                    &format!(
+                        "`[notify]` has two channels: set one of `channel`, `webhook_env` or `command`, not `{}` and `{second}`",
+                        set[0].0
+                    ),
+                );
+                None
+            }
+            (_, Some(name)) => {
+                for (key, span) in [
+                    ("format", raw.format.as_ref().map(|f| f.span())),
+                    ("chat_id", raw.chat_id.as_ref().map(|c| c.span())),
+                    ("timeout_secs", timeout_span.clone()),
+                ] {
+                    if let Some(span) = span {
+                        self.at(
+                            span,
+                            &format!(
+                                "`notify.{key}` is the rule's when `channel` names a rule: set it in the [[alert]] table"
+                            ),
+                        );
+                    }
+                }
+                if !alerts.iter().any(|a| a.name == *name.get_ref()) {
+                    self.at(
+                        name.span(),
+                        &format!(
+                            "`notify.channel`: there is no [[alert]] rule named {:?} (it names the rule whose channel the notices use)",
+                            name.get_ref()
+                        ),
+                    );
+                }
+                Some(NotifyChannel::Rule(name.into_inner()))
+            }
+            (_, None) => {
+                let anchor = Spanned::new(set[0].1.clone(), String::new());
+                self.channel(
+                    &anchor,
+                    raw.webhook_env,
+                    raw.format,
+                    raw.chat_id,
+                    raw.command,
+                    timeout_secs,
+                )
+                .map(NotifyChannel::Own)
+            }
+        };
+        let search_failures = self.bounded(
+            "notify.search_failures",
+            raw.search_failures,
+            1..=1000,
+            DEFAULT_NOTIFY_SEARCH_FAILURES,
+        );
+        let daily_budget = match raw.daily_budget {
+            None => DEFAULT_NOTIFY_DAILY_BUDGET,
+            Some(v) => match u64::try_from(*v.get_ref()) {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    self.at(
+                        v.span(),
+                        &format!(
+                            "`notify.daily_budget` must be 1 or more, not {}",
+                            v.get_ref()
+                        ),
+                    );
+                    DEFAULT_NOTIFY_DAILY_BUDGET
+                }
+            },
+        };
+        let budget_percent = self.bounded(
+            "notify.budget_percent",
+            raw.budget_percent,
+            1..=100,
+            DEFAULT_NOTIFY_BUDGET_PERCENT,
+        );
+        let min_free_mb = match raw.min_free_mb {
+            None => DEFAULT_NOTIFY_MIN_FREE_MB,
+            Some(v) => u64::try_from(*v.get_ref()).unwrap_or_else(|_| {
+                self.at(
+                    v.span(),
+                    &format!(
+                        "`notify.min_free_mb` cannot be negative (0 turns the check off), not {}",
+                        v.get_ref()
+                    ),
+                );
+                DEFAULT_NOTIFY_MIN_FREE_MB
+            }),
+        };
+        if self.problems.count() > before {
+            return None;
+        }
+        Some(Notify {
+            channel: channel?,
+            search_failures,
+            daily_budget,
+            budget_percent,
+            min_free_mb,
         })
     }
 
