@@ -1071,4 +1071,67 @@ mod tests {
         );
         assert!(criteria.verified_payment_only && !criteria.enterprise_only);
     }
+
+    #[test]
+    fn notify_takes_one_channel_and_reports_every_bad_value_at_once() {
+        let rule = "[[alert]]\nname = \"hook\"\nwebhook_env = \"HOOK\"\n";
+        let config = Config::parse(
+            &format!("{MINIMAL}{rule}[notify]\nchannel = \"hook\"\n"),
+            Path::new("/tmp/p/pipeline.toml"),
+        )
+        .expect("valid");
+        let notify = config.notify.expect("notify");
+        assert_eq!(notify.channel, NotifyChannel::Rule("hook".into()));
+        assert_eq!(notify.search_failures, DEFAULT_NOTIFY_SEARCH_FAILURES);
+        let own = Config::parse(
+            &format!("{MINIMAL}[notify]\nwebhook_env = \"N\"\nformat = \"ntfy\"\n"),
+            Path::new("/tmp/p/pipeline.toml"),
+        )
+        .expect("valid");
+        assert!(matches!(
+            own.notify.expect("notify").channel,
+            NotifyChannel::Own(Channel::Webhook {
+                format: WebhookFormat::Ntfy,
+                ..
+            })
+        ));
+
+        let cases = [
+            ("[notify]\nmin_free_mb = 5\n", "has no channel"),
+            (
+                "[notify]\nchannel = \"nope\"\n",
+                "no [[alert]] rule named \"nope\"",
+            ),
+            (
+                "[notify]\nchannel = \"hook\"\ncommand = [\"x\"]\n",
+                "has two channels",
+            ),
+            (
+                "[notify]\nchannel = \"hook\"\nformat = \"slack\"\n",
+                "`notify.format` is the rule's",
+            ),
+        ];
+        for (table, says) in cases {
+            let found = problems(&format!("{MINIMAL}{rule}{table}"));
+            assert!(
+                found.iter().any(|p| p.message.contains(says)),
+                "{table}: {found:?}"
+            );
+        }
+        let found = problems(&format!(
+            "{MINIMAL}[notify]\ncommand = [\"x\"]\nsearch_failures = 0\ndaily_budget = 0\nbudget_percent = 101\nmin_free_mb = -1\n"
+        ));
+        assert_eq!(found.len(), 4, "{found:?}");
+        for key in [
+            "search_failures",
+            "daily_budget",
+            "budget_percent",
+            "min_free_mb",
+        ] {
+            assert!(
+                found.iter().any(|p| p.message.contains(key)),
+                "{key}: {found:?}"
+            );
+        }
+    }
 }
