@@ -1,4 +1,6 @@
-//! Sending one message through a rule's channel: a webhook or a command.
+//! Sending one message through a rule's channel: a webhook or a command. What is sent is a
+//! [`Payload`]: an alert rule's [`Message`], or a health notice ([`payload::Notice`]) through
+//! the `[notify]` channel ([`send_to`]).
 //!
 //! Webhooks are a blocking `reqwest` POST with the rule's timeout, the `Idempotency-Key` header,
 //! and redirects followed only within the same host (a redirect elsewhere could carry the

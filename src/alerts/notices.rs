@@ -405,7 +405,10 @@ pub fn after_sync(config: &Config, facts: &Facts, busy_wait: Duration) -> Option
         let configured: Vec<String> = config.searches.iter().map(|s| s.name.clone()).collect();
         seen.push(state.count_searches(runs, &configured, notify.search_failures));
     }
-    seen.extend(database_seen(config, busy_wait, now));
+    // A run that spooled met the database held: waiting for it again would only slow the sync.
+    if !matches!(facts.spooled_since, Some(Some(_))) {
+        seen.extend(database_seen(config, busy_wait, now));
+    }
     seen.push(disk_seen(config, notify.min_free_mb));
     if let Some(since) = facts.spooled_since {
         seen.push(held_seen(config, since, now));
@@ -510,22 +513,27 @@ fn refresh_expiry(config: &Config) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
 
 fn refresh_seen(config: &Config, now: DateTime<Utc>) -> Option<Seen> {
     let (renewed, expires) = refresh_expiry(config)?;
+    Some(Seen {
+        condition: Condition::RefreshExpiring,
+        active: refresh_active(renewed, expires, now).into_iter().collect(),
+    })
+}
+
+/// The refresh-token notice, when `expires` is within [`REFRESH_WARN_HOURS`] of `now`.
+fn refresh_active(
+    renewed: DateTime<Utc>,
+    expires: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<Active> {
     let left = expires - now;
-    let active = (left <= TimeDelta::hours(REFRESH_WARN_HOURS)).then(|| Active {
+    (left <= TimeDelta::hours(REFRESH_WARN_HOURS)).then(|| Active {
         subject: String::new(),
-        title: format!(
-            "the Upwork sign-in ends in {} h",
-            left.num_hours().max(0)
-        ),
+        title: format!("the Upwork sign-in ends in {} h", left.num_hours().max(0)),
         text: format!(
             "the refresh token was last renewed at {} and stops working at {}: no sync has used it since. run `upjobpilot sync` before then (it renews the sign-in), or `upjobpilot auth login` after",
             renewed.to_rfc3339_opts(SecondsFormat::Secs, true),
             expires.to_rfc3339_opts(SecondsFormat::Secs, true)
         ),
-    });
-    Some(Seen {
-        condition: Condition::RefreshExpiring,
-        active: active.into_iter().collect(),
     })
 }
 
@@ -820,5 +828,37 @@ mod tests {
         std::fs::write(state_path(&database), b"{not json").expect("garble");
         assert_eq!(read_state(&database), State::default());
         assert!(files::beside(&database, ".notices.json.bad").exists());
+    }
+
+    #[test]
+    fn the_refresh_token_is_reported_from_48_hours_before_its_end() {
+        let now = Utc::now();
+        let renewed = now - TimeDelta::days(11);
+        let expires = renewed + TimeDelta::days(REFRESH_TOKEN_DAYS);
+        assert_eq!(
+            refresh_active(renewed, expires, now),
+            None,
+            "three days left"
+        );
+        let later = now + TimeDelta::days(1) + TimeDelta::minutes(1);
+        let notice = refresh_active(renewed, expires, later).expect("47 h left");
+        assert!(notice.title.contains("47 h"), "{notice:?}");
+        assert!(notice.text.contains("upjobpilot sync"), "{notice:?}");
+    }
+
+    #[test]
+    fn a_database_is_reported_held_after_an_hour_of_spooling() {
+        let config = Config::parse(
+            "[upwork]\nclient_id = \"k\"\n[[search]]\nname = \"a\"\n",
+            Path::new("/tmp/p/pipeline.toml"),
+        )
+        .expect("config");
+        let now = Utc::now();
+        let held = |since: Option<DateTime<Utc>>| held_seen(&config, since, now).active;
+        assert!(held(None).is_empty(), "the run loaded");
+        assert!(held(Some(now - TimeDelta::minutes(59))).is_empty());
+        let active = held(Some(now - TimeDelta::minutes(61)));
+        assert_eq!(active.len(), 1);
+        assert!(active[0].title.contains("61 min"), "{active:?}");
     }
 }

@@ -492,4 +492,39 @@ mod tests {
         assert_eq!(truncate("héllo", 5), "héllo");
         assert_eq!(truncate("héllo", 3), "hé…");
     }
+
+    #[test]
+    fn a_notice_is_escaped_for_each_format_and_carries_its_key() {
+        let notice = Notice {
+            notice: "search_failing".into(),
+            subject: "a".into(),
+            state: "open".into(),
+            title: "search <a> & *b* failed".into(),
+            text: "the last error: \"x\" @everyone".into(),
+            opened_at: Utc::now(),
+            resolved_at: None,
+            key: "upjobpilot:notice:search_failing:a:1".into(),
+        };
+        let now = Utc::now();
+        let text =
+            |format| String::from_utf8(notice.body(format, Some("42"), now).bytes).expect("utf-8");
+        let json: Value = serde_json::from_str(&text(WebhookFormat::Json)).expect("json");
+        assert_eq!(json["kind"], "notice");
+        assert_eq!(json["idempotency_key"], notice.key.as_str());
+        assert_eq!(json["version"], JSON_VERSION);
+        assert!(text(WebhookFormat::Slack).contains("&lt;a&gt; &amp;"));
+        assert!(text(WebhookFormat::Discord).contains("\\\\*b\\\\*"));
+        assert!(text(WebhookFormat::Discord).contains("@\u{200b}everyone"));
+        let telegram: Value = serde_json::from_str(&text(WebhookFormat::Telegram)).expect("json");
+        assert_eq!(telegram["chat_id"], "42");
+        assert!(
+            telegram["text"]
+                .as_str()
+                .expect("text")
+                .contains("&quot;x&quot;")
+        );
+        let ntfy = notice.body(WebhookFormat::Ntfy, None, now);
+        assert!(ntfy.headers.contains(&("Tags", "warning".to_string())));
+        assert_eq!(notice.json(now), json);
+    }
 }

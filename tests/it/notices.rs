@@ -259,6 +259,35 @@ fn the_budget_and_the_disk_are_reported_once_each() {
 }
 
 #[test]
+fn a_refresh_token_near_its_end_is_reported_until_a_refresh_renews_it() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let file = out.path().join("notices.jsonl");
+    let h = harness(66, &format!("{SEARCH}{}", to_file(&file, "")));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    // Issued 13 days ago, its access token still good: this sync does not renew it.
+    h.sign_in_issued_at(chrono::Utc::now() - chrono::Duration::days(13));
+    assert_eq!(sync(&h, home.path(), &receiver).0, Some(0));
+    let sent = written(&file);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["notice"], "refresh_expiring");
+    assert!(
+        sent[0]["text"]
+            .as_str()
+            .expect("text")
+            .contains("upjobpilot sync")
+    );
+    h.sandbox.advance(Duration::from_secs(60));
+    assert_eq!(sync(&h, home.path(), &receiver).0, Some(0));
+    assert_eq!(written(&file).len(), 1, "sent once");
+    h.sign_in_again();
+    assert_eq!(sync(&h, home.path(), &receiver).0, Some(0));
+    let sent = written(&file);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[1]["state"], "resolved");
+}
+
+#[test]
 fn a_kill_between_sending_a_notice_and_its_bookkeeping_resends_it_with_the_same_key() {
     let out = tempfile::tempdir().expect("tempdir");
     let (file, marker) = (out.path().join("notices.jsonl"), out.path().join("killed"));

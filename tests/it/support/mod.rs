@@ -125,6 +125,15 @@ impl Harness {
             .expect("save tokens");
     }
 
+    /// Stores new tokens that say they were issued at `saved_at` (the refresh token's age).
+    pub fn sign_in_issued_at(&self, saved_at: chrono::DateTime<chrono::Utc>) {
+        let tokens = upjobpilot::auth::Tokens {
+            saved_at,
+            ..minted(&self.sandbox)
+        };
+        self.store.save(&tokens).expect("save tokens");
+    }
+
     pub fn sync(&self) -> SyncReport {
         self.try_sync().expect("sync runs")
     }
