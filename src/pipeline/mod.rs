@@ -137,7 +137,11 @@ pub async fn sync(
     let pipeline_lock = lock(&config.database_path(), options.lock_wait)?;
     let run = begin_run(config, &client).await?;
     let fetched = fetch_searches(config, &client, &run, options.progress).await?;
-    let (searches, auth_error, sign_in) = summarize(fetched)?;
+    let Summary {
+        searches,
+        auth_error,
+        sign_in,
+    } = summarize(fetched)?;
     // Every attempt counts, as Upwork counts them; a client shared across syncs counts them all.
     let requests = client.requests() - run.requests_before;
     let current = spool_verdict(&run, &searches, requests)?;
@@ -289,11 +293,18 @@ async fn fetch_searches(
         .collect())
 }
 
-/// Each search's summary, with its note logged, the first sign-in failure, if any, and the
-/// first that only signing in again cures.
-fn summarize(
-    fetched: Vec<(SearchFetch, Result<(), SpoolError>)>,
-) -> Result<(Vec<SearchSummary>, Option<String>, Option<String>), SyncError> {
+/// What the fetches came to.
+struct Summary {
+    /// Each search's summary.
+    searches: Vec<SearchSummary>,
+    /// The first sign-in failure, with its hint.
+    auth_error: Option<String>,
+    /// The first sign-in failure that only signing in again cures.
+    sign_in: Option<String>,
+}
+
+/// Each search's summary, with its note logged, and the sign-in failures.
+fn summarize(fetched: Vec<(SearchFetch, Result<(), SpoolError>)>) -> Result<Summary, SyncError> {
     let mut auth_error = None;
     let mut sign_in = None;
     let mut searches = Vec::new();
@@ -324,7 +335,11 @@ fn summarize(
             note: fetched.outcome.note.clone(),
         });
     }
-    Ok((searches, auth_error, sign_in))
+    Ok(Summary {
+        searches,
+        auth_error,
+        sign_in,
+    })
 }
 
 /// Judges the run (ok, partial or failed, with each search's note) and writes the verdict to its
