@@ -752,41 +752,24 @@ impl Checker<'_, '_> {
             1..=1000,
             DEFAULT_NOTIFY_SEARCH_FAILURES,
         );
-        let daily_budget = match raw.daily_budget {
-            None => DEFAULT_NOTIFY_DAILY_BUDGET,
-            Some(v) => match u64::try_from(*v.get_ref()) {
-                Ok(n) if n >= 1 => n,
-                _ => {
-                    self.at(
-                        v.span(),
-                        &format!(
-                            "`notify.daily_budget` must be 1 or more, not {}",
-                            v.get_ref()
-                        ),
-                    );
-                    DEFAULT_NOTIFY_DAILY_BUDGET
-                }
-            },
-        };
+        let daily_budget = self.at_least(
+            "notify.daily_budget",
+            raw.daily_budget,
+            1,
+            DEFAULT_NOTIFY_DAILY_BUDGET,
+        );
         let budget_percent = self.bounded(
             "notify.budget_percent",
             raw.budget_percent,
             1..=100,
             DEFAULT_NOTIFY_BUDGET_PERCENT,
         );
-        let min_free_mb = match raw.min_free_mb {
-            None => DEFAULT_NOTIFY_MIN_FREE_MB,
-            Some(v) => u64::try_from(*v.get_ref()).unwrap_or_else(|_| {
-                self.at(
-                    v.span(),
-                    &format!(
-                        "`notify.min_free_mb` cannot be negative (0 turns the check off), not {}",
-                        v.get_ref()
-                    ),
-                );
-                DEFAULT_NOTIFY_MIN_FREE_MB
-            }),
-        };
+        let min_free_mb = self.at_least(
+            "notify.min_free_mb",
+            raw.min_free_mb,
+            0,
+            DEFAULT_NOTIFY_MIN_FREE_MB,
+        );
         if self.problems.count() > before {
             return None;
         }
@@ -950,6 +933,23 @@ impl Checker<'_, '_> {
         };
         self.at(range.span(), &problem);
         None
+    }
+
+    /// A whole number of at least `min`, else `default` and a problem.
+    fn at_least(&mut self, key: &str, value: Option<Spanned<i64>>, min: u64, default: u64) -> u64 {
+        let Some(value) = value else {
+            return default;
+        };
+        match u64::try_from(*value.get_ref()) {
+            Ok(number) if number >= min => number,
+            _ => {
+                self.at(
+                    value.span(),
+                    &format!("`{key}` must be {min} or more, not {}", value.get_ref()),
+                );
+                default
+            }
+        }
     }
 
     /// A whole number from a `[[search]]` table within `allowed`, else `default` and a problem.

@@ -99,13 +99,13 @@ fn keys_per_posting(received: &[Received], rule: &str) -> BTreeMap<String, BTree
 }
 
 /// Lets every backoff pass, as the minutes between two scheduled syncs do.
-fn skip_backoff(h: &Harness) {
+pub(crate) fn skip_backoff(h: &Harness) {
     h.db()
         .execute_batch("UPDATE alerts_sent SET next_attempt_at = NULL WHERE status = 'failed'")
         .expect("skip backoff");
 }
 
-const ALL_POSTINGS: &str = r#"
+pub(crate) const ALL_POSTINGS: &str = r#"
 [[search]]
 name = "all"
 max_age_hours = 2

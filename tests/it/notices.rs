@@ -5,20 +5,12 @@
 //! the one message in flight when the process died, with the same key; a notice never changes a
 //! sync's exit status.
 
-use crate::alerts::command;
+use crate::alerts::{ALL_POSTINGS as SEARCH, command, skip_backoff};
 use crate::support::receiver::{Received, Receiver};
 use crate::support::{Harness, harness};
 use std::path::Path;
 use std::time::Duration;
 use upwork_sandbox::{FaultConfig, FaultKind};
-
-/// A few postings: the sandbox's last two hours.
-const SEARCH: &str = r#"
-[[search]]
-name = "all"
-max_age_hours = 2
-page_size = 100
-"#;
 
 /// Runs `sync`; its exit status and stderr.
 fn sync(h: &Harness, home: &Path, receiver: &Receiver) -> (Option<i32>, String) {
@@ -137,9 +129,7 @@ fn a_rule_failing_is_one_notice_and_its_recovery_one_resolved() {
         h.sandbox.advance(Duration::from_secs(5 * 60));
         let (status, stderr) = sync(&h, home.path(), &receiver);
         assert!(matches!(status, Some(0 | 3)), "{stderr}");
-        h.db()
-            .execute_batch("UPDATE alerts_sent SET next_attempt_at = NULL WHERE status = 'failed'")
-            .expect("skip backoff");
+        skip_backoff(&h);
     }
     let sent = written(&file);
     assert_eq!(sent.len(), 1, "{sent:?}");
@@ -156,9 +146,7 @@ fn a_rule_failing_is_one_notice_and_its_recovery_one_resolved() {
     );
 
     receiver.echo_path_with(None);
-    h.db()
-        .execute_batch("UPDATE alerts_sent SET next_attempt_at = NULL WHERE status = 'failed'")
-        .expect("skip backoff");
+    skip_backoff(&h);
     for _ in 0..2 {
         h.sandbox.advance(Duration::from_secs(60));
         sync(&h, home.path(), &receiver);
