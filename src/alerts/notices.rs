@@ -114,7 +114,7 @@ pub struct Seen {
 }
 
 /// A condition that is active now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenNotice {
     /// The condition (`sign_in`, `search_failing`, ...).
     pub notice: String,

@@ -101,9 +101,8 @@ pub fn free_space(path: &Path) -> io::Result<(u64, u64)> {
     let stat = unsafe { stat.assume_init() };
     #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
     let free = (stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64);
-    #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
-    let id = stat.f_fsid as u64;
-    Ok((free, id))
+    let device = std::os::unix::fs::MetadataExt::dev(&fs::metadata(path)?);
+    Ok((free, device))
 }
 
 pub fn own_process_group(command: &mut Command) -> &mut Command {
