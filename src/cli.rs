@@ -206,7 +206,8 @@ pub struct ScheduleShowArgs {
 /// `alerts` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum AlertsCommand {
-    /// Each rule's deliveries: sent, waiting, suppressed, the last one, failures in a row.
+    /// Each rule's deliveries (sent, waiting, suppressed, the last one, failures in a row) and
+    /// the health notices open now.
     #[command(after_help = "Example:\n  upjobpilot alerts status --json")]
     Status(StatusArgs),
     /// Send a sample posting through a rule's channel, to check the webhook or the command.

@@ -1,4 +1,6 @@
-//! Sending one message through a rule's channel: a webhook or a command.
+//! Sending one message through a rule's channel: a webhook or a command. What is sent is a
+//! [`Payload`]: an alert rule's [`Message`], or a health notice ([`payload::Notice`]) through
+//! the `[notify]` channel ([`send_to`]).
 //!
 //! Webhooks are a blocking `reqwest` POST with the rule's timeout, the `Idempotency-Key` header,
 //! and redirects followed only within the same host (a redirect elsewhere could carry the
@@ -14,7 +16,7 @@
 //! its own, and at the timeout the whole group is killed, so a grandchild it started cannot
 //! outlive the delivery. Its stderr goes to the log line by line, its stdout is discarded.
 
-use super::payload::{self, Message};
+use super::payload::{self, Message, Payload};
 use crate::config::{Alert, Channel};
 use crate::http::printable;
 use crate::platform;
@@ -126,7 +128,18 @@ impl SendError {
 
 /// Sends `message` through `alert`'s channel.
 pub fn send(alert: &Alert, message: &Message, now: DateTime<Utc>) -> Result<(), SendError> {
-    match &alert.channel {
+    send_to(&alert.channel, &alert.name, message, now)
+}
+
+/// Sends `payload` through `channel`, named `name` to a command (`UPJOBPILOT_ALERT_RULE`): an
+/// alert rule's message, or a health notice ([`payload::Notice`]).
+pub fn send_to(
+    channel: &Channel,
+    name: &str,
+    payload: &impl Payload,
+    now: DateTime<Utc>,
+) -> Result<(), SendError> {
+    match channel {
         Channel::Webhook {
             env,
             format,
@@ -138,23 +151,32 @@ pub fn send(alert: &Alert, message: &Message, now: DateTime<Utc>) -> Result<(), 
                 .filter(|v| !v.trim().is_empty())
                 .map(Secret::new)
                 .ok_or_else(|| SendError::MissingEnv(env.clone()))?;
-            let body = payload::render(*format, message, chat_id.as_deref(), now);
+            let body = payload.body(*format, chat_id.as_deref(), now);
             post(
                 &url,
                 env,
                 body,
-                &message.key,
+                payload.key(),
                 Duration::from_secs(u64::from(*timeout_secs)),
             )
         }
         Channel::Command { argv, timeout_secs } => run(
             argv,
-            &alert.name,
-            message,
-            now,
+            name,
+            payload.key(),
+            payload.json(now).to_string().as_bytes(),
             Duration::from_secs(u64::from(*timeout_secs)),
         ),
     }
+}
+
+/// The seconds a delivery through `channel` may take.
+pub fn timeout(channel: &Channel) -> Duration {
+    Duration::from_secs(u64::from(match channel {
+        Channel::Webhook { timeout_secs, .. } | Channel::Command { timeout_secs, .. } => {
+            *timeout_secs
+        }
+    }))
 }
 
 /// POSTs `body` to the secret `url`.
@@ -344,12 +366,12 @@ fn error_text(error: reqwest::Error) -> String {
     text
 }
 
-/// Runs `argv` with the message as JSON on stdin.
+/// Runs `argv` with `json` on stdin.
 fn run(
     argv: &[String],
     rule: &str,
-    message: &Message,
-    now: DateTime<Utc>,
+    key: &str,
+    json: &[u8],
     timeout: Duration,
 ) -> Result<(), SendError> {
     let program = argv.first().cloned().unwrap_or_default();
@@ -361,7 +383,7 @@ fn run(
     // would otherwise make our write raise SIGPIPE, which ends this process.
     let mut input = tempfile::tempfile().map_err(spawn_error)?;
     input
-        .write_all(payload::json(message, now).to_string().as_bytes())
+        .write_all(json)
         .and_then(|()| input.seek(SeekFrom::Start(0)))
         .map_err(spawn_error)?;
     let mut command = Command::new(&program);
@@ -370,7 +392,7 @@ fn run(
         .env_clear()
         .envs(std::env::vars_os().filter(|(name, _)| name.to_str().is_some_and(passes_to_command)))
         .env("UPJOBPILOT_ALERT_RULE", rule)
-        .env("UPJOBPILOT_IDEMPOTENCY_KEY", &message.key)
+        .env("UPJOBPILOT_IDEMPOTENCY_KEY", key)
         .stdin(Stdio::from(input))
         .stdout(Stdio::null())
         .stderr(Stdio::piped());

@@ -1,5 +1,6 @@
 //! The files delivery keeps beside the database: the delivery lock, the journal of outcomes not
-//! yet recorded, and the last delivery's summary for `alerts status`.
+//! yet recorded, and the last delivery's summary for `alerts status`; the health notices
+//! ([`super::notices`]) take a lock of the same kind, `upjobpilot.duckdb.notices.lock`.
 //!
 //! A sync delivers after it has released the pipeline lock, so the next sync (cron, `watch`) is
 //! not held up by a slow receiver; two processes must still never send the same message. The
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// One delivery attempt's outcome, as the journal keeps it until the database has it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,7 +68,7 @@ pub struct LastDelivery {
 }
 
 /// `database` with `suffix` appended to its file name.
-fn beside(database: &Path, suffix: &str) -> PathBuf {
+pub(super) fn beside(database: &Path, suffix: &str) -> PathBuf {
     let mut name = database.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
@@ -91,9 +93,26 @@ impl DeliveryLock {
 
     /// Takes the lock beside `database`, or `None` at once when another process holds it.
     pub fn try_take(database: &Path) -> io::Result<Option<DeliveryLock>> {
-        let path = Self::path(database);
+        Self::try_take_at(&Self::path(database))
+    }
+
+    /// The lock of the health notices beside `database` (`upjobpilot.duckdb.notices.lock`),
+    /// waiting up to `wait` for another process that holds it; `None` if it still does.
+    pub fn take_notices(database: &Path, wait: Duration) -> io::Result<Option<DeliveryLock>> {
+        let path = beside(database, ".notices.lock");
+        let deadline = Instant::now() + wait;
+        loop {
+            match Self::try_take_at(&path)? {
+                Some(lock) => return Ok(Some(lock)),
+                None if Instant::now() >= deadline => return Ok(None),
+                None => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    }
+
+    fn try_take_at(path: &Path) -> io::Result<Option<DeliveryLock>> {
         let mut file = open(
-            &path,
+            path,
             OpenOptions::new()
                 .read(true)
                 .write(true)

@@ -16,6 +16,9 @@
 //!    mark the rule failing: `alerts status`, `status` and `doctor` say so and each sync logs an
 //!    error, but a sync's exit status never depends on alerts: the data is safe.
 //!
+//! The health notices about the pipeline itself ([`notices`]) go through the same channels,
+//! keys and backoff.
+//!
 //! [`deliver_due`] runs steps 2 and 3 after the sync has released the pipeline lock, under a
 //! delivery lock of its own, within [`DELIVERY_BUDGET`]; what it leaves for later and why is in
 //! the summary `alerts status` shows ([`files`]). The delivery key is the idempotency key
@@ -27,6 +30,7 @@
 
 pub mod channel;
 pub mod files;
+pub mod notices;
 pub mod payload;
 
 use crate::config::{Alert, Config, JobType};
@@ -502,10 +506,7 @@ pub fn deliver_due(
             *count += 1;
             continue;
         }
-        let timeout = Duration::from_secs(u64::from(match &alert.channel {
-            crate::config::Channel::Webhook { timeout_secs, .. }
-            | crate::config::Channel::Command { timeout_secs, .. } => *timeout_secs,
-        }));
+        let timeout = channel::timeout(&alert.channel);
         if !outcomes.is_empty() && started.elapsed() + timeout > budget {
             let reason = format!(
                 "this sync's delivery budget of {} s was spent; due again at the next sync",

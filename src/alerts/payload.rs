@@ -11,7 +11,7 @@
 
 use crate::config::WebhookFormat;
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// The version of the `json` format; a change that breaks a receiver bumps it.
@@ -170,6 +170,126 @@ pub fn render(
         WebhookFormat::Telegram => json_body(telegram(message, chat_id.unwrap_or_default())),
         WebhookFormat::Ntfy => ntfy(message),
     }
+}
+
+/// What a channel carries: a body for each webhook format, the JSON a command reads on stdin,
+/// and the idempotency key of both.
+pub trait Payload {
+    /// The idempotency key, the same on every attempt.
+    fn key(&self) -> &str;
+    /// The body for a webhook of `format`.
+    fn body(&self, format: WebhookFormat, chat_id: Option<&str>, sent_at: DateTime<Utc>) -> Body;
+    /// The `json` format.
+    fn json(&self, sent_at: DateTime<Utc>) -> Value;
+}
+
+impl Payload for Message {
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn body(&self, format: WebhookFormat, chat_id: Option<&str>, sent_at: DateTime<Utc>) -> Body {
+        render(format, self, chat_id, sent_at)
+    }
+
+    fn json(&self, sent_at: DateTime<Utc>) -> Value {
+        json(self, sent_at)
+    }
+}
+
+/// A health notice about the pipeline itself: a condition that started, or its end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// The condition: `sign_in`, `refresh_expiring`, `search_failing`, `rule_failing`,
+    /// `budget`, `disk_space`, `database_held`.
+    pub notice: String,
+    /// What it is about: the search, the rule, `database` or `spool`; empty for the pipeline.
+    pub subject: String,
+    /// `open` (the condition started) or `resolved` (it cleared).
+    pub state: String,
+    /// One line for a person.
+    pub title: String,
+    /// What happened and what to do.
+    pub text: String,
+    /// When the condition started.
+    pub opened_at: DateTime<Utc>,
+    /// When it cleared, for `resolved`.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The idempotency key: one per condition occurrence, `:resolved` appended for its end.
+    #[serde(rename = "idempotency_key")]
+    pub key: String,
+}
+
+impl Payload for Notice {
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn body(&self, format: WebhookFormat, chat_id: Option<&str>, sent_at: DateTime<Utc>) -> Body {
+        let json_body = |value: Value| Body {
+            bytes: value.to_string().into_bytes(),
+            content_type: "application/json",
+            headers: Vec::new(),
+        };
+        match format {
+            WebhookFormat::Json => json_body(self.json(sent_at)),
+            WebhookFormat::Slack => json_body(json!({
+                "text": truncate(&format!("*{}*\n{}", slack_escape(&self.title), slack_escape(&self.text)), 3000),
+            })),
+            WebhookFormat::Discord => json_body(json!({
+                "content": truncate(&format!("**{}**\n{}", discord_escape(&self.title), discord_escape(&self.text)), 2000),
+                "allowed_mentions": {"parse": []},
+            })),
+            WebhookFormat::Telegram => json_body(json!({
+                "chat_id": chat_id.unwrap_or_default(),
+                "text": truncate(&format!("<b>{}</b>\n{}", html_escape(&self.title), html_escape(&self.text)), 4000),
+                "parse_mode": "HTML",
+                "disable_web_page_preview": true,
+            })),
+            WebhookFormat::Ntfy => Body {
+                bytes: truncate(&plain(&self.text), 3900).into_bytes(),
+                content_type: "text/plain; charset=utf-8",
+                headers: vec![
+                    ("Title", ascii(&self.title)),
+                    (
+                        "Tags",
+                        if self.state == "resolved" {
+                            "white_check_mark".into()
+                        } else {
+                            "warning".into()
+                        },
+                    ),
+                ],
+            },
+        }
+    }
+
+    fn json(&self, sent_at: DateTime<Utc>) -> Value {
+        let mut value = json!({
+            "version": JSON_VERSION,
+            "kind": "notice",
+            "sent_at": sent_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        });
+        if let (Some(out), Ok(Value::Object(fields))) =
+            (value.as_object_mut(), serde_json::to_value(self))
+        {
+            out.extend(fields);
+        }
+        value
+    }
+}
+
+/// `text` for an HTTP header: printable ASCII, anything else a `?`.
+fn ascii(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect()
 }
 
 /// Slack Block Kit: a header, then one section per posting; `text` is the notification's
@@ -371,5 +491,40 @@ mod tests {
     fn truncation_counts_characters() {
         assert_eq!(truncate("héllo", 5), "héllo");
         assert_eq!(truncate("héllo", 3), "hé…");
+    }
+
+    #[test]
+    fn a_notice_is_escaped_for_each_format_and_carries_its_key() {
+        let notice = Notice {
+            notice: "search_failing".into(),
+            subject: "a".into(),
+            state: "open".into(),
+            title: "search <a> & *b* failed".into(),
+            text: "the last error: \"x\" @everyone".into(),
+            opened_at: Utc::now(),
+            resolved_at: None,
+            key: "upjobpilot:notice:search_failing:a:1".into(),
+        };
+        let now = Utc::now();
+        let text =
+            |format| String::from_utf8(notice.body(format, Some("42"), now).bytes).expect("utf-8");
+        let json: Value = serde_json::from_str(&text(WebhookFormat::Json)).expect("json");
+        assert_eq!(json["kind"], "notice");
+        assert_eq!(json["idempotency_key"], notice.key.as_str());
+        assert_eq!(json["version"], JSON_VERSION);
+        assert!(text(WebhookFormat::Slack).contains("&lt;a&gt; &amp;"));
+        assert!(text(WebhookFormat::Discord).contains("\\\\*b\\\\*"));
+        assert!(text(WebhookFormat::Discord).contains("@\u{200b}everyone"));
+        let telegram: Value = serde_json::from_str(&text(WebhookFormat::Telegram)).expect("json");
+        assert_eq!(telegram["chat_id"], "42");
+        assert!(
+            telegram["text"]
+                .as_str()
+                .expect("text")
+                .contains("&quot;x&quot;")
+        );
+        let ntfy = notice.body(WebhookFormat::Ntfy, None, now);
+        assert!(ntfy.headers.contains(&("Tags", "warning".to_string())));
+        assert_eq!(notice.json(now), json);
     }
 }

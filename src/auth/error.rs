@@ -195,6 +195,19 @@ fn turned_away_note(turned_away: &[String]) -> String {
 const LOGIN_HINT: &str = "run `upjobpilot auth login`";
 
 impl AuthError {
+    /// Whether only the user signing in again cures this (the sign-in expired, was revoked,
+    /// is missing or unreadable, or the key's secret is gone or refused), not a retry.
+    pub fn needs_sign_in(&self) -> bool {
+        matches!(
+            self,
+            AuthError::NotSignedIn { .. }
+                | AuthError::SignInExpired
+                | AuthError::Corrupt { .. }
+                | AuthError::MissingSecret { .. }
+                | AuthError::InvalidClient { .. }
+        )
+    }
+
     /// The next step for the user, printed on its own line below the error, if there is one.
     pub fn hint(&self) -> Option<String> {
         let hint = match self {

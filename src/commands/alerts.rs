@@ -1,10 +1,12 @@
 //! `upjobpilot alerts status | test NAME`: the alert rules' deliveries, and a sample through one.
 //!
 //! `status` reads the database read-only (it works while a sync runs), adds what the last
-//! delivery left for the next sync and why (its summary beside the database), and prints a
-//! table, or JSON with `--json`. `test` sends a made-up posting through the rule's channel without
+//! delivery left for the next sync and why (its summary beside the database), lists the health
+//! notices open now (their state file beside the database), and prints a table, or JSON
+//! (`{"rules": [...], "notices": [...]}`) with `--json`. `test` sends a made-up posting through the rule's channel without
 //! touching the database, and fails (status 1) with the channel's error when it does not arrive.
 
+use crate::alerts::notices::{self, OpenNotice};
 use crate::alerts::{self, RuleStatus, channel};
 use crate::config::Config;
 use crate::db::DbError;
@@ -12,7 +14,16 @@ use crate::exit::Exit;
 use crate::failure::Failure;
 use std::path::Path;
 
-/// Prints each rule's deliveries.
+/// What `alerts status --json` prints.
+#[derive(Debug, serde::Serialize)]
+struct Status {
+    /// Each rule's deliveries.
+    rules: Vec<RuleStatus>,
+    /// The health notices open now.
+    notices: Vec<OpenNotice>,
+}
+
+/// Prints each rule's deliveries and the health notices open now.
 pub fn status(config_path: &Path, json: bool) -> Result<Exit, Failure> {
     let config = Config::load(config_path)?;
     let rules = read_status(&config).map_err(|e| {
@@ -22,11 +33,14 @@ pub fn status(config_path: &Path, json: bool) -> Result<Exit, Failure> {
         )
         .hint("run `upjobpilot sync` first")
     })?;
+    let notices = notices::open_now(&config.database_path());
     if json {
-        let text = serde_json::to_string_pretty(&rules).map_err(Failure::other)?;
+        let text =
+            serde_json::to_string_pretty(&Status { rules, notices }).map_err(Failure::other)?;
         println!("{text}");
         return Ok(Exit::Ok);
     }
+    print_notices(&config, &notices);
     if rules.is_empty() {
         println!("no [[alert]] rules in {}", config_path.display());
         return Ok(Exit::Ok);
@@ -58,6 +72,36 @@ pub fn status(config_path: &Path, json: bool) -> Result<Exit, Failure> {
         );
     }
     Ok(Exit::Ok)
+}
+
+/// The notices open now, above the rules; a line saying there are none, or that `[notify]` is
+/// not set.
+fn print_notices(config: &Config, open: &[OpenNotice]) {
+    if config.notify.is_none() && open.is_empty() {
+        println!("health notices: off (no [notify] table)\n");
+        return;
+    }
+    if open.is_empty() {
+        println!("health notices: none open\n");
+        return;
+    }
+    println!("health notices open now:");
+    for notice in open {
+        println!(
+            "  {:<17} since {}  {}{}",
+            notice.notice,
+            notice
+                .opened_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            notice.title,
+            if notice.delivered {
+                ""
+            } else {
+                "  (not delivered yet)"
+            }
+        );
+    }
+    println!();
 }
 
 /// `ok`, `failing: <error>`, or `retrying: <error>`.

@@ -1,13 +1,18 @@
 //! `upjobpilot sync`: fetch, load, export; print a summary; exit with the status a scheduler
-//! acts on.
+//! acts on. A sync that cannot start because the user must sign in still evaluates the health
+//! notices ([`client`]), so that `[notify]` hears of it.
 
 use super::context::Context;
+use crate::alerts::notices;
+use crate::auth::AuthError;
 use crate::cli::SyncArgs;
 use crate::exit::Exit;
 use crate::failure::Failure;
 use crate::pipeline::{self, SyncOptions, SyncReport};
+use crate::upwork::UpworkClient;
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::runtime::Runtime;
 
@@ -38,8 +43,34 @@ pub fn run(
 
 /// One sync through the context's client.
 pub async fn sync(context: &Context, options: &SyncOptions) -> Result<SyncReport, Failure> {
-    let client = context.client().await?;
+    let client = client(context).await?;
     Ok(pipeline::sync(&context.config, client, options).await?)
+}
+
+/// The context's Upwork client. When there is none because the user must sign in (no token
+/// file, no client secret), that is a health notice before the sync gives up.
+pub async fn client(context: &Context) -> Result<Arc<UpworkClient>, Failure> {
+    let failure = match context.client().await {
+        Err(failure) if failure.exit == Exit::Auth => failure,
+        other => return other,
+    };
+    let needs_user = failure
+        .error
+        .downcast_ref::<AuthError>()
+        .is_none_or(AuthError::needs_sign_in);
+    if needs_user && context.config.notify.is_some() {
+        let facts = notices::Facts {
+            sign_in: Some(Some(failure.error.to_string())),
+            ..notices::Facts::default()
+        };
+        let config = context.config.clone();
+        let evaluated =
+            tokio::task::spawn_blocking(move || notices::after_sync(&config, &facts, BUSY_WAIT));
+        if let Err(e) = evaluated.await {
+            tracing::error!(stage = "notices", error = %e, "health notices skipped");
+        }
+    }
+    Err(failure)
 }
 
 /// The run's exit status; an auth error or a spooled load is also a message.

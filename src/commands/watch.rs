@@ -112,7 +112,7 @@ pub fn run(
     let daily_budget = args.daily_budget;
     runtime.block_on(async {
         let stop = stop_signal()?;
-        let client = context.client().await?;
+        let client = super::sync::client(&context).await?;
         let mut poll: u64 = 0;
         let watching = Instant::now();
         let mut requests_used: u64 = 0;

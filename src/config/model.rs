@@ -35,6 +35,8 @@ pub struct Config {
     pub searches: Vec<Search>,
     /// The alert rules, in file order.
     pub alerts: Vec<Alert>,
+    /// Health notices about the pipeline itself; `None` when there is no `[notify]` table.
+    pub notify: Option<Notify>,
 }
 
 /// Upwork's documented authorize endpoint.
@@ -596,4 +598,56 @@ pub(super) struct RawAlert {
     pub(super) digest: Option<bool>,
     pub(super) max_postings: Option<Spanned<i64>>,
     pub(super) max_per_hour: Option<Spanned<i64>>,
+}
+
+pub(super) const DEFAULT_NOTIFY_SEARCH_FAILURES: u32 = 3;
+pub(super) const DEFAULT_NOTIFY_DAILY_BUDGET: u64 = 40_000;
+pub(super) const DEFAULT_NOTIFY_BUDGET_PERCENT: u32 = 80;
+pub(super) const DEFAULT_NOTIFY_MIN_FREE_MB: u64 = 500;
+
+/// `[notify]`: health notices about the pipeline itself (the sign-in, failing searches and
+/// alert rules, the request budget, free disk space, a database held by another program), each
+/// sent once when it starts and once when it clears. Without this table no notices are sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notify {
+    /// Where the notices go: exactly one of `channel` (the name of an `[[alert]]` rule whose
+    /// channel is used too), or a channel of its own (`webhook_env` with `format` and
+    /// `chat_id`, or `command`, with `timeout_secs`), written as in an `[[alert]]` table.
+    pub channel: NotifyChannel,
+    /// Failed runs in a row after which a search is reported as failing, 1 to 1000. Default 3.
+    pub search_failures: u32,
+    /// Requests a day the key may use, as `watch --daily-budget` counts them (Upwork's
+    /// documented limit is 40000, the default), 1 or more.
+    pub daily_budget: u64,
+    /// The share of `daily_budget`, in percent (1 to 100), past which the day's requests are
+    /// reported. Default 80.
+    pub budget_percent: u32,
+    /// Megabytes that must stay free on the disk holding the database and on the one holding
+    /// the spool; less is reported. 0 turns the check off. Default 500.
+    pub min_free_mb: u64,
+}
+
+/// Where notices go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotifyChannel {
+    /// The channel of the `[[alert]]` rule of this name (`channel = "rule name"`).
+    Rule(String),
+    /// A channel of its own, as an `[[alert]]` table writes one.
+    Own(Channel),
+}
+
+/// `[notify]` as written in the file; see [`Notify`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "the `[notify]` table")]
+pub(super) struct RawNotify {
+    pub(super) channel: Option<Spanned<String>>,
+    pub(super) webhook_env: Option<Spanned<String>>,
+    pub(super) format: Option<Spanned<WebhookFormat>>,
+    pub(super) chat_id: Option<Spanned<String>>,
+    pub(super) command: Option<Spanned<Vec<String>>>,
+    pub(super) timeout_secs: Option<Spanned<i64>>,
+    pub(super) search_failures: Option<Spanned<i64>>,
+    pub(super) daily_budget: Option<Spanned<i64>>,
+    pub(super) budget_percent: Option<Spanned<i64>>,
+    pub(super) min_free_mb: Option<Spanned<i64>>,
 }

@@ -8,7 +8,8 @@
 //! `validate`.
 
 use super::model::{
-    RawAlert, RawExport, RawProfile, RawRetention, RawSearch, RawServe, RawStorage, RawUpwork,
+    RawAlert, RawExport, RawNotify, RawProfile, RawRetention, RawSearch, RawServe, RawStorage,
+    RawUpwork,
 };
 use super::problems::Problems;
 use serde::Deserialize;
@@ -30,6 +31,8 @@ pub(super) struct RawConfig {
     pub(super) searches: Vec<RawSearch>,
     /// The `[[alert]]` tables that could be read, in file order.
     pub(super) alerts: Vec<RawAlert>,
+    /// `[notify]`, when the file has it and it could be read.
+    pub(super) notify: Option<RawNotify>,
 }
 
 /// Parses `text`; `None` when it is not TOML at all.
@@ -50,6 +53,7 @@ pub(super) fn document(text: &str, problems: &mut Problems<'_>) -> Option<RawCon
         serve: Some(RawServe::default()),
         searches: Vec::new(),
         alerts: Vec::new(),
+        notify: None,
     };
     let mut has_upwork = false;
     let mut has_search = false;
@@ -64,6 +68,7 @@ pub(super) fn document(text: &str, problems: &mut Problems<'_>) -> Option<RawCon
             "retention" => raw.retention = section(problems, value),
             "profile" => raw.profile = section(problems, value),
             "serve" => raw.serve = section(problems, value),
+            "notify" => raw.notify = section(problems, value),
             "search" => {
                 has_search = true;
                 let span = value.span();
@@ -92,7 +97,7 @@ pub(super) fn document(text: &str, problems: &mut Problems<'_>) -> Option<RawCon
             other => problems.at(
                 key.span(),
                 &format!(
-                    "unknown section `{other}`, expected one of `upwork`, `storage`, `export`, `retention`, `profile`, `serve`, `search`, `alert`"
+                    "unknown section `{other}`, expected one of `upwork`, `storage`, `export`, `retention`, `profile`, `serve`, `search`, `alert`, `notify`"
                 ),
             ),
         }

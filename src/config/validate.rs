@@ -9,10 +9,12 @@
 use super::model::{
     Alert, AlertFilter, BUILT_IN_LABELS, Channel, Config, Criteria, DEFAULT_ALERT_MAX_PER_HOUR,
     DEFAULT_ALERT_MAX_POSTINGS, DEFAULT_ALERT_TIMEOUT_SECS, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES,
-    DEFAULT_MAX_RETRIES, DEFAULT_PAGE_SIZE, DEFAULT_REDIRECT_URI, DEFAULT_REQUESTS_PER_MINUTE,
-    DEFAULT_RETRY_BASE_MS, DEFAULT_SECRET_ENV, DEFAULT_TIMEOUT_SECS, Export, IntRange, JobType,
-    Profile, RawAlert, RawExport, RawProfile, RawRetention, RawSearch, RawServe, RawStorage,
-    RawUpwork, Retention, Search, Serve, Storage, UPWORK_AUTHORIZE_URL, UPWORK_GRAPHQL_URL,
+    DEFAULT_MAX_RETRIES, DEFAULT_NOTIFY_BUDGET_PERCENT, DEFAULT_NOTIFY_DAILY_BUDGET,
+    DEFAULT_NOTIFY_MIN_FREE_MB, DEFAULT_NOTIFY_SEARCH_FAILURES, DEFAULT_PAGE_SIZE,
+    DEFAULT_REDIRECT_URI, DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_RETRY_BASE_MS, DEFAULT_SECRET_ENV,
+    DEFAULT_TIMEOUT_SECS, Export, IntRange, JobType, Notify, NotifyChannel, Profile, RawAlert,
+    RawExport, RawNotify, RawProfile, RawRetention, RawSearch, RawServe, RawStorage, RawUpwork,
+    Retention, Search, Serve, Storage, UPWORK_AUTHORIZE_URL, UPWORK_GRAPHQL_URL,
     UPWORK_RETENTION_HOURS, UPWORK_TOKEN_URL, Upwork, WebhookFormat,
 };
 use super::parse::RawConfig;
@@ -88,6 +90,7 @@ pub(super) fn config(raw: RawConfig, path: &Path, problems: &mut Problems<'_>) -
         .map_or(UPWORK_RETENTION_HOURS, |r| r.hours.max(1));
     let searches = check.searches(raw.searches, retention_hours);
     let alerts = check.alerts(raw.alerts, &searches);
+    let notify = raw.notify.and_then(|n| check.notify(n, &alerts));
     if check.problems.count() > 0 {
         return None;
     }
@@ -101,6 +104,7 @@ pub(super) fn config(raw: RawConfig, path: &Path, problems: &mut Problems<'_>) -
         serve: serve?,
         searches,
         alerts,
+        notify,
     };
     check.spool_owns_nothing_else(&config, spool_span);
     (check.problems.count() == 0).then_some(config)
@@ -668,6 +672,116 @@ impl Checker<'_, '_> {
         })
     }
 
+    /// `[notify]`: one channel (a rule's, by name, or its own) and the thresholds.
+    fn notify(&mut self, raw: RawNotify, alerts: &[Alert]) -> Option<Notify> {
+        let before = self.problems.count();
+        let set: Vec<(&str, Range<usize>)> = [
+            ("channel", raw.channel.as_ref().map(|c| c.span())),
+            ("webhook_env", raw.webhook_env.as_ref().map(|c| c.span())),
+            ("command", raw.command.as_ref().map(|c| c.span())),
+        ]
+        .into_iter()
+        .filter_map(|(key, span)| span.map(|s| (key, s)))
+        .collect();
+        let timeout_span = raw.timeout_secs.as_ref().map(|t| t.span());
+        let timeout_secs = self.bounded(
+            "timeout_secs",
+            raw.timeout_secs,
+            1..=120,
+            DEFAULT_ALERT_TIMEOUT_SECS,
+        );
+        let channel = match (&set[..], raw.channel) {
+            ([], _) => {
+                self.problems.whole(
+                    "`[notify]` has no channel: set `channel` to an [[alert]] rule's name, or `webhook_env` (with `format`) or `command`",
+                );
+                None
+            }
+            ([_, (second, span), ..], _) => {
+                self.at(
+                    span.clone(),
+                    &format!(
+                        "`[notify]` has two channels: set one of `channel`, `webhook_env` or `command`, not `{}` and `{second}`",
+                        set[0].0
+                    ),
+                );
+                None
+            }
+            (_, Some(name)) => {
+                for (key, span) in [
+                    ("format", raw.format.as_ref().map(|f| f.span())),
+                    ("chat_id", raw.chat_id.as_ref().map(|c| c.span())),
+                    ("timeout_secs", timeout_span.clone()),
+                ] {
+                    if let Some(span) = span {
+                        self.at(
+                            span,
+                            &format!(
+                                "`notify.{key}` is the rule's when `channel` names a rule: set it in the [[alert]] table"
+                            ),
+                        );
+                    }
+                }
+                if !alerts.iter().any(|a| a.name == *name.get_ref()) {
+                    self.at(
+                        name.span(),
+                        &format!(
+                            "`notify.channel`: there is no [[alert]] rule named {:?} (it names the rule whose channel the notices use)",
+                            name.get_ref()
+                        ),
+                    );
+                }
+                Some(NotifyChannel::Rule(name.into_inner()))
+            }
+            (_, None) => {
+                let anchor = Spanned::new(set[0].1.clone(), String::new());
+                self.channel(
+                    &anchor,
+                    raw.webhook_env,
+                    raw.format,
+                    raw.chat_id,
+                    raw.command,
+                    timeout_secs,
+                )
+                .map(NotifyChannel::Own)
+            }
+        };
+        let search_failures = self.bounded(
+            "notify.search_failures",
+            raw.search_failures,
+            1..=1000,
+            DEFAULT_NOTIFY_SEARCH_FAILURES,
+        );
+        let daily_budget = self.at_least(
+            "notify.daily_budget",
+            raw.daily_budget,
+            1,
+            DEFAULT_NOTIFY_DAILY_BUDGET,
+        );
+        let budget_percent = self.bounded(
+            "notify.budget_percent",
+            raw.budget_percent,
+            1..=100,
+            DEFAULT_NOTIFY_BUDGET_PERCENT,
+        );
+        let min_free_mb = self.at_least(
+            "notify.min_free_mb",
+            raw.min_free_mb,
+            0,
+            DEFAULT_NOTIFY_MIN_FREE_MB,
+        );
+        if self.problems.count() > before {
+            return None;
+        }
+        Some(Notify {
+            channel: channel?,
+            search_failures,
+            daily_budget,
+            budget_percent,
+            min_free_mb,
+        })
+    }
+
     /// The one channel of an alert: `webhook_env` (with `format`, `chat_id`) or `command`.
     fn channel(
         &mut self,
@@ -821,6 +935,23 @@ impl Checker<'_, '_> {
         None
     }
 
+    /// A whole number of at least `min`, else `default` and a problem.
+    fn at_least(&mut self, key: &str, value: Option<Spanned<i64>>, min: u64, default: u64) -> u64 {
+        let Some(value) = value else {
+            return default;
+        };
+        match u64::try_from(*value.get_ref()) {
+            Ok(number) if number >= min => number,
+            _ => {
+                self.at(
+                    value.span(),
+                    &format!("`{key}` must be {min} or more, not {}", value.get_ref()),
+                );
+                default
+            }
+        }
+    }
+
     /// A whole number from a `[[search]]` table within `allowed`, else `default` and a problem.
     fn bounded(
         &mut self,
@@ -939,5 +1070,68 @@ mod tests {
             })
         );
         assert!(criteria.verified_payment_only && !criteria.enterprise_only);
+    }
+
+    #[test]
+    fn notify_takes_one_channel_and_reports_every_bad_value_at_once() {
+        let rule = "[[alert]]\nname = \"hook\"\nwebhook_env = \"HOOK\"\n";
+        let config = Config::parse(
+            &format!("{MINIMAL}{rule}[notify]\nchannel = \"hook\"\n"),
+            Path::new("/tmp/p/pipeline.toml"),
+        )
+        .expect("valid");
+        let notify = config.notify.expect("notify");
+        assert_eq!(notify.channel, NotifyChannel::Rule("hook".into()));
+        assert_eq!(notify.search_failures, DEFAULT_NOTIFY_SEARCH_FAILURES);
+        let own = Config::parse(
+            &format!("{MINIMAL}[notify]\nwebhook_env = \"N\"\nformat = \"ntfy\"\n"),
+            Path::new("/tmp/p/pipeline.toml"),
+        )
+        .expect("valid");
+        assert!(matches!(
+            own.notify.expect("notify").channel,
+            NotifyChannel::Own(Channel::Webhook {
+                format: WebhookFormat::Ntfy,
+                ..
+            })
+        ));
+
+        let cases = [
+            ("[notify]\nmin_free_mb = 5\n", "has no channel"),
+            (
+                "[notify]\nchannel = \"nope\"\n",
+                "no [[alert]] rule named \"nope\"",
+            ),
+            (
+                "[notify]\nchannel = \"hook\"\ncommand = [\"x\"]\n",
+                "has two channels",
+            ),
+            (
+                "[notify]\nchannel = \"hook\"\nformat = \"slack\"\n",
+                "`notify.format` is the rule's",
+            ),
+        ];
+        for (table, says) in cases {
+            let found = problems(&format!("{MINIMAL}{rule}{table}"));
+            assert!(
+                found.iter().any(|p| p.message.contains(says)),
+                "{table}: {found:?}"
+            );
+        }
+        let found = problems(&format!(
+            "{MINIMAL}[notify]\ncommand = [\"x\"]\nsearch_failures = 0\ndaily_budget = 0\nbudget_percent = 101\nmin_free_mb = -1\n"
+        ));
+        assert_eq!(found.len(), 4, "{found:?}");
+        for key in [
+            "search_failures",
+            "daily_budget",
+            "budget_percent",
+            "min_free_mb",
+        ] {
+            assert!(
+                found.iter().any(|p| p.message.contains(key)),
+                "{key}: {found:?}"
+            );
+        }
     }
 }

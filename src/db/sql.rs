@@ -75,3 +75,5 @@ pub const ALERT_SENT: &str = include_str!("sql/alert_sent.sql");
 pub const ALERT_FAILED: &str = include_str!("sql/alert_failed.sql");
 /// Alerts: record a rule's run of failures.
 pub const ALERT_RULE_OUTCOME: &str = include_str!("sql/alert_rule_outcome.sql");
+/// Notices: the requests sent since a time.
+pub const NOTICE_REQUESTS_SINCE: &str = include_str!("sql/notice_requests_since.sql");

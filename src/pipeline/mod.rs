@@ -14,8 +14,9 @@
 //! at load time, the pages wait in the spool for the next run. After the load commits, the new
 //! postings are matched against the `[[alert]]` rules ([`crate::alerts::plan`]), and once the
 //! database is closed and the pipeline lock released (a slow receiver must not hold up the next
-//! sync) the messages due are delivered ([`crate::alerts::deliver_due`]); alerts never change a
-//! sync's outcome.
+//! sync) the messages due are delivered ([`crate::alerts::deliver_due`]); then the health
+//! notices are evaluated with what the run learnt and delivered
+//! ([`crate::alerts::notices::after_sync`]). Neither ever changes a sync's outcome.
 
 mod decode;
 mod error;
@@ -33,7 +34,7 @@ pub mod views;
 
 pub use lock::{PipelineLock, lock};
 
-use crate::alerts;
+use crate::alerts::{self, notices};
 use crate::auth::AuthError;
 use crate::config::Config;
 use crate::db::{self, DbError};
@@ -82,6 +83,8 @@ pub struct SyncReport {
     pub auth_error: Option<String>,
     /// The alert deliveries, when there are rules and the database was available.
     pub alerts: Option<alerts::DeliveryReport>,
+    /// The health notices, when `[notify]` is set.
+    pub notices: Option<notices::NoticeReport>,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -134,7 +137,11 @@ pub async fn sync(
     let pipeline_lock = lock(&config.database_path(), options.lock_wait)?;
     let run = begin_run(config, &client).await?;
     let fetched = fetch_searches(config, &client, &run, options.progress).await?;
-    let (searches, auth_error) = summarize(fetched)?;
+    let Summary {
+        searches,
+        auth_error,
+        sign_in,
+    } = summarize(fetched)?;
     // Every attempt counts, as Upwork counts them; a client shared across syncs counts them all.
     let requests = client.requests() - run.requests_before;
     let current = spool_verdict(&run, &searches, requests)?;
@@ -153,6 +160,32 @@ pub async fn sync(
     // Delivering needs only the delivery lock, which a second process skips rather than waits on.
     drop(pipeline_lock);
     let alerts = deliver_alerts(config, options, stored.spooled.is_some()).await?;
+    let facts = notices::Facts {
+        sign_in: match sign_in {
+            Some(error) => Some(Some(error)),
+            None if searches.iter().any(|s| s.status != SearchStatus::Failed) => Some(None),
+            None => None,
+        },
+        searches: auth_error.is_none().then(|| {
+            searches
+                .iter()
+                .map(|s| notices::SearchRun {
+                    name: s.name.clone(),
+                    failed: s.status == SearchStatus::Failed,
+                    note: s.note.clone(),
+                })
+                .collect()
+        }),
+        spooled_since: Some(stored.spooled.as_ref().and_then(|_| {
+            Spool::new(config.spool_dir())
+                .pending()
+                .ok()?
+                .iter()
+                .filter_map(|run| run.record.as_ref().map(|r| r.started_at))
+                .min()
+        })),
+    };
+    let notices = deliver_notices(config, options, facts).await?;
     Ok(SyncReport {
         run_id: run.record.run_id,
         searches,
@@ -162,6 +195,7 @@ pub async fn sync(
         requests,
         auth_error,
         alerts,
+        notices,
         elapsed: started.elapsed(),
     })
 }
@@ -270,16 +304,28 @@ async fn fetch_searches(
         .collect())
 }
 
-/// Each search's summary, with its note logged, and the first sign-in failure, if any.
-fn summarize(
-    fetched: Vec<(SearchFetch, Result<(), SpoolError>)>,
-) -> Result<(Vec<SearchSummary>, Option<String>), SyncError> {
+/// What the fetches came to.
+struct Summary {
+    /// Each search's summary.
+    searches: Vec<SearchSummary>,
+    /// The first sign-in failure, with its hint.
+    auth_error: Option<String>,
+    /// The first sign-in failure that only signing in again cures.
+    sign_in: Option<String>,
+}
+
+/// Each search's summary, with its note logged, and the sign-in failures.
+fn summarize(fetched: Vec<(SearchFetch, Result<(), SpoolError>)>) -> Result<Summary, SyncError> {
     let mut auth_error = None;
+    let mut sign_in = None;
     let mut searches = Vec::new();
     for (fetched, written) in fetched {
         written?;
         if let Some(UpworkError::Auth(e)) = &fetched.error {
             auth_error.get_or_insert_with(|| auth_message(e));
+            if e.needs_sign_in() {
+                sign_in.get_or_insert_with(|| e.to_string());
+            }
         }
         // A failed search is an error even under --quiet (cron mails it, journald flags it);
         // a truncated one (max_pages, the server's cap) is a warning.
@@ -300,7 +346,11 @@ fn summarize(
             note: fetched.outcome.note.clone(),
         });
     }
-    Ok((searches, auth_error))
+    Ok(Summary {
+        searches,
+        auth_error,
+        sign_in,
+    })
 }
 
 /// Judges the run (ok, partial or failed, with each search's note) and writes the verdict to its
@@ -398,6 +448,21 @@ async fn deliver_alerts(
             Ok(None)
         }
     }
+}
+
+/// Evaluates the health notices with what this sync knows and delivers them
+/// ([`notices::after_sync`]), when `[notify]` is set; never the sync's failure.
+async fn deliver_notices(
+    config: &Config,
+    options: &SyncOptions,
+    facts: notices::Facts,
+) -> Result<Option<notices::NoticeReport>, SyncError> {
+    if config.notify.is_none() {
+        return Ok(None);
+    }
+    let config = config.clone();
+    let busy_wait = options.busy_wait;
+    blocking(move || notices::after_sync(&config, &facts, busy_wait)).await
 }
 
 /// Searches asked for in one batched document at most: a batch's answer holds all their first

@@ -181,6 +181,12 @@ pub fn same_env_name(a: &str, b: &str) -> bool {
     }
 }
 
+/// The bytes free to this user on the file system holding `path`, and an id of that file
+/// system (two paths with the same id are on one disk). Unsupported on Windows.
+pub fn free_space(path: &Path) -> io::Result<(u64, u64)> {
+    imp::free_space(path)
+}
+
 /// Starts `command` in a process group of its own, so that [`kill_tree`] can end whatever it
 /// starts too.
 pub fn own_process_group(command: &mut Command) -> &mut Command {

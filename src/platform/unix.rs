@@ -87,6 +87,24 @@ pub fn is_open_elsewhere(_path: &Path) -> bool {
     false
 }
 
+pub fn free_space(path: &Path) -> io::Result<(u64, u64)> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: statvfs(3) writes only the struct it is given, and reads the NUL-terminated path.
+    let rc = unsafe { libc::statvfs(c_path.as_ptr(), stat.as_mut_ptr()) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a return of 0 means the struct was filled.
+    let stat = unsafe { stat.assume_init() };
+    #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
+    let free = (stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64);
+    let device = std::os::unix::fs::MetadataExt::dev(&fs::metadata(path)?);
+    Ok((free, device))
+}
+
 pub fn own_process_group(command: &mut Command) -> &mut Command {
     std::os::unix::process::CommandExt::process_group(command, 0)
 }

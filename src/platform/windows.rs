@@ -25,6 +25,13 @@ const ERROR_SHARING_VIOLATION: i32 = 32;
 const ERROR_LOCK_VIOLATION: i32 = 33;
 const ERROR_USER_MAPPED_FILE: i32 = 1224;
 
+pub fn free_space(_path: &Path) -> io::Result<(u64, u64)> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "free disk space is not measured on Windows",
+    ))
+}
+
 pub fn user_id() -> Option<u32> {
     None
 }

@@ -26,7 +26,12 @@ fn upjobpilot(h: &Harness, home: &Path, receiver: &Receiver, args: &[&str]) -> C
 }
 
 /// [`upjobpilot`] as a process to start and wait for.
-fn command(h: &Harness, home: &Path, receiver: &Receiver, args: &[&str]) -> std::process::Command {
+pub(crate) fn command(
+    h: &Harness,
+    home: &Path,
+    receiver: &Receiver,
+    args: &[&str],
+) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_upjobpilot"));
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -94,13 +99,13 @@ fn keys_per_posting(received: &[Received], rule: &str) -> BTreeMap<String, BTree
 }
 
 /// Lets every backoff pass, as the minutes between two scheduled syncs do.
-fn skip_backoff(h: &Harness) {
+pub(crate) fn skip_backoff(h: &Harness) {
     h.db()
         .execute_batch("UPDATE alerts_sent SET next_attempt_at = NULL WHERE status = 'failed'")
         .expect("skip backoff");
 }
 
-const ALL_POSTINGS: &str = r#"
+pub(crate) const ALL_POSTINGS: &str = r#"
 [[search]]
 name = "all"
 max_age_hours = 2
@@ -340,7 +345,8 @@ timeout_secs = 1
         .output()
         .expect("alerts status");
     assert!(status.status.success());
-    let rules: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    let rules = &status["rules"];
     assert_eq!(rules[0]["rule"], "broken");
     assert_eq!(rules[0]["failing"], true);
     assert!(rules[0]["consecutive_failures"].as_i64().expect("count") >= 10);
@@ -367,7 +373,8 @@ timeout_secs = 1
     let status = upjobpilot(&h, home.path(), &receiver, &["alerts", "status", "--json"])
         .output()
         .expect("alerts status");
-    let rules: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    let rules = &status["rules"];
     assert_eq!(rules[0]["failing"], false);
     assert_eq!(rules[0]["waiting"], 0);
 }
@@ -1058,9 +1065,9 @@ max_per_hour = 3600
     let status = upjobpilot(&h, home.path(), &receiver, &["alerts", "status", "--json"])
         .output()
         .expect("alerts status");
-    let rules: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
     let rule = |name: &str| {
-        rules
+        status["rules"]
             .as_array()
             .expect("rules")
             .iter()

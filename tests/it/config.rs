@@ -823,4 +823,19 @@ fn the_commented_out_alert_examples_in_pipeline_toml_are_valid() {
             "desktop"
         ]
     );
+    let notify = config.notify.expect("the [notify] example");
+    assert_eq!(
+        notify.channel,
+        upjobpilot::config::NotifyChannel::Rule("my-service".into())
+    );
+    assert_eq!(
+        (
+            notify.search_failures,
+            notify.daily_budget,
+            notify.budget_percent,
+            notify.min_free_mb
+        ),
+        (3, 40_000, 80, 500),
+        "the example shows the defaults"
+    );
 }

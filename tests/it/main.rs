@@ -17,6 +17,7 @@ mod fuzz;
 mod load_export;
 mod local_server;
 mod mcp;
+mod notices;
 mod one_instance;
 mod pipeline;
 mod reliability;

@@ -76,16 +76,7 @@ hourly_rate = 50
     let path = dir.path().join("pipeline.toml");
     std::fs::write(&path, text).expect("config");
     let config = Config::load(&path).expect("valid config");
-    let pair = sandbox.mint_token(&client.id);
-    let tokens = upjobpilot::auth::Tokens {
-        access_token: Secret::new(pair.access_token.clone()),
-        refresh_token: Some(Secret::new(pair.refresh_token.clone())),
-        expires_at: chrono::Utc::now() + chrono::Duration::seconds(pair.expires_in as i64),
-        client_id: client.id.clone(),
-        client_secret: Some(Secret::new(client.secret.clone())),
-        grant: upjobpilot::auth::Grant::AuthorizationCode,
-        saved_at: chrono::Utc::now(),
-    };
+    let tokens = minted(&sandbox);
     let store = TokenStore::at(dir.path().join("tokens.json"));
     store.save(&tokens).expect("save tokens");
     let settings = OAuthSettings {
@@ -111,7 +102,38 @@ hourly_rate = 50
     }
 }
 
+/// Tokens the sandbox issued just now for its client, as `upjobpilot auth login` stores them.
+fn minted(sandbox: &Sandbox) -> upjobpilot::auth::Tokens {
+    let client = sandbox.client();
+    let pair = sandbox.mint_token(&client.id);
+    upjobpilot::auth::Tokens {
+        access_token: Secret::new(pair.access_token.clone()),
+        refresh_token: Some(Secret::new(pair.refresh_token.clone())),
+        expires_at: chrono::Utc::now() + chrono::Duration::seconds(pair.expires_in as i64),
+        client_id: client.id.clone(),
+        client_secret: Some(Secret::new(client.secret.clone())),
+        grant: upjobpilot::auth::Grant::AuthorizationCode,
+        saved_at: chrono::Utc::now(),
+    }
+}
+
 impl Harness {
+    /// Signs in again: stores new tokens in the token file, as a successful `auth login` does.
+    pub fn sign_in_again(&self) {
+        self.store
+            .save(&minted(&self.sandbox))
+            .expect("save tokens");
+    }
+
+    /// Stores new tokens that say they were issued at `saved_at` (the refresh token's age).
+    pub fn sign_in_issued_at(&self, saved_at: chrono::DateTime<chrono::Utc>) {
+        let tokens = upjobpilot::auth::Tokens {
+            saved_at,
+            ..minted(&self.sandbox)
+        };
+        self.store.save(&tokens).expect("save tokens");
+    }
+
     pub fn sync(&self) -> SyncReport {
         self.try_sync().expect("sync runs")
     }
