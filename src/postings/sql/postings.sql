@@ -21,7 +21,11 @@ matching AS (
         j.published_at,
         s.fit_score,
         s.client_quality AS quality_score,
-        coalesce(j.fixed_budget::DOUBLE, 40 * j.hourly_max::DOUBLE) AS budget_key
+        -- The sort's keys: the chosen one first (NULL for the others), then the newest.
+        CASE WHEN $18::VARCHAR = 'fit' THEN s.fit_score END AS fit_key,
+        CASE WHEN $18::VARCHAR = 'budget'
+             THEN coalesce(j.fixed_budget::DOUBLE, 40 * j.hourly_max::DOUBLE) END AS budget_key,
+        CASE WHEN $18::VARCHAR = 'client' THEN s.client_quality END AS client_key
     FROM jobs j
     LEFT JOIN posting_scores s ON s.job_id = j.id
     LEFT JOIN labels l ON l.job_id = j.id
@@ -55,18 +59,22 @@ matching AS (
       AND ($17::VARCHAR IS NULL OR j.published_at::TIMESTAMP >= $17::VARCHAR::TIMESTAMP)
 ),
 page AS (
+    -- The page by a top-N (ORDER BY ... LIMIT), not by numbering every match: at 100k postings
+    -- that window sorted them all and took most of a cold list's time (profiled in issue 24:
+    -- 167 ms against 50 ms, the same rows). The 50 rows found are numbered by the same order.
     SELECT
         *,
-        row_number() OVER (
-            ORDER BY
-                CASE WHEN $18::VARCHAR = 'fit' THEN fit_score END DESC NULLS LAST,
-                CASE WHEN $18::VARCHAR = 'budget' THEN budget_key END DESC NULLS LAST,
-                CASE WHEN $18::VARCHAR = 'client' THEN quality_score END DESC NULLS LAST,
-                published_at DESC,
-                id DESC
+        $20::BIGINT + row_number() OVER (
+            ORDER BY fit_key DESC NULLS LAST, budget_key DESC NULLS LAST,
+                     client_key DESC NULLS LAST, published_at DESC, id DESC
         ) AS position
-    FROM matching
-    QUALIFY position > $20::BIGINT AND position <= $20::BIGINT + $19::BIGINT
+    FROM (
+        SELECT *
+        FROM matching
+        ORDER BY fit_key DESC NULLS LAST, budget_key DESC NULLS LAST,
+                 client_key DESC NULLS LAST, published_at DESC, id DESC
+        LIMIT $19::BIGINT OFFSET $20::BIGINT
+    )
 )
 SELECT
     j.id,
