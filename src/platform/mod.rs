@@ -182,7 +182,8 @@ pub fn same_env_name(a: &str, b: &str) -> bool {
 }
 
 /// The bytes free to this user on the file system holding `path`, and an id of that file
-/// system (two paths with the same id are on one disk). Unsupported on Windows.
+/// system (two paths with the same id are on one disk): the device on Unix, the volume's serial
+/// number on Windows.
 pub fn free_space(path: &Path) -> io::Result<(u64, u64)> {
     imp::free_space(path)
 }
@@ -205,6 +206,19 @@ pub fn kill_tree(child: &mut Child) {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    /// Every system measures free space (the disk notice), and two paths in one folder are on
+    /// one disk. Runs as a Windows .exe in scripts/windows-check too.
+    #[test]
+    fn free_space_is_measured_and_one_folder_is_one_disk() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("a file");
+        std::fs::write(&file, b"x").expect("write");
+        let (free, disk) = free_space(dir.path()).expect("free space of a folder");
+        assert!(free > 0);
+        let (_, same) = free_space(&file).expect("free space of a file");
+        assert_eq!(disk, same);
+    }
 
     #[test]
     fn the_data_folder_is_the_systems_own() {

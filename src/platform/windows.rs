@@ -25,11 +25,66 @@ const ERROR_SHARING_VIOLATION: i32 = 32;
 const ERROR_LOCK_VIOLATION: i32 = 33;
 const ERROR_USER_MAPPED_FILE: i32 = 1224;
 
-pub fn free_space(_path: &Path) -> io::Result<(u64, u64)> {
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        "free disk space is not measured on Windows",
-    ))
+#[link(name = "kernel32")]
+unsafe extern "system" {
+    fn GetVolumePathNameW(file_name: *const u16, volume_path: *mut u16, length: u32) -> i32;
+    fn GetDiskFreeSpaceExW(
+        directory: *const u16,
+        free_to_caller: *mut u64,
+        total: *mut u64,
+        total_free: *mut u64,
+    ) -> i32;
+    fn GetVolumeInformationW(
+        root: *const u16,
+        name: *mut u16,
+        name_size: u32,
+        serial: *mut u32,
+        max_component: *mut u32,
+        flags: *mut u32,
+        file_system: *mut u16,
+        file_system_size: u32,
+    ) -> i32;
+}
+
+/// The bytes free to this user on the volume holding `path` (`GetDiskFreeSpaceExW` on the
+/// volume's root, which honours quotas) and the volume's serial number as its id.
+pub fn free_space(path: &Path) -> io::Result<(u64, u64)> {
+    use std::os::windows::ffi::OsStrExt;
+    let wide: Vec<u16> = path
+        .as_os_str()
+        .encode_wide()
+        .chain(std::iter::once(0))
+        .collect();
+    // A volume root is at most MAX_PATH long, or a volume GUID path (49 characters).
+    let mut root = vec![0u16; 1024];
+    // SAFETY: `wide` is NUL-terminated; `root` has the length passed, and the call writes at
+    // most that many characters, NUL included.
+    if unsafe { GetVolumePathNameW(wide.as_ptr(), root.as_mut_ptr(), root.len() as u32) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let (mut free, mut total, mut total_free) = (0u64, 0u64, 0u64);
+    // SAFETY: `root` is NUL-terminated (written by the call above); the three outputs are ours.
+    if unsafe { GetDiskFreeSpaceExW(root.as_ptr(), &mut free, &mut total, &mut total_free) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut serial = 0u32;
+    // SAFETY: as above; every buffer we do not want is null with a size of 0, as documented.
+    let named = unsafe {
+        GetVolumeInformationW(
+            root.as_ptr(),
+            std::ptr::null_mut(),
+            0,
+            &mut serial,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    if named == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((free, u64::from(serial)))
 }
 
 pub fn user_id() -> Option<u32> {
