@@ -75,3 +75,13 @@ pub const ALERT_SENT: &str = include_str!("sql/alert_sent.sql");
 pub const ALERT_FAILED: &str = include_str!("sql/alert_failed.sql");
 /// Alerts: record a rule's run of failures.
 pub const ALERT_RULE_OUTCOME: &str = include_str!("sql/alert_rule_outcome.sql");
+/// Signals: the postings whose activity a sync fetches.
+pub const SIGNALS_WANTED: &str = include_str!("sql/signals_wanted.sql");
+/// Signals: the staging table of a fetch's snapshots.
+pub const SIGNALS_STAGE: &str = include_str!("sql/signals_stage.sql");
+/// Signals: the staged snapshots into `job_activity`.
+pub const SIGNALS_STORE: &str = include_str!("sql/signals_store.sql");
+/// Signals: the refusals still in force.
+pub const SIGNALS_REFUSALS: &str = include_str!("sql/signals_refusals.sql");
+/// Signals: remembers a refusal.
+pub const SIGNALS_REFUSE: &str = include_str!("sql/signals_refuse.sql");

@@ -7,12 +7,15 @@
 //! again; other 4xx and GraphQL validation or permission errors → a clear, permanent error. Every
 //! request carries the `User-Agent` and, when configured, `X-Upwork-API-TenantId`.
 //!
-//! The client sends only the three query documents in this folder (`search.graphql`,
-//! `profile.graphql`, `ping.graphql`), and [`batch`]'s aliased copies of the search, each through
-//! its own method: it has no way to send a mutation. [`filter`] turns a configured search into the search's variables, [`wire`] is the
+//! The client sends only the four query documents in this folder (`search.graphql`,
+//! `profile.graphql`, `ping.graphql`, `activity.graphql`), [`batch`]'s aliased copies of the
+//! search and [`activity`]'s of the posting detail, each through its own method: it has no way to
+//! send a mutation. A permission error (HTTP 200, `ExecutionAborted`) is permanent, and
+//! [`UpworkError::refused_fields`] names what it refused. [`filter`] turns a configured search into the search's variables, [`wire`] is the
 //! response format, [`page`] decodes it. Tokens come from `auth`; nothing here knows about the
 //! database or the spool.
 
+pub mod activity;
 pub mod batch;
 pub mod filter;
 pub mod page;
@@ -77,6 +80,16 @@ pub enum UpworkError {
         /// The last fault seen.
         last: String,
     },
+}
+
+impl UpworkError {
+    /// The fields Upwork refused to this key (`Type.field`), when this is its permission error.
+    pub fn refused_fields(&self) -> Option<Vec<String>> {
+        match self {
+            UpworkError::Rejected(message) => page::refused_fields(message),
+            _ => None,
+        }
+    }
 }
 
 /// The Upwork GraphQL client.
@@ -203,6 +216,27 @@ impl UpworkClient {
                     })
                 })
                 .collect())
+        })
+        .await
+    }
+
+    /// The activity of each of `ids` in one request ([`activity`]), with the bid statistics
+    /// when `bid_stats`. Per posting, its snapshot, or `None` when its part of the answer failed.
+    /// An error means the request as a whole failed; [`UpworkError::Rejected`] means Upwork
+    /// refused the document itself ([`UpworkError::refused_fields`] says whether for want of a
+    /// permission).
+    pub async fn job_activity(
+        &self,
+        ids: &[String],
+        bid_stats: bool,
+    ) -> Result<Vec<Option<activity::Snapshot>>, UpworkError> {
+        let body = json!({
+            "query": activity::document(ids.len(), bid_stats),
+            "operationName": "JobActivity",
+            "variables": activity::variables(ids),
+        });
+        self.send(&body, 0, |answer: &Answer| {
+            activity::decode(&answer.body, ids.len())
         })
         .await
     }
