@@ -458,6 +458,7 @@ fn nasty(i: usize) -> Posting {
         client_country: Some("<Canada>".into()),
         payment_verified: Some(true),
         fit_score: Some(70.0),
+        activity: None,
     }
 }
 
