@@ -634,7 +634,8 @@ fn a_key_without_the_scope_gets_the_documented_scope_error() {
     assert_eq!(status, 200);
     assert_eq!(
         body,
-        json!({"errors": [{"message": "The client or authentication token doesn't have enough oauth2 permissions/scopes to access: [Query.user, CurrentUser.id]."}]})
+        json!({"errors": [{"message": "The client or authentication token doesn't have enough oauth2 permissions/scopes to access: [Query.user, CurrentUser.id].",
+                           "extensions": {"classification": "ExecutionAborted"}}]})
     );
     let (_, body) = graphql(
         &sandbox,
@@ -667,7 +668,8 @@ fn client_side_sub_fields_fail_the_whole_query_for_a_freelancer_key() {
     assert_eq!(status, 200);
     assert_eq!(
         body,
-        json!({"errors": [{"message": "The client or authentication token doesn't have enough oauth2 permissions/scopes to access: [MarketplaceJobPosting.clientProposals, ClientProposalsConnection.totalCount]."}]})
+        json!({"errors": [{"message": "The client or authentication token doesn't have enough oauth2 permissions/scopes to access: [MarketplaceJobPosting.clientProposals, ClientProposalsConnection.totalCount].",
+                           "extensions": {"classification": "ExecutionAborted"}}]})
     );
 }
 
@@ -870,7 +872,13 @@ fn one_job_by_id_and_the_account_queries() {
         "{ marketplaceJobPosting(id: \"1\") { id } }",
         json!({}),
     );
-    assert_eq!(body, json!({"data": {"marketplaceJobPosting": null}}));
+    assert_eq!(
+        body,
+        json!({"errors": [{"message": "Exception while fetching data (/marketplaceJobPosting) : Job posting not found: 1",
+                           "locations": [{"line": 1, "column": 3}], "path": ["marketplaceJobPosting"],
+                           "extensions": {"classification": "DataFetchingException"}}],
+               "data": {"marketplaceJobPosting": null}})
+    );
 
     let (status, body) = graphql(
         &sandbox,

@@ -613,7 +613,7 @@ fn renewals_to_top_sorts_recency_by_the_later_of_published_and_renewed() {
 fn all_nodes(m: &Market) -> Vec<Value> {
     m.postings()
         .iter()
-        .flat_map(|p| [p.to_node(), p.to_job_posting()])
+        .flat_map(|p| [p.to_node(), p.to_job_posting(m.now())])
         .collect()
 }
 
@@ -703,7 +703,10 @@ fn the_market_moves() {
         let p = m.get(id).expect("closed postings can still be looked up");
         assert!(!p.open && !found.contains(id));
         assert!(p.closed_at.is_some_and(|t| t > t0 && t <= t1));
-        assert_eq!(p.to_job_posting()["workFlowState"]["status"], "CLOSED");
+        assert_eq!(
+            p.to_job_posting(m.now())["workFlowState"]["status"],
+            "CLOSED"
+        );
     }
 
     let mut renewed = 0;
@@ -1059,7 +1062,7 @@ fn nodes_carry_exactly_the_schema_fields() {
             &p.id,
             &mut errors,
         );
-        let job = p.to_job_posting();
+        let job = p.to_job_posting(m.now());
         schema.check(&job, "MarketplaceJobPosting", &p.id, &mut errors);
         assert!(node.as_object().is_some_and(|o| !o.contains_key("job")));
     }

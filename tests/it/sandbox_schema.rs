@@ -79,7 +79,7 @@ fn nodes_and_jobs_hold_only_schema_fields_of_the_right_types() {
     let (nodes, jobs) = sandbox.with_market(|market| {
         market
             .open_postings()
-            .map(|p| (p.to_node(), p.to_job_posting()))
+            .map(|p| (p.to_node(), p.to_job_posting(market.now())))
             .unzip::<_, _, Vec<_>, Vec<_>>()
     });
     let mut problems = Vec::new();

@@ -5,7 +5,7 @@
 //! until Ctrl-C) is the product's `commands/sandbox.rs`.
 
 use crate::clock::ClockMode;
-use crate::config::{ClientSpec, SandboxConfig};
+use crate::config::{ClientSpec, SandboxConfig, Scope};
 use crate::faults::{FaultConfig, FaultKind};
 use crate::market::MarketConfig;
 use crate::realism::{DisplayValue, MissingAfter, Realism, VerificationForm};
@@ -50,6 +50,15 @@ pub struct SandboxArgs {
     /// Mark the client as an enterprise key, which may use the client-credentials grant.
     #[arg(long)]
     pub enterprise: bool,
+
+    /// The client's permissions, comma-separated: job-postings (search and job details), common
+    /// (user, organization; Upwork needs it for everything), bid-stats (a job's
+    /// activityStat.applicationsBidStats). A field outside them fails the whole query with
+    /// Upwork's ExecutionAborted scope error. Default: all three; `--scopes job-postings,common`
+    /// is a key with only the job-posting permissions (jobActivity served, bid statistics
+    /// refused).
+    #[arg(long, value_delimiter = ',', value_name = "SCOPE,..")]
+    pub scopes: Vec<Scope>,
 
     /// Milliseconds added before every answer.
     #[arg(long, default_value_t = 0, value_name = "MS")]
@@ -170,6 +179,11 @@ impl SandboxArgs {
                 secret: self.client_secret.clone(),
                 redirect_uri: self.redirect_uri.clone(),
                 enterprise: self.enterprise,
+                scopes: if self.scopes.is_empty() {
+                    Scope::ALL.to_vec()
+                } else {
+                    self.scopes.clone()
+                },
                 ..ClientSpec::default()
             }],
             market: MarketConfig {
@@ -236,10 +250,16 @@ mod tests {
             "0.5",
             "--latency-ms",
             "20",
+            "--scopes",
+            "job-postings,common",
         ])
         .expect("valid arguments");
         let config = cli.args.to_config();
         assert_eq!(config.clients[0].id, "k");
+        assert_eq!(
+            config.clients[0].scopes,
+            vec![Scope::JobPostingsRead, Scope::CommonRead]
+        );
         assert!(config.clients[0].enterprise);
         assert_eq!(config.clock, ClockMode::Real);
         assert_eq!(config.latency, Duration::from_millis(20));
@@ -255,11 +275,18 @@ mod tests {
     }
 
     #[test]
+    fn the_default_key_has_every_scope() {
+        let cli = Cli::try_parse_from(["sandbox"]).expect("valid arguments");
+        assert_eq!(cli.args.to_config().clients[0].scopes, Scope::ALL.to_vec());
+    }
+
+    #[test]
     fn bad_options_are_refused() {
         for bad in [
             &["sandbox", "--fault-rate", "2"][..],
             &["sandbox", "--faults", "504"],
             &["sandbox", "--redirect-uri", "not a url"],
+            &["sandbox", "--scopes", "job-postings,everything"],
         ] {
             assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
         }

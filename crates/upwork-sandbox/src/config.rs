@@ -13,6 +13,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// What an API key may read; Upwork fixes scopes on the key, not per request.
+///
+/// A field outside the key's scopes fails the whole document with HTTP 200 and Upwork's scope
+/// error (see the `graphql` module). `--scopes` names them `job-postings`, `common` and
+/// `bid-stats`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// "Read marketplace Job Postings": the job search and job queries.
@@ -20,6 +24,51 @@ pub enum Scope {
     /// "Common Entities - Read-Only Access": user, organization, company selector; and needed
     /// for everything else too.
     CommonRead,
+    /// Bid statistics of a posting (`MarketplacePostingActivityStat.applicationsBidStats`), which
+    /// Upwork has refused to keys with only the job-posting permissions (API.md, 2026-12). The
+    /// evidence does not name the API Center permission that grants them; a key without this
+    /// scope is such a key, still served `jobActivity`.
+    BidStatsRead,
+}
+
+impl Scope {
+    /// Every scope, in `--scopes` order: what the sandbox's own key has.
+    pub const ALL: [Scope; 3] = [
+        Scope::JobPostingsRead,
+        Scope::CommonRead,
+        Scope::BidStatsRead,
+    ];
+
+    /// The scope's name in `--scopes`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::JobPostingsRead => "job-postings",
+            Scope::CommonRead => "common",
+            Scope::BidStatsRead => "bid-stats",
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A `--scopes` item that names no scope.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scope `{0}`: expected job-postings, common or bid-stats")]
+pub struct ParseScopeError(String);
+
+impl std::str::FromStr for Scope {
+    type Err = ParseScopeError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Scope::ALL
+            .into_iter()
+            .find(|scope| scope.name() == text.trim())
+            .ok_or_else(|| ParseScopeError(text.to_owned()))
+    }
 }
 
 /// A registered API key; `Debug` leaves the secret out.
@@ -50,15 +99,15 @@ impl fmt::Debug for ClientSpec {
 }
 
 impl Default for ClientSpec {
-    /// The sandbox's own key: `sandbox-client` / `sandbox-secret`, the default callback, both
-    /// scopes, not enterprise.
+    /// The sandbox's own key: `sandbox-client` / `sandbox-secret`, the default callback, every
+    /// scope, not enterprise.
     fn default() -> Self {
         ClientSpec {
             id: "sandbox-client".to_owned(),
             secret: "sandbox-secret".to_owned(),
             redirect_uri: "http://localhost:3000/callback".to_owned(),
             enterprise: false,
-            scopes: vec![Scope::JobPostingsRead, Scope::CommonRead],
+            scopes: Scope::ALL.to_vec(),
         }
     }
 }
@@ -132,6 +181,18 @@ impl Default for SandboxConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scope_names_read_back() {
+        for scope in Scope::ALL {
+            assert_eq!(scope.name().parse::<Scope>(), Ok(scope));
+        }
+        let error = "jobs".parse::<Scope>().err().map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some("unknown scope `jobs`: expected job-postings, common or bid-stats")
+        );
+    }
 
     #[test]
     fn debug_output_never_shows_a_secret() {

@@ -47,7 +47,7 @@ mod shared;
 
 pub use args::SandboxArgs;
 pub use clock::ClockMode;
-pub use config::{ClientSpec, SandboxConfig, Scope};
+pub use config::{ClientSpec, ParseScopeError, SandboxConfig, Scope};
 pub use faults::{FaultConfig, FaultKind, ParseFaultError};
 pub use log::{MEMORY_RECORDS, RequestRecord, Stats};
 pub use oauth::TokenPair;

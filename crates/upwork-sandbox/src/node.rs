@@ -221,9 +221,10 @@ impl Posting {
         })
     }
 
-    /// The `MarketplaceJobPosting` aggregate of this posting, as `marketplaceJobPosting(id)`
-    /// returns it; a closed posting is still there, with `workFlowState.status` `CLOSED`.
-    pub fn to_job_posting(&self) -> Value {
+    /// The `MarketplaceJobPosting` aggregate of this posting at `now` (the market's clock), as
+    /// `marketplaceJobPosting(id)` returns it; a closed posting is still there, with
+    /// `workFlowState.status` `CLOSED` (hired or not).
+    pub fn to_job_posting(&self, now: DateTime<Utc>) -> Value {
         json!({
             "id": self.id,
             "workFlowState": {
@@ -232,7 +233,7 @@ impl Posting {
             },
             "ownership": self.ownership(),
             "annotations": null,
-            "activityStat": self.activity_stat(),
+            "activityStat": self.activity_stat(now),
             "content": { "title": self.title, "description": self.description },
             "attachments": [],
             "classification": self.classification(),
@@ -450,8 +451,11 @@ impl Posting {
         })
     }
 
-    /// `MarketplacePostingActivityStat`: bids derived from the budget, activity from the counters.
-    fn activity_stat(&self) -> Value {
+    /// `MarketplacePostingActivityStat` at `now`: bids derived from the budget, activity from
+    /// the posting's plan ([`Posting::job_activity`]). `lastClientActivity` is a guess in form:
+    /// the evidence says only "string", so it is written as every other sandbox timestamp.
+    fn activity_stat(&self, now: DateTime<Utc>) -> Value {
+        let activity = self.job_activity(now);
         let base = match self.job_type {
             JobType::Fixed => Some(self.amount),
             JobType::Hourly => match (self.hourly_min, self.hourly_max) {
@@ -465,7 +469,7 @@ impl Posting {
                 _ => Value::Null,
             }
         };
-        let interviewed = if self.interviewing > 0 {
+        let interviewed = if activity.invited_to_interview > 0 {
             bid(Decimal::new(11, 1))
         } else {
             Value::Null
@@ -478,13 +482,13 @@ impl Posting {
                 "avgInterviewedRateBid": interviewed,
             },
             "jobActivity": {
-                "lastClientActivity": timestamp(self.renewed.unwrap_or(self.published)),
-                "invitesSent": self.invites_sent,
-                "totalInvitedToInterview": self.interviewing,
-                "totalHired": 0,
-                "totalUnansweredInvites": self.invites_sent / 2,
-                "totalOffered": 0,
-                "totalRecommended": null,
+                "lastClientActivity": timestamp(activity.last_client_activity),
+                "invitesSent": activity.invites_sent,
+                "totalInvitedToInterview": activity.invited_to_interview,
+                "totalHired": activity.hired,
+                "totalUnansweredInvites": activity.unanswered_invites,
+                "totalOffered": activity.offered,
+                "totalRecommended": activity.recommended,
             },
         })
     }

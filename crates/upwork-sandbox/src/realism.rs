@@ -31,6 +31,7 @@
 //! through [`Realism::job_posting`]; the search reads `renewals_to_top` from the market, which
 //! `Sandbox::start` sets from here so the ground truth tests compare against sorts the same way.
 
+use chrono::{DateTime, Utc};
 use std::fmt;
 use std::str::FromStr;
 
@@ -178,9 +179,9 @@ impl Realism {
         node
     }
 
-    /// The `MarketplaceJobPosting` aggregate of `posting` as this sandbox serves it.
-    pub(crate) fn job_posting(&self, seed: u64, posting: &Posting) -> Value {
-        let mut job = posting.to_job_posting();
+    /// The `MarketplaceJobPosting` aggregate of `posting` at `now` as this sandbox serves it.
+    pub(crate) fn job_posting(&self, seed: u64, posting: &Posting, now: DateTime<Utc>) -> Value {
+        let mut job = posting.to_job_posting(now);
         self.write_display_values(seed, posting_key(posting), &mut job);
         job
     }
@@ -433,7 +434,11 @@ mod tests {
         let realism = Realism::none();
         for posting in market.postings().iter().take(50) {
             assert_eq!(realism.search_node(5, posting), posting.to_node());
-            assert_eq!(realism.job_posting(5, posting), posting.to_job_posting());
+            let now = market.now();
+            assert_eq!(
+                realism.job_posting(5, posting, now),
+                posting.to_job_posting(now)
+            );
         }
     }
 

@@ -130,9 +130,13 @@ impl ObjectValue for QueryRoot<'_> {
             "marketplaceJobPosting" => {
                 let args = Self::arguments(info);
                 let id = args.get("id").and_then(Value::as_str).unwrap_or_default();
-                match self.ctx.market.get(id) {
+                match self.ctx.market.get(id).filter(|p| !p.removed) {
                     Some(posting) => job_posting(self.ctx, posting),
-                    None => Value::Null,
+                    None => {
+                        return Err(FieldError {
+                            message: format!("{JOB_NOT_FOUND}: {id}"),
+                        });
+                    }
                 }
             }
             "user" => sandbox_user(),
@@ -144,9 +148,16 @@ impl ObjectValue for QueryRoot<'_> {
     }
 }
 
-/// The job aggregate of `posting`, as the realism switches render it.
+/// What a `marketplaceJobPosting(id)` whose id never existed or was removed fails with, before
+/// the id. The evidence has no such answer; the sandbox answers as graphql-java does when a data
+/// fetcher throws: that field (that alias) `null`, an `errors` entry with its `path`, locations
+/// and `DataFetchingException`, the document's other fields answered. Closed postings are found.
+pub(super) const JOB_NOT_FOUND: &str = "Job posting not found";
+
+/// The job aggregate of `posting` at the market's clock, as the realism switches render it.
 fn job_posting(ctx: &Context<'_>, posting: &Posting) -> Value {
-    ctx.realism.job_posting(ctx.market.seed(), posting)
+    ctx.realism
+        .job_posting(ctx.market.seed(), posting, ctx.market.now())
 }
 
 /// An object of the schema backed by JSON keyed by its field names.

@@ -32,8 +32,7 @@ pub(crate) struct GqlError {
     pub(super) locations: Vec<Location>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) path: Option<Vec<serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    extensions: Option<Extensions>,
+    extensions: Extensions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -48,16 +47,6 @@ struct Extensions {
 }
 
 impl GqlError {
-    /// An entry with only a message, as Upwork's scope error comes (no `extensions`).
-    pub(super) fn unclassified(message: String) -> Self {
-        GqlError {
-            message,
-            locations: Vec::new(),
-            path: None,
-            extensions: None,
-        }
-    }
-
     pub(super) fn new(
         message: impl Into<String>,
         locations: Vec<Location>,
@@ -67,9 +56,9 @@ impl GqlError {
             message: message.into(),
             locations,
             path: None,
-            extensions: Some(Extensions {
+            extensions: Extensions {
                 classification: classification.to_owned(),
-            }),
+            },
         }
     }
 }

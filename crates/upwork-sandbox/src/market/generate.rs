@@ -11,6 +11,7 @@ use rand::Rng;
 use rand::rngs::SmallRng;
 use rust_decimal::Decimal;
 
+use super::activity::ActivityPlan;
 use super::hash::mix;
 use super::posting::{
     Client, ClientLocation, ExperienceLevel, HourlyBudgetType, JobDuration, JobType, Posting,
@@ -417,8 +418,7 @@ pub(super) fn posting(
         skills,
         freelancers_to_hire,
         total_applicants: 0,
-        invites_sent: rng.random_range(0..4),
-        interviewing: 0,
+        activity: ActivityPlan::default(),
         impressions: rng.random_range(0..5),
         premium: rng.random_bool(0.04),
         enterprise: client.enterprise,
@@ -427,6 +427,8 @@ pub(super) fn posting(
         client,
         open: true,
         closed_at: None,
+        hired_at: None,
+        removed: false,
     }
 }
 

@@ -3,11 +3,16 @@
 //! A [`Market`] starts with `initial_postings` open postings published over the `history` before
 //! `start`, then moves when its owner advances the clock with [`Market::advance_to`]: postings
 //! arrive, close and change (applicants, renewals) as three Poisson processes at the configured
-//! hourly rates. Everything is derived from the seed: a posting's content comes from a random
+//! hourly rates. A share of the closes are hires ([`HIRE_SHARE`]): the posting closes with
+//! `totalHired` 1. What the client does in between (invites, interviews, offers) follows each
+//! posting's [`ActivityPlan`] (`activity`), read at the market's clock by
+//! [`Posting::job_activity`]. Everything is derived from the seed: a posting's content comes from a random
 //! stream keyed by the seed and the posting's position, and each event process has its own stream,
 //! so the same seed and the same calls give the same market, and advancing to `t` in one step or in
 //! several gives the same market too. Tests and the fault injector can also push the market by hand
-//! with [`Market::arrive`], [`Market::close`], [`Market::close_id`] and [`Market::change`].
+//! with [`Market::arrive`], [`Market::close`], [`Market::close_id`], [`Market::hire_id`],
+//! [`Market::remove_id`] and [`Market::change`], and edit one posting (its plan included) with
+//! [`Market::edit`].
 //!
 //! Postings are kept in publication order (ids grow with publication time), which gives
 //! [`search`](super::search) its `RECENCY` order for free and makes a lookup by id a binary search.
@@ -20,12 +25,14 @@
 //! index search keeps here between pages. It knows nothing of search, so search depends on the
 //! market and never the other way round.
 
+mod activity;
 mod generate;
 mod hash;
 pub(crate) mod index;
 mod posting;
 mod tables;
 
+pub use activity::{ActivityPlan, HIRE_SHARE, JobActivity};
 pub(crate) use hash::mix;
 pub use posting::{
     Category, Client, ClientLocation, Country, EngagementDuration, ExperienceLevel,
@@ -190,6 +197,7 @@ const SALT_MANUAL: u64 = 0x4D41_4E55;
 const SALT_ARRIVE: u64 = 0x4152_5256;
 const SALT_CLOSE: u64 = 0x434C_4F53;
 const SALT_CHANGE: u64 = 0x4348_4E47;
+const SALT_ACTIVITY: u64 = 0x4143_5456;
 
 impl Market {
     /// Generates the initial market described by `config`.
@@ -283,7 +291,8 @@ impl Market {
                 }
                 EventKind::Close => {
                     if let Some(index) = pick_open(&self.open, &mut self.closes.choice) {
-                        self.close_index(index, at);
+                        let hire = self.postings[index].activity.hires_on_close;
+                        self.close_index(index, at, hire);
                         activity.closed.push(self.postings[index].id.clone());
                     }
                     self.closes.step();
@@ -321,18 +330,45 @@ impl Market {
             let Some(index) = pick_open(&self.open, &mut self.manual) else {
                 break;
             };
-            self.close_index(index, at);
+            self.close_index(index, at, false);
             closed.push(self.postings[index].id.clone());
         }
         closed
     }
 
-    /// Closes the posting with this id; false when there is none or it is already closed.
+    /// Closes the posting with this id without a hire; false when there is none or it is
+    /// already closed.
     pub fn close_id(&mut self, id: &str) -> bool {
+        self.close_open_id(id, false)
+    }
+
+    /// Closes the posting with this id with a hire now (`totalHired` 1, at least one offer and
+    /// one applicant); false when there is none or it is already closed.
+    pub fn hire_id(&mut self, id: &str) -> bool {
+        self.close_open_id(id, true)
+    }
+
+    /// Removes the posting with this id, as Upwork removes a posting its client deleted or that
+    /// broke the rules: it leaves search, and `marketplaceJobPosting` no longer finds it. False
+    /// when there is no such posting or it is already removed.
+    pub fn remove_id(&mut self, id: &str) -> bool {
+        let Some(index) = self.index_of(id) else {
+            return false;
+        };
+        if self.postings[index].removed {
+            return false;
+        }
+        let at = self.now.trunc_subsecs(0);
+        self.close_index(index, at, false);
+        self.postings[index].removed = true;
+        true
+    }
+
+    fn close_open_id(&mut self, id: &str, hire: bool) -> bool {
         match self.index_of(id) {
             Some(index) if self.postings[index].open => {
                 let at = self.now.trunc_subsecs(0);
-                self.close_index(index, at);
+                self.close_index(index, at, hire);
                 true
             }
             _ => false,
@@ -383,9 +419,18 @@ impl Market {
         }
     }
 
-    /// The posting with this id, open or closed.
+    /// The posting with this id, open, closed or removed.
     pub fn get(&self, id: &str) -> Option<&Posting> {
         self.index_of(id).map(|index| &self.postings[index])
+    }
+
+    /// The activity on the posting with this id at the market's clock, as
+    /// `marketplaceJobPosting(id) { activityStat { jobActivity } }` answers it now; `None` when
+    /// there is no such posting or it was removed.
+    pub fn job_activity(&self, id: &str) -> Option<JobActivity> {
+        self.get(id)
+            .filter(|p| !p.removed)
+            .map(|p| p.job_activity(self.now))
     }
 
     /// Open postings, oldest first.
@@ -447,7 +492,11 @@ impl Market {
         self.next_record += 1 + mix(self.seed ^ SALT_POSTING, !key) % 3;
         let mut rng = SmallRng::seed_from_u64(mix(self.seed ^ SALT_POSTING, key));
         let client = client_for(self.seed, index as u64, &mut rng);
-        let posting = generate::posting(&mut rng, self.next_id, self.next_record, at, client);
+        let mut posting = generate::posting(&mut rng, self.next_id, self.next_record, at, client);
+        posting.activity = ActivityPlan::draw(&mut SmallRng::seed_from_u64(mix(
+            self.seed ^ SALT_ACTIVITY,
+            key,
+        )));
         self.postings.push(posting);
         self.open_pos.push(self.open.len() as u32);
         self.open.push(index as u32);
@@ -464,14 +513,14 @@ impl Market {
         let popularity: f64 = rng.random_range(0.05..1.5);
         posting.total_applicants = ((hours * popularity) as u32).min(120);
         posting.impressions = posting.total_applicants * rng.random_range(8..40) + 3;
-        posting.interviewing = posting.total_applicants.min(rng.random_range(0..4));
         if age_secs > 86_400 && rng.random_bool(0.15) {
             let renewed_after = rng.random_range(3_600..age_secs);
             posting.renewed = Some(posting.published + Duration::seconds(renewed_after));
         }
     }
 
-    fn close_index(&mut self, index: usize, at: DateTime<Utc>) {
+    /// Closes the posting at `index` at `at`; with `hire`, the client hired for it then.
+    fn close_index(&mut self, index: usize, at: DateTime<Utc>, hire: bool) {
         self.revision += 1;
         let pos = self.open_pos[index];
         if pos == CLOSED {
@@ -485,6 +534,10 @@ impl Market {
         let posting = &mut self.postings[index];
         posting.open = false;
         posting.closed_at = Some(at);
+        if hire {
+            posting.hired_at = Some(at);
+            posting.total_applicants = posting.total_applicants.max(1);
+        }
     }
 
     fn change_index(&mut self, index: usize, at: DateTime<Utc>, delta: ChangeDelta) {
@@ -492,9 +545,6 @@ impl Market {
         let posting = &mut self.postings[index];
         posting.total_applicants += delta.applicants;
         posting.impressions += delta.impressions;
-        if delta.interview && posting.interviewing < posting.total_applicants {
-            posting.interviewing += 1;
-        }
         if delta.renew {
             posting.renewed = Some(at);
         }
@@ -506,7 +556,6 @@ impl Market {
 struct ChangeDelta {
     applicants: u32,
     impressions: u32,
-    interview: bool,
     renew: bool,
 }
 
@@ -515,7 +564,6 @@ impl ChangeDelta {
         ChangeDelta {
             applicants: rng.random_range(1..=4),
             impressions: rng.random_range(5..60),
-            interview: rng.random_bool(0.1),
             renew: rng.random_bool(0.2),
         }
     }

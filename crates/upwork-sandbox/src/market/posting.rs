@@ -4,6 +4,7 @@
 //! [`Market`](super::Market) keeps the postings, `generate` makes them from `tables`, and search and
 //! the wire format read them; these types depend on nothing else in the sandbox.
 
+use super::activity::ActivityPlan;
 use super::hash::fnv1a;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -385,10 +386,8 @@ pub struct Posting {
     pub freelancers_to_hire: u32,
     /// Proposals received.
     pub total_applicants: u32,
-    /// Invitations the client sent.
-    pub invites_sent: u32,
-    /// Applicants invited to interview.
-    pub interviewing: u32,
+    /// When the client invites, interviews and makes offers; see [`Posting::job_activity`].
+    pub activity: ActivityPlan,
     /// Times the posting was shown in search.
     pub impressions: u32,
     /// Whether the posting is a premium one.
@@ -405,6 +404,10 @@ pub struct Posting {
     pub open: bool,
     /// When the posting was closed.
     pub closed_at: Option<DateTime<Utc>>,
+    /// When the client hired for it, which closed it.
+    pub hired_at: Option<DateTime<Utc>>,
+    /// Whether the posting was removed: gone from search and from `marketplaceJobPosting`.
+    pub removed: bool,
 }
 
 impl Posting {
