@@ -271,11 +271,14 @@ pub struct ResetArgs {
     pub yes: bool,
 }
 
+/// `watch`'s interval when none is given, in seconds.
+pub const WATCH_INTERVAL_SECS: u64 = 120;
+
 /// `watch` options.
 #[derive(Debug, Args)]
 pub struct WatchArgs {
     /// Seconds from the start of one sync to the start of the next, 10 to 86400.
-    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    #[arg(long, default_value_t = WATCH_INTERVAL_SECS, value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub interval_secs: u64,
     /// Requests a day the key may use (Upwork's documented daily limit is 40000); an interval
     /// whose idle polls alone would take more than 80% of it is refused.
@@ -300,7 +303,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub watch: bool,
     /// With --watch: seconds from the start of one sync to the start of the next, 10 to 86400.
-    #[arg(long, default_value_t = 120, requires = "watch", value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    #[arg(long, default_value_t = WATCH_INTERVAL_SECS, requires = "watch", value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub interval_secs: u64,
     /// With --watch: requests a day the key may use (see `upjobpilot watch --help`).
     #[arg(long, default_value_t = 40_000, requires = "watch", value_parser = clap::value_parser!(u64).range(1..))]

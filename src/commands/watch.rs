@@ -3,7 +3,8 @@
 //! timer.
 //!
 //! Before the first poll it computes the requests a day its idle polls cost (one batched request
-//! for up to 50 searches, or one per search where Upwork refused batches) and refuses an interval
+//! for up to 50 searches, or one per search where Upwork refused batches, plus the refreshes of
+//! the saved postings' signals: a poll with nothing new asks no other signals) and refuses an interval
 //! that would take more than 80% of the daily budget, leaving the rest for the pages of busy
 //! polls; it prints that figure. Each poll is a whole `sync` (fetch, load,
 //! alerts, export) with one Upwork client, and so one rate limiter, for the life of the process;
@@ -43,10 +44,14 @@ pub fn run(
     let context = Context::load(config_path)?;
     let searches = context.config.searches.len();
     let per_poll = pipeline::idle_sync_requests(&context.config);
-    let per_day = idle_requests_per_day(per_poll, args.interval_secs);
+    // An idle poll stores nothing new, so its only signals are the saved postings' refreshes.
+    let signals =
+        pipeline::signals::cost_now(&context.config.signals, &context.config.database_path());
+    let per_day = idle_requests_per_day(per_poll, args.interval_secs) + signals.saved_per_day;
     let allowed = args.daily_budget * BUDGET_SHARE_PERCENT / 100;
     if per_day > allowed {
-        let shortest = (86_400 * per_poll).div_ceil(allowed.max(1));
+        let shortest =
+            (86_400 * per_poll).div_ceil(allowed.saturating_sub(signals.saved_per_day).max(1));
         return Err(Failure::msg(
             Exit::Usage,
             format!(
@@ -61,6 +66,8 @@ pub fn run(
         interval_secs = args.interval_secs,
         searches,
         requests_per_day = per_day,
+        saved_signals_per_day = signals.saved_per_day,
+        signals_per_sync_with_new = signals.per_sync_with_new,
         daily_budget = args.daily_budget,
         "watching"
     );

@@ -85,3 +85,5 @@ pub const SIGNALS_STORE: &str = include_str!("sql/signals_store.sql");
 pub const SIGNALS_REFUSALS: &str = include_str!("sql/signals_refusals.sql");
 /// Signals: remembers a refusal.
 pub const SIGNALS_REFUSE: &str = include_str!("sql/signals_refuse.sql");
+/// Signals: how many saved postings are still refreshed.
+pub const SIGNALS_SAVED: &str = include_str!("sql/signals_saved.sql");

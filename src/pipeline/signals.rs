@@ -21,6 +21,7 @@ use crate::upwork::{UpworkClient, UpworkError, page::parse_timestamp};
 use chrono::{DateTime, Duration, Utc};
 use duckdb::types::Value;
 use duckdb::{Connection, appender_params_from_iter, params};
+use serde::Serialize;
 use std::collections::VecDeque;
 
 /// Postings asked in one request: a sync's `top = 20` and a few saved postings fit in one.
@@ -67,6 +68,76 @@ pub fn refusals(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Refusal>, d
         })
     })?;
     rows.collect()
+}
+
+/// What the `[signals]` settings cost in requests to Upwork, as `status` shows it and `watch`
+/// plans with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct SignalsCost {
+    /// `[signals] top`.
+    pub top: u32,
+    /// Postings labelled saved that are still refreshed.
+    pub saved: i64,
+    /// `[signals] saved_refresh_mins` (0: never).
+    pub saved_refresh_mins: u32,
+    /// Requests a sync that stores at least `top` new postings spends on their signals (fewer
+    /// new postings: as many or fewer; none: nothing).
+    pub per_sync_with_new: u64,
+    /// Requests a day the saved postings' refreshes cost, whatever the interval.
+    pub saved_per_day: u64,
+    /// What Upwork refused and is not asked again for now (`applicationsBidStats`, `batching`).
+    pub refused: Vec<String>,
+}
+
+impl SignalsCost {
+    /// The most requests a day signals cost when syncs run every `interval_secs` and every one
+    /// of them stores new postings.
+    pub fn most_per_day(&self, interval_secs: u64) -> u64 {
+        86_400u64.div_ceil(interval_secs.max(1)) * self.per_sync_with_new + self.saved_per_day
+    }
+}
+
+/// What the settings cost with what the database holds now ([`SignalsCost`]).
+pub fn cost(
+    conn: &Connection,
+    signals: &Signals,
+    now: DateTime<Utc>,
+) -> Result<SignalsCost, duckdb::Error> {
+    let refused: Vec<String> = refusals(conn, now)?.into_iter().map(|r| r.what).collect();
+    let batching = !refused.iter().any(|r| r == BATCHING);
+    let saved: i64 = conn.query_row(sql::SIGNALS_SAVED, [], |r| r.get(0))?;
+    let saved_per_day = if signals.saved_refresh_mins == 0 {
+        0
+    } else {
+        1440u64.div_ceil(u64::from(signals.saved_refresh_mins))
+            * requests_for(usize::try_from(saved).unwrap_or(0), batching)
+    };
+    Ok(SignalsCost {
+        top: signals.top,
+        saved,
+        saved_refresh_mins: signals.saved_refresh_mins,
+        per_sync_with_new: requests_for(signals.top as usize, batching),
+        saved_per_day,
+        refused,
+    })
+}
+
+/// What the settings cost with what the database at `database` holds (read-only); with no
+/// database yet, or one an older version wrote, the settings alone (no saved postings).
+pub fn cost_now(signals: &Signals, database: &std::path::Path) -> SignalsCost {
+    let stored = database
+        .exists()
+        .then(|| crate::db::open_read_only(database).ok())
+        .flatten()
+        .and_then(|conn| cost(&conn, signals, Utc::now()).ok());
+    stored.unwrap_or_else(|| SignalsCost {
+        top: signals.top,
+        saved: 0,
+        saved_refresh_mins: signals.saved_refresh_mins,
+        per_sync_with_new: requests_for(signals.top as usize, true),
+        saved_per_day: 0,
+        refused: Vec::new(),
+    })
 }
 
 /// Requests that asking `postings` postings costs, batched or one posting a request.

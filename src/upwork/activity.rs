@@ -5,9 +5,9 @@
 //! `p1`, ... with the ids as variables `$i0`, `$i1`, ... A key without the permission for bid
 //! statistics is refused the whole document (HTTP 200, an `ExecutionAborted` error naming the
 //! fields, API.md); [`document`] can leave `applicationsBidStats` out so the other figures still
-//! come. A posting Upwork answers with `null` and no error of its own is gone (removed, or no
-//! longer visible): a state, not an error. A `null` with an error at its alias is a failure of that
-//! posting only, asked again by a later sync.
+//! come. A posting Upwork answers with `null` and no error of its own, or with a "not found"
+//! error, is gone (removed, or no longer visible): a state, not an error. A `null` with another
+//! error at its alias is a failure of that posting only, asked again by a later sync.
 
 use super::batch::braced;
 use super::page::{DecodeError, check_errors};
@@ -211,23 +211,31 @@ pub fn decode(body: &[u8], count: usize) -> Result<Vec<Option<Snapshot>>, Decode
         check_errors(Some(&errors))?;
         return Err(DecodeError::Shape("`data` is null".into()));
     };
+    // The errors at an alias: "not found" says the posting is gone, anything else failed.
     let failed_at = |i: usize| {
         let alias = format!("p{i}");
         errors.iter().any(|e| {
-            e.path
+            let at_alias = e
+                .path
                 .as_ref()
                 .and_then(|p| p.first())
                 .and_then(Value::as_str)
-                .is_some_and(|first| first == alias)
+                .is_some_and(|first| first == alias);
+            let gone = e
+                .message
+                .as_deref()
+                .is_some_and(|m| m.to_lowercase().contains("not found"));
+            at_alias && !gone
         })
+    };
+    let gone = || Snapshot {
+        state: PostingState::Gone,
+        figures: Figures::default(),
     };
     Ok((0..count)
         .map(|i| match data.get(&format!("p{i}")) {
             None | Some(Value::Null) if failed_at(i) => None,
-            None | Some(Value::Null) => Some(Snapshot {
-                state: PostingState::Gone,
-                figures: Figures::default(),
-            }),
+            None | Some(Value::Null) => Some(gone()),
             Some(value) => snapshot(value.clone()),
         })
         .collect())
@@ -266,11 +274,16 @@ mod tests {
                         "maxRateBid": {"rawValue": "x"}, "avgInterviewedRateBid": null}}},
                 "p1": {"id": "2", "workFlowState": {"status": "CLOSED"}, "activityStat": null},
                 "p2": null,
-                "p3": null
+                "p3": null,
+                "p4": null
             },
-            "errors": [{"message": "Exception occurred", "path": ["p3"]}]
+            "errors": [
+                {"message": "Exception occurred", "path": ["p3"]},
+                {"message": "Exception while fetching data (/p4) : Job posting not found: 9", "path": ["p4"],
+                 "extensions": {"classification": "DataFetchingException"}}
+            ]
         });
-        let parts = decode(body.to_string().as_bytes(), 4).expect("decodes");
+        let parts = decode(body.to_string().as_bytes(), 5).expect("decodes");
         let first = parts[0].as_ref().expect("p0");
         assert_eq!(first.state, PostingState::Active);
         assert_eq!(first.figures.interviewing, Some(3));
@@ -284,6 +297,7 @@ mod tests {
         );
         assert_eq!(parts[2].as_ref().map(|s| s.state), Some(PostingState::Gone));
         assert_eq!(parts[3], None);
+        assert_eq!(parts[4].as_ref().map(|s| s.state), Some(PostingState::Gone));
     }
 
     #[test]
