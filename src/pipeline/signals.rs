@@ -259,10 +259,11 @@ async fn fetch(client: &UpworkClient, ids: &[String], mut plan: Plan) -> Fetched
             }
             Err(error) => error,
         };
-        let refused = error.refused_fields();
         let message = error.to_string();
-        match (&error, refused) {
-            (_, Some(fields)) if plan.bid_stats && fields.iter().any(|f| is_bid_stats(f)) => {
+        match &error {
+            UpworkError::Refused { fields, .. }
+                if plan.bid_stats && fields.iter().any(|f| is_bid_stats(f)) =>
+            {
                 tracing::warn!(stage = "signals", error = %message, "Upwork refused the bid statistics to this key; asking the other figures (`upjobpilot doctor` says which permission to tick)");
                 fetched
                     .refusals
@@ -271,11 +272,11 @@ async fn fetch(client: &UpworkClient, ids: &[String], mut plan: Plan) -> Fetched
                 queue.push_front(chunk);
             }
             // A permission error about anything else: no other document can do better.
-            (_, Some(_)) => {
+            UpworkError::Refused { .. } => {
                 fetched.stopped = Some(message);
                 break;
             }
-            (UpworkError::Rejected(_), None) if chunk.len() > 1 => {
+            UpworkError::Rejected(_) if chunk.len() > 1 => {
                 tracing::warn!(stage = "signals", error = %message, "Upwork refused several postings in one request; asking one posting a request");
                 fetched.refusals.push((BATCHING.to_string(), message));
                 plan.batching = false;
@@ -283,11 +284,11 @@ async fn fetch(client: &UpworkClient, ids: &[String], mut plan: Plan) -> Fetched
                     chunk.into_iter().chain(queue.drain(..).flatten()).collect();
                 queue.extend(rest.into_iter().map(|id| vec![id]));
             }
-            (UpworkError::Rejected(_), None) => {
+            UpworkError::Rejected(_) => {
                 tracing::warn!(stage = "signals", posting = %chunk.join(","), error = %message, "Upwork refused a posting's detail");
                 fetched.failed += chunk.len();
             }
-            (UpworkError::Auth(_) | UpworkError::GaveUp { .. }, None) => {
+            UpworkError::Auth(_) | UpworkError::GaveUp { .. } => {
                 fetched.stopped = Some(message);
                 break;
             }

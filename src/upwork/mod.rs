@@ -11,7 +11,7 @@
 //! `profile.graphql`, `ping.graphql`, `activity.graphql`), [`batch`]'s aliased copies of the
 //! search and [`activity`]'s of the posting detail, each through its own method: it has no way to
 //! send a mutation. A permission error (HTTP 200, `ExecutionAborted`) is permanent, and
-//! [`UpworkError::refused_fields`] names what it refused. [`filter`] turns a configured search into the search's variables, [`wire`] is the
+//! [`UpworkError::Refused`] names the fields it refused. [`filter`] turns a configured search into the search's variables, [`wire`] is the
 //! response format, [`page`] decodes it. Tokens come from `auth`; nothing here knows about the
 //! database or the spool.
 
@@ -72,6 +72,15 @@ pub enum UpworkError {
     /// Upwork refused the request itself; asking again cannot help.
     #[error("upwork rejected the request: {0}")]
     Rejected(String),
+    /// The key lacks the permission for some of the fields asked (HTTP 200, `ExecutionAborted`,
+    /// API.md); asking the same again cannot help.
+    #[error("upwork rejected the request: {message}")]
+    Refused {
+        /// The fields named (`Type.field`), in Upwork's order.
+        fields: Vec<String>,
+        /// Upwork's message, made printable.
+        message: String,
+    },
     /// Every attempt failed with a transient fault.
     #[error("gave up after {attempts} attempts; last error: {last}")]
     GaveUp {
@@ -80,16 +89,6 @@ pub enum UpworkError {
         /// The last fault seen.
         last: String,
     },
-}
-
-impl UpworkError {
-    /// The fields Upwork refused to this key (`Type.field`), when this is its permission error.
-    pub fn refused_fields(&self) -> Option<Vec<String>> {
-        match self {
-            UpworkError::Rejected(message) => page::refused_fields(message),
-            _ => None,
-        }
-    }
 }
 
 /// The Upwork GraphQL client.
@@ -223,8 +222,7 @@ impl UpworkClient {
     /// The activity of each of `ids` in one request ([`activity`]), with the bid statistics
     /// when `bid_stats`. Per posting, its snapshot, or `None` when its part of the answer failed.
     /// An error means the request as a whole failed; [`UpworkError::Rejected`] means Upwork
-    /// refused the document itself ([`UpworkError::refused_fields`] says whether for want of a
-    /// permission).
+    /// refused the document itself, [`UpworkError::Refused`] for want of a permission.
     pub async fn job_activity(
         &self,
         ids: &[String],
@@ -385,7 +383,14 @@ impl UpworkClient {
             Err(DecodeError::GraphQl {
                 messages,
                 permanent: true,
-            }) => Attempt::Fatal(UpworkError::Rejected(printable(&messages))),
+            }) => Attempt::Fatal(match page::refused_fields(&messages) {
+                // Read before the message is cut to a printable length.
+                Some(fields) => UpworkError::Refused {
+                    fields,
+                    message: printable(&messages),
+                },
+                None => UpworkError::Rejected(printable(&messages)),
+            }),
             Err(error) => Attempt::Retry {
                 reason: printable(&truncate(&error.to_string(), 300)),
                 wait: None,
