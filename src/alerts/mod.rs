@@ -777,4 +777,38 @@ mod tests {
         assert_eq!(secs(8), 3600);
         assert_eq!(secs(1000), 3600);
     }
+
+    #[test]
+    fn max_interviewing_excludes_crowded_postings_and_lets_unknown_ones_pass() {
+        let alert = Alert {
+            name: "r".into(),
+            searches: Vec::new(),
+            filter: crate::config::AlertFilter {
+                max_interviewing: Some(2),
+                ..Default::default()
+            },
+            channel: crate::config::Channel::Command {
+                argv: vec!["true".into()],
+                timeout_secs: 10,
+            },
+            digest: false,
+            max_postings: 10,
+            max_per_hour: 30,
+        };
+        let candidate = |interviewing| Candidate {
+            id: "1".into(),
+            title: Some("t".into()),
+            job_type: "HOURLY".into(),
+            fixed_budget: None,
+            hourly_max: None,
+            payment_verified: None,
+            searches: Vec::new(),
+            fit_score: 0.0,
+            quality_score: 0.0,
+            interviewing,
+        };
+        assert!(matches(&alert, &candidate(Some(2))));
+        assert!(!matches(&alert, &candidate(Some(3))));
+        assert!(matches(&alert, &candidate(None)), "no signals: unknown");
+    }
 }
