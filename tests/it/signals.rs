@@ -239,7 +239,7 @@ fn a_key_without_bid_statistics_gets_the_other_figures_one_doctor_finding_and_an
     assert_eq!(with_bids(&h), 1);
     assert_eq!(
         h.count("SELECT count(*) FROM job_activity WHERE bid_avg IS NULL"),
-        3 + new.min(3) as i64
+        3 + new.min(3)
     );
 
     let home = tempfile::tempdir().expect("home");
@@ -315,4 +315,63 @@ command = ["sh", "-c", "cat > \"$0/$$.json\"", "{}"]
     let api: serde_json::Value =
         serde_json::from_str(&get(&format!("/api/postings/{id}"))).expect("json");
     assert_eq!(api["activity"].as_array().map(Vec::len), Some(1), "{api}");
+}
+
+/// Polls of `watch` at its default interval against the sandbox's moving market, with the
+/// shipped `pipeline.toml`'s searches and `[signals]`: per poll after the first (a catch-up),
+/// the new postings, the signals requests and all requests the sandbox logged.
+fn polls_of_the_example(seed: u64, polls: usize) -> Vec<(i64, usize, u64)> {
+    let shipped = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("pipeline.toml"),
+    )
+    .expect("the shipped example");
+    let from = shipped
+        .find("[signals]")
+        .expect("the example has [signals]");
+    let h = harness(seed, &shipped[from..]);
+    assert_eq!(h.config.signals.top, 20);
+    h.sync();
+    let interval = Duration::from_secs(upjobpilot::cli::WATCH_INTERVAL_SECS);
+    let mut seen = (activity_requests(&h).len(), h.graphql_requests());
+    (0..polls)
+        .map(|_| {
+            h.sandbox.advance(interval);
+            let report = h.sync();
+            let now = (activity_requests(&h).len(), h.graphql_requests());
+            let poll = (
+                report.load.as_ref().map_or(0, |l| l.new_postings),
+                now.0 - seen.0,
+                now.1 - seen.1,
+            );
+            seen = now;
+            poll
+        })
+        .collect()
+}
+
+#[test]
+fn with_the_example_config_a_poll_costs_one_signals_request_when_it_stores_new_postings_else_none()
+{
+    let polls = polls_of_the_example(235, 30);
+    assert!(polls.iter().any(|(new, ..)| *new > 0), "{polls:?}");
+    assert!(polls.iter().any(|(new, ..)| *new == 0), "{polls:?}");
+    for (new, signals, _) in &polls {
+        assert_eq!(*signals, usize::from(*new > 0), "{polls:?}");
+    }
+}
+
+/// The figure the README gives: a simulated day of `watch` polls at the default interval with
+/// the shipped example (`cargo test --test it signals::measure -- --ignored --nocapture`).
+#[test]
+#[ignore = "a measurement for the README: a simulated day takes minutes"]
+fn measure_a_day_of_the_example_config() {
+    let day = (86_400 / upjobpilot::cli::WATCH_INTERVAL_SECS) as usize;
+    let polls = polls_of_the_example(236, day);
+    let with_new = polls.iter().filter(|(new, ..)| *new > 0).count();
+    let signals: usize = polls.iter().map(|(_, s, _)| s).sum();
+    let all: u64 = polls.iter().map(|(.., a)| a).sum();
+    eprintln!(
+        "{day} polls: {with_new} stored new postings; {signals} signals requests, {all} requests in all (searches and signals)"
+    );
+    assert_eq!(signals, with_new);
 }
