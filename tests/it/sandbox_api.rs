@@ -1529,3 +1529,201 @@ mod realism {
         }
     }
 }
+
+/// `marketplaceJobPosting`'s activity for several postings per request, as the signals ask it.
+const ACTIVITY: &str = "jobActivity { lastClientActivity invitesSent totalInvitedToInterview totalHired totalUnansweredInvites totalOffered totalRecommended }";
+
+fn activity_query(ids: &[&str]) -> String {
+    let aliases: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            format!("a{i}: marketplaceJobPosting(id: \"{id}\") {{ id workFlowState {{ status }} activityStat {{ {ACTIVITY} }} }}")
+        })
+        .collect();
+    format!("query Activity {{ {} }}", aliases.join("\n  "))
+}
+
+/// The figures a `jobActivity` object carries, in a fixed order.
+fn figures(job: &Value) -> [i64; 5] {
+    let a = &job["activityStat"]["jobActivity"];
+    [
+        "invitesSent",
+        "totalInvitedToInterview",
+        "totalOffered",
+        "totalHired",
+        "totalUnansweredInvites",
+    ]
+    .map(|name| a[name].as_i64().unwrap_or(-1))
+}
+
+#[test]
+fn job_activity_grows_over_http_until_a_hire_closes_the_posting_and_the_log_counts_postings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log_path = dir.path().join("sandbox.jsonl");
+    let sandbox = start(SandboxConfig {
+        request_log: Some(log_path.clone()),
+        ..config()
+    });
+    let ids = sandbox.ground_truth(&json!({}), &[SortField::Recency]);
+    let (watched, closed) = (ids[0].clone(), ids[1].clone());
+    sandbox.with_market(|m| {
+        assert!(m.add_applicants(&watched, 5));
+        assert!(m.close_id(&closed));
+    });
+    let query = activity_query(&[&watched, &closed, "1"]);
+    let mut history: Vec<[i64; 5]> = Vec::new();
+    let mut last_active: Vec<String> = Vec::new();
+    for _ in 0..8 {
+        // A fresh token each time: access tokens live a day.
+        let (status, body) = graphql(&sandbox, &token(&sandbox), &query, json!({}));
+        assert_eq!(status, 200, "{body}");
+        let job = &body["data"]["a0"];
+        assert_eq!(job["workFlowState"]["status"], "ACTIVE");
+        let truth = sandbox
+            .with_market(|m| m.job_activity(&watched))
+            .expect("the posting exists");
+        let shown = figures(job);
+        assert_eq!(
+            shown,
+            [
+                truth.invites_sent,
+                truth.invited_to_interview,
+                truth.offered,
+                truth.hired,
+                truth.unanswered_invites
+            ]
+            .map(i64::from),
+            "{body}"
+        );
+        assert!(
+            shown[4] <= shown[0] && shown[1] <= 5 && shown[2] <= 5,
+            "{body}"
+        );
+        assert_eq!(
+            job["activityStat"]["jobActivity"]["lastClientActivity"],
+            truth
+                .last_client_activity
+                .format("%Y-%m-%dT%H:%M:%S+0000")
+                .to_string()
+        );
+        // The closed posting is answered, the unknown id fails alone.
+        assert_eq!(body["data"]["a1"]["workFlowState"]["status"], "CLOSED");
+        assert_eq!(body["data"]["a2"], Value::Null);
+        assert_eq!(body["errors"].as_array().map(Vec::len), Some(1), "{body}");
+        assert_eq!(body["errors"][0]["path"], json!(["a2"]));
+        history.push(shown);
+        last_active.push(
+            job["activityStat"]["jobActivity"]["lastClientActivity"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
+        sandbox.advance(Duration::from_secs(12 * 3600));
+    }
+    for pair in history.windows(2) {
+        let growing = pair[0].iter().zip(&pair[1]).take(4);
+        assert!(
+            growing.into_iter().all(|(a, b)| a <= b),
+            "figures only grow: {history:?}"
+        );
+    }
+    assert!(
+        last_active.windows(2).all(|w| w[0] <= w[1]),
+        "{last_active:?}"
+    );
+    assert!(
+        history.first() != history.last(),
+        "the activity moved in four days: {history:?}"
+    );
+
+    // A hire closes the posting: CLOSED, one hire, an offer, the client active then.
+    let hired_at = sandbox.now();
+    assert!(sandbox.with_market(|m| m.hire_id(&watched)));
+    sandbox.advance(Duration::from_secs(3600));
+    let (_, body) = graphql(
+        &sandbox,
+        &token(&sandbox),
+        &activity_query(&[&watched]),
+        json!({}),
+    );
+    let job = &body["data"]["a0"];
+    assert_eq!(job["workFlowState"]["status"], "CLOSED", "{body}");
+    assert_eq!(job["activityStat"]["jobActivity"]["totalHired"], 1);
+    assert!(job["activityStat"]["jobActivity"]["totalOffered"].as_i64() >= Some(1));
+    assert_eq!(
+        job["activityStat"]["jobActivity"]["lastClientActivity"],
+        hired_at.format("%Y-%m-%dT%H:%M:%S+0000").to_string()
+    );
+
+    // The request log shows every detail request and how many postings it asked.
+    let lines: Vec<Value> = std::fs::read_to_string(&log_path)
+        .expect("request log written")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object a line"))
+        .collect();
+    let asked: Vec<(i64, Value)> = lines
+        .iter()
+        .filter(|r| r["operation"] == "Activity")
+        .map(|r| {
+            (
+                r["postings_requested"].as_i64().unwrap_or(-1),
+                r["root_fields"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(asked.len(), 9);
+    assert!(asked[..8].iter().all(|(n, fields)| *n == 3
+        && *fields
+            == json!([
+                "marketplaceJobPosting",
+                "marketplaceJobPosting",
+                "marketplaceJobPosting"
+            ])));
+    assert_eq!(asked[8].0, 1);
+    let stats = sandbox.stats();
+    assert_eq!((stats.detail_requests, stats.postings_requested), (9, 25));
+}
+
+#[test]
+fn a_key_with_only_job_posting_scopes_gets_activity_but_not_bid_statistics() {
+    let jobs_only = ClientSpec {
+        id: "jobs-only".to_owned(),
+        scopes: vec![Scope::JobPostingsRead, Scope::CommonRead],
+        ..ClientSpec::default()
+    };
+    let sandbox = start(SandboxConfig {
+        clients: vec![ClientSpec::default(), jobs_only.clone()],
+        ..config()
+    });
+    let ids = sandbox.ground_truth(&json!({}), &[SortField::Recency]);
+    let limited = sandbox.mint_token(&jobs_only.id).access_token;
+    let (status, body) = graphql(
+        &sandbox,
+        &limited,
+        &activity_query(&[&ids[0], &ids[1]]),
+        json!({}),
+    );
+    assert_eq!(status, 200);
+    assert!(body.get("errors").is_none(), "{body}");
+    assert!(body["data"]["a1"]["activityStat"]["jobActivity"]["invitesSent"].is_i64());
+
+    let with_bids = format!(
+        "{{ a0: marketplaceJobPosting(id: \"{}\") {{ activityStat {{ {ACTIVITY} }} }}
+  a1: marketplaceJobPosting(id: \"{}\") {{ activityStat {{ applicationsBidStats {{ avgRateBid {{ rawValue }} }} }} }} }}",
+        ids[0], ids[1]
+    );
+    let response =
+        post_graphql(&http(), &sandbox, &limited, &with_bids, json!({})).expect("graphql answered");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.text().expect("body"),
+        r#"{"errors":[{"message":"The client or authentication token doesn't have enough oauth2 permissions/scopes to access: [MarketplacePostingActivityStat.applicationsBidStats, ApplicationsBidStats.avgRateBid, Money.rawValue].","extensions":{"classification":"ExecutionAborted"}}]}"#
+    );
+    let (_, body) = graphql(&sandbox, &token(&sandbox), &with_bids, json!({}));
+    assert!(
+        body.get("errors").is_none(),
+        "the default key has every scope: {body}"
+    );
+    assert!(body["data"]["a0"]["activityStat"]["jobActivity"]["totalHired"].is_i64());
+}

@@ -184,7 +184,6 @@ impl SandboxArgs {
                 } else {
                     self.scopes.clone()
                 },
-                ..ClientSpec::default()
             }],
             market: MarketConfig {
                 seed: self.seed,

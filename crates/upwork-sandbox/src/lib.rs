@@ -17,7 +17,24 @@
 //! it is. [`SandboxArgs`] (`args.rs`) are the options of `upjobpilot sandbox`, whose command (the
 //! product's `src/commands/sandbox.rs`) serves the sandbox from the command line; this crate
 //! imports nothing of the product. This file only declares the modules and re-exports what the
-//! product and the tests use. Tests use [`Sandbox`] directly:
+//! product and the tests use.
+//!
+//! Where `shared/upwork/API.md` is silent or split, the sandbox chose, and says so here:
+//! - A field outside the key's [`Scope`]s (a root field, or a sub-field such as
+//!   `activityStat.applicationsBidStats` without [`Scope::BidStatsRead`]) fails the whole document:
+//!   HTTP 200, no `data`, one entry with the documented message and
+//!   `"extensions":{"classification":"ExecutionAborted"}`. The documented example has no
+//!   `extensions`, the 2026-12 evidence names the classification `ExecutionAborted`; graphql-java
+//!   puts a classification in `extensions`, so both are kept: the example's message, the later
+//!   evidence's classification.
+//! - `marketplaceJobPosting(id)` of an id that never existed or was removed: that field (alias)
+//!   `null` and graphql-java's data-fetcher error at its `path` (`Exception while fetching data
+//!   (/a1) : Job posting not found: <id>`, `DataFetchingException`), the other aliases answered; a
+//!   closed posting is answered with `workFlowState.status` `CLOSED`.
+//! - `jobActivity.lastClientActivity` (only "string" in the evidence) is written as every other
+//!   sandbox timestamp, `2025-10-16T06:06:47+0000`.
+//!
+//! Tests use [`Sandbox`] directly:
 //!
 //! ```no_run
 //! use upwork_sandbox::{Sandbox, SandboxConfig};

@@ -5,6 +5,12 @@
 //! line so `tail -f` shows it live. A record never holds a secret: no tokens, codes, client
 //! secrets or `Authorization` headers are ever put in one, and GraphQL variables whose names look
 //! secret are replaced by a placeholder. [`Stats`] counts what the log would show, without limit.
+//!
+//! The file's format is [`RequestRecord`] as JSON, one object a line, fields as documented there;
+//! fields are only ever added. A GraphQL request's `root_fields` and `postings_requested` say
+//! what it asked, so a request budget can be checked from the log alone: for instance
+//! `jq -s 'map(.postings_requested // 0) | add' sandbox.jsonl` counts the postings asked by id,
+//! and `jq -s 'map(select(.postings_requested > 0)) | length'` the requests that asked them.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -52,6 +58,15 @@ pub struct RequestRecord {
     pub status: Option<u16>,
     /// The injected fault, in `--faults` syntax, or `rate_limit`/`daily_limit` for a real 429.
     pub fault: Option<String>,
+    /// For a GraphQL request whose operation could be read: its root fields by name, one per
+    /// selection in document order, an alias repeating its field's name (three postings asked
+    /// with aliases: `["marketplaceJobPosting", "marketplaceJobPosting",
+    /// "marketplaceJobPosting"]`). Set whatever the answer (a 401, a 429, a refusal too).
+    #[serde(default)]
+    pub root_fields: Option<Vec<String>>,
+    /// How many of those root fields are `marketplaceJobPosting` (postings asked by id).
+    #[serde(default)]
+    pub postings_requested: Option<u32>,
 }
 
 /// Counters over every request since the sandbox started.
@@ -71,6 +86,12 @@ pub struct Stats {
     pub faults: BTreeMap<String, u64>,
     /// Requests refused by the rate limit or the daily budget (not injected 429s).
     pub rate_limited: u64,
+    /// GraphQL requests that asked for at least one posting by id (`marketplaceJobPosting`).
+    #[serde(default)]
+    pub detail_requests: u64,
+    /// Postings asked by id over all requests (`postings_requested` summed).
+    #[serde(default)]
+    pub postings_requested: u64,
 }
 
 /// Which endpoint a request went to, for the counters.
@@ -127,6 +148,10 @@ impl RequestLog {
         }
         if let Some(status) = record.status {
             *stats.by_status.entry(status).or_default() += 1;
+        }
+        if let Some(postings) = record.postings_requested.filter(|&n| n > 0) {
+            stats.detail_requests += 1;
+            stats.postings_requested += u64::from(postings);
         }
         if rate_limited {
             stats.rate_limited += 1;
@@ -198,6 +223,19 @@ fn looks_secret(name: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn lines_written_before_root_fields_existed_still_read() {
+        let old = r#"{"seq":1,"time":"2025-10-16T06:00:00Z","method":"POST","endpoint":"/graphql","operation":null,"query":"{ user { id } }","variables":{},"client_id":"c","status":200,"fault":null}"#;
+        let record: RequestRecord = serde_json::from_str(old).expect("an old line reads");
+        assert_eq!(
+            (record.root_fields, record.postings_requested),
+            (None, None)
+        );
+        let old_stats = r#"{"total":1,"graphql":1,"token":0,"authorize":0,"by_status":{},"faults":{},"rate_limited":0}"#;
+        let stats: Stats = serde_json::from_str(old_stats).expect("old stats read");
+        assert_eq!(stats.postings_requested, 0);
+    }
 
     #[test]
     fn secret_looking_variables_are_redacted_at_any_depth() {

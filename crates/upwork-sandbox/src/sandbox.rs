@@ -1,5 +1,10 @@
 //! The handle to a running sandbox: start it, read its address and its clock, move time on, reach
 //! into the market, change the faults, mint or revoke tokens, read the request log, stop it.
+//!
+//! Tests drive a posting's activity through [`Sandbox::advance`] (the figures follow the clock)
+//! and [`Sandbox::with_market`]: `Market::job_activity` is what `marketplaceJobPosting` answers
+//! now, `hire_id` closes a posting with a hire, `close_id` without, `remove_id` makes it unknown,
+//! `add_applicants` and `edit` (a posting's `activity` plan) set up the figures a test needs.
 
 use crate::clock::Clock;
 use crate::config::{ClientSpec, SandboxConfig};

@@ -174,6 +174,8 @@ fn handle(shared: &Shared, breaker: &Breaker, stop: &AtomicBool, mut request: ti
         client_auth: None,
         status: None,
         fault: None,
+        root_fields: None,
+        postings_requested: None,
     };
     let mut rate_limited = false;
     let (endpoint, reply) = match (method.as_str(), path) {
@@ -374,6 +376,14 @@ fn graphql(
             parsed.variables.clone(),
         )));
         record.operation = parsed.operation_name.clone();
+        record.root_fields = graphql::root_fields(&parsed.query, parsed.operation_name.as_deref());
+        record.postings_requested = record.root_fields.as_ref().map(|fields| {
+            let postings = fields
+                .iter()
+                .filter(|f| *f == "marketplaceJobPosting")
+                .count();
+            u32::try_from(postings).unwrap_or(u32::MAX)
+        });
     }
     let fault = shared.next_fault();
     record.fault = fault.as_ref().map(ToString::to_string);

@@ -74,6 +74,23 @@ pub(crate) fn execute(request: &Request, ctx: &Context<'_>) -> Executed {
     }
 }
 
+/// The root fields a request asks for, by name, one per selection in document order (fragments
+/// expanded; an alias repeats its field's name), for the request log. Read from the parsed
+/// document whether or not it is valid, so a request refused before execution (a 401, a 429, a
+/// fault, a validation error) still shows what it asked; `None` when no operation can be read.
+pub(crate) fn root_fields(query: &str, operation_name: Option<&str>) -> Option<Vec<String>> {
+    let document = match ExecutableDocument::parse(schema(), query, "query.graphql") {
+        Ok(document) => document,
+        Err(invalid) => invalid.partial,
+    };
+    let operation = document.operations.get(operation_name).ok()?;
+    let mut names = Vec::new();
+    collect_fields(&document, &operation.selection_set, &mut |_, field| {
+        names.push(field.name.to_string());
+    });
+    Some(names)
+}
+
 fn run_operation(
     document: &Valid<ExecutableDocument>,
     operation: &Operation,
@@ -549,6 +566,26 @@ mod tests {
     }
 
     const JOBS_ONLY: &[Scope] = &[Scope::JobPostingsRead, Scope::CommonRead];
+
+    #[test]
+    fn root_fields_name_each_selection_even_in_a_refused_document() {
+        assert_eq!(
+            root_fields(
+                "query Q { a0: marketplaceJobPosting(id: \"1\") { id } ...More }
+                 fragment More on Query { a1: marketplaceJobPosting(id: \"2\") { salary } }",
+                None
+            ),
+            Some(vec![
+                "marketplaceJobPosting".to_owned(),
+                "marketplaceJobPosting".to_owned()
+            ])
+        );
+        assert_eq!(root_fields("{ user { id } }", Some("Other")), None);
+        assert_eq!(
+            root_fields("{ user { id ", None),
+            Some(vec!["user".to_owned()])
+        );
+    }
 
     #[test]
     fn bid_statistics_outside_the_scopes_fail_the_whole_document() {
