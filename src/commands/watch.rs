@@ -4,9 +4,9 @@
 //!
 //! Before the first poll it computes the requests a day its idle polls cost (one batched request
 //! for up to 50 searches, or one per search where Upwork refused batches, plus the refreshes of
-//! the saved postings' signals: a poll with nothing new asks no other signals) and refuses an interval
-//! that would take more than 80% of the daily budget, leaving the rest for the pages of busy
-//! polls; it prints that figure. Each poll is a whole `sync` (fetch, load,
+//! the saved postings' signals: a poll with nothing new asks no other signals) and refuses an
+//! interval that would take more than 80% of the daily budget, leaving the rest for the pages of
+//! busy polls; it prints that figure. Each poll is a whole `sync` (fetch, load,
 //! alerts, export) with one Upwork client, and so one rate limiter, for the life of the process;
 //! the database is opened only by the steps that need it, so other programs can read it between
 //! polls. A poll that fails (another sync holds the lock, a network outage) is logged and the

@@ -2,8 +2,8 @@
 //!
 //! This module is the sync's orchestration only; each stage is its own file: [`lock`],
 //! [`fetch`] (paging, through the one Upwork client it is given), [`spool`], [`load`],
-//! [`retention`], [`signals`], [`export`] with the [`views`], and [`progress`]. It sits between the commands
-//! above and the Upwork client and the database below.
+//! [`retention`], [`signals`], [`export`] with the [`views`], and [`progress`]. It sits between
+//! the commands above and the Upwork client and the database below.
 //!
 //! [`sync`] is what `upjobpilot sync` runs. It takes the pipeline lock (a second sync waits a
 //! bounded time, then exits with the "locked" status naming the holder), reads the watermarks
@@ -13,11 +13,11 @@
 //! database is not held open while fetching, so a reader can use it between loads; if it is held
 //! at load time, the pages wait in the spool for the next run. After the load commits and the
 //! scores are written, the competition signals of the best new and the saved postings are fetched
-//! ([`signals`]), then the new postings are matched against the `[[alert]]` rules
-//! ([`crate::alerts::plan`]), and once the
+//! ([`signals`]: a request or two, the only ones made with the database open), then the new
+//! postings are matched against the `[[alert]]` rules ([`crate::alerts::plan`]), and once the
 //! database is closed and the pipeline lock released (a slow receiver must not hold up the next
-//! sync) the messages due are delivered ([`crate::alerts::deliver_due`]); alerts never change a
-//! sync's outcome.
+//! sync) the messages due are delivered ([`crate::alerts::deliver_due`]); alerts and signals never
+//! change a sync's outcome.
 
 mod decode;
 mod error;

@@ -11,8 +11,8 @@
 //! `profile.graphql`, `ping.graphql`, `activity.graphql`), [`batch`]'s aliased copies of the
 //! search and [`activity`]'s of the posting detail, each through its own method: it has no way to
 //! send a mutation. A permission error (HTTP 200, `ExecutionAborted`) is permanent, and
-//! [`UpworkError::Refused`] names the fields it refused. [`filter`] turns a configured search into the search's variables, [`wire`] is the
-//! response format, [`page`] decodes it. Tokens come from `auth`; nothing here knows about the
+//! [`UpworkError::Refused`] names the fields it refused. [`filter`] turns a configured search
+//! into the search's variables, [`wire`] is the response format, [`page`] decodes it. Tokens come from `auth`; nothing here knows about the
 //! database or the spool.
 
 pub mod activity;

@@ -40,12 +40,7 @@ fn activity_requests(h: &Harness) -> Vec<(Vec<String>, String)> {
 }
 
 fn strings(h: &Harness, sql: &str) -> Vec<String> {
-    let conn = h.db();
-    let mut stmt = conn.prepare(sql).expect(sql);
-    stmt.query_map([], |r| r.get::<_, String>(0))
-        .expect(sql)
-        .collect::<Result<_, _>>()
-        .expect(sql)
+    h.column(sql)
 }
 
 /// Moves a posting's snapshots 10 minutes into the past, as if they were fetched then (the

@@ -158,6 +158,16 @@ impl Harness {
             .expect("rows")
     }
 
+    /// The first column of `sql`'s rows, as text.
+    pub fn column<C: FromIterator<String>>(&self, sql: &str) -> C {
+        let conn = self.db();
+        let mut stmt = conn.prepare(sql).expect(sql);
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .expect(sql)
+            .collect::<Result<_, _>>()
+            .expect(sql)
+    }
+
     pub fn count(&self, sql: &str) -> i64 {
         self.db().query_row(sql, [], |r| r.get(0)).expect(sql)
     }
