@@ -87,3 +87,5 @@ pub const SIGNALS_REFUSALS: &str = include_str!("sql/signals_refusals.sql");
 pub const SIGNALS_REFUSE: &str = include_str!("sql/signals_refuse.sql");
 /// Signals: how many saved postings are still refreshed.
 pub const SIGNALS_SAVED: &str = include_str!("sql/signals_saved.sql");
+/// Signals: adds their requests to the run's record.
+pub const SIGNALS_COUNT_REQUESTS: &str = include_str!("sql/signals_count_requests.sql");

@@ -506,6 +506,7 @@ fn store(
         &signalling.client,
         &signalling.runtime,
         &config.signals,
+        &current.run_id,
         Utc::now(),
     )
     .unwrap_or_else(|e| {

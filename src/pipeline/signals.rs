@@ -149,13 +149,15 @@ pub fn requests_for(postings: usize, batching: bool) -> u64 {
     }
 }
 
-/// Fetches and stores the signals of this sync ([the module doc](self)): blocks on `runtime`
-/// for the requests. An error is the database's; the caller logs it and the sync goes on.
+/// Fetches and stores the signals of this sync ([the module doc](self)), adding their requests
+/// to the record of the run `run_id`: blocks on `runtime` for the requests. An error is the
+/// database's; the caller logs it and the sync goes on.
 pub fn run(
     conn: &Connection,
     client: &UpworkClient,
     runtime: &tokio::runtime::Handle,
     signals: &Signals,
+    run_id: &str,
     now: DateTime<Utc>,
 ) -> Result<SignalsReport, duckdb::Error> {
     let wanted = wanted(conn, signals, now)?;
@@ -175,6 +177,10 @@ pub fn run(
         conn.execute(sql::SIGNALS_REFUSE, params![what, message, now])?;
     }
     let stored = store(conn, &wanted, &fetched.snapshots, now)?;
+    conn.execute(
+        sql::SIGNALS_COUNT_REQUESTS,
+        params![i64::try_from(requests).unwrap_or(i64::MAX), run_id],
+    )?;
     let report = SignalsReport {
         wanted: wanted.len(),
         stored,

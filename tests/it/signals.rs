@@ -134,6 +134,28 @@ fn a_sync_stores_the_activity_of_its_best_new_postings_only_in_the_requests_stat
         report.signals.as_ref().map(|s| (s.stored, s.requests)),
         Some((30, 2))
     );
+    // The run's record counts them with the searches', and `status` says what they cost.
+    assert_eq!(
+        h.count("SELECT sum(requests) FROM sync_runs") as u64,
+        h.graphql_requests()
+    );
+    // Another process reads the file: this one lets go of it first.
+    drop(stmt);
+    drop(conn);
+    let home = tempfile::tempdir().expect("home");
+    let output = command(&h, home.path())
+        .args(["status", "--config"])
+        .arg(h.dir.path().join("pipeline.toml"))
+        .output()
+        .expect("status runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(
+            "the best 30 new postings of a sync cost 2 requests when it stores new postings"
+        ),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
