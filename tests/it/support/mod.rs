@@ -209,4 +209,15 @@ impl Harness {
     pub fn graphql_requests(&self) -> u64 {
         self.sandbox.stats().graphql
     }
+
+    /// GraphQL requests but the competition signals' (`JobActivity`): what the searches cost.
+    pub fn search_requests(&self) -> u64 {
+        let signals = self
+            .sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.operation.as_deref() == Some("JobActivity"))
+            .count() as u64;
+        self.graphql_requests() - signals
+    }
 }
