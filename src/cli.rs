@@ -69,7 +69,7 @@ pub enum Command {
     Sync(SyncArgs),
     /// Keep syncing every interval (alerts included) until SIGTERM or Ctrl-C.
     #[command(
-        after_help = "Examples (`upjobpilot schedule install --watch` runs it as a service):\n  upjobpilot watch                      every 15 s for up to 50 searches\n  upjobpilot watch --interval-secs 120\n\nWithout --interval-secs it polls as often as a quarter of the daily budget allows,\nbut not more than every 15 s. It prints the interval and the requests a day it will\nuse, and refuses an interval that would take more than 80% of the daily budget.\nOn SIGTERM or Ctrl-C it finishes the sync in progress and exits with status 0."
+        after_help = "Examples (`upjobpilot schedule install --watch` runs it as a service):\n  upjobpilot watch                      every 18 s for up to 50 searches\n  upjobpilot watch --interval-secs 120\n\nWithout --interval-secs it polls as often as a quarter of the daily budget allows\n(counting each poll's signals), but not more than every 15 s. It prints the interval and the requests a day it will\nuse, and refuses an interval that would take more than 80% of the daily budget.\nOn SIGTERM or Ctrl-C it finishes the sync in progress and exits with status 0."
     )]
     Watch(WatchArgs),
     /// Run sync (or watch) on a schedule: a systemd user timer, cron, launchd or Task Scheduler.
@@ -272,17 +272,21 @@ pub struct ResetArgs {
     pub yes: bool,
 }
 
+/// `watch`'s daily budget when none is given: Upwork's documented daily limit.
+pub const DEFAULT_DAILY_BUDGET: u64 = 40_000;
+
 /// `watch` options.
 #[derive(Debug, Args)]
 pub struct WatchArgs {
     /// Seconds from the start of one sync to the start of the next, 10 to 86400. Default: the
-    /// shortest interval, 15 s or more, whose idle polls take at most a quarter of the daily
-    /// budget (15 s for up to 50 searches at the default budget).
+    /// shortest interval, 15 s or more, at which the polls and their signals take at most a
+    /// quarter of the daily budget (18 s for up to 50 searches at the default budget; 15 s with
+    /// `[signals] top = 0`).
     #[arg(long, value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub interval_secs: Option<u64>,
     /// Requests a day the key may use (Upwork's documented daily limit is 40000); an interval
     /// whose idle polls alone would take more than 80% of it is refused.
-    #[arg(long, default_value_t = 40_000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = DEFAULT_DAILY_BUDGET, value_parser = clap::value_parser!(u64).range(1..))]
     pub daily_budget: u64,
     /// Do not export the views after each sync.
     #[arg(long)]
@@ -307,7 +311,7 @@ pub struct ServeArgs {
     #[arg(long, requires = "watch", value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub interval_secs: Option<u64>,
     /// With --watch: requests a day the key may use (see `upjobpilot watch --help`).
-    #[arg(long, default_value_t = 40_000, requires = "watch", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = DEFAULT_DAILY_BUDGET, requires = "watch", value_parser = clap::value_parser!(u64).range(1..))]
     pub daily_budget: u64,
 }
 

@@ -14,7 +14,8 @@
 //!   export)
 //! - [`alerts`]: new postings matched against the `[[alert]]` rules and delivered once each
 //! - [`upwork`] (the only HTTP path to Upwork) and [`db`] (the DuckDB file; every SQL text)
-//! - [`auth`], [`config`], [`fs`] (one atomic-write rule), [`http`] (capped bodies),
+//! - [`auth`], [`config`], [`activity`] (a posting's competition signals as people read them),
+//!   [`fs`] (one atomic-write rule), [`http`] (capped bodies),
 //!   [`secret`], [`exit`], [`test_hooks`] (the crash and failure tests' hooks), [`version`]
 //!   (what `--version` says: the commit and the linked DuckDB)
 //! - [`local_server`]: the hardened HTTP server under the dashboard and the sign-in callback
@@ -23,6 +24,7 @@
 //! against is its own crate, `upwork_sandbox` (`crates/upwork-sandbox`); only those commands, the
 //! benches and the tests use it.
 
+pub mod activity;
 pub mod alerts;
 pub mod auth;
 pub mod cli;

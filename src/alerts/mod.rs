@@ -82,6 +82,8 @@ struct Candidate {
     searches: Vec<String>,
     fit_score: f64,
     quality_score: f64,
+    /// Its latest competition signals' interview count; `None` without a snapshot.
+    interviewing: Option<i64>,
 }
 
 /// Whether `candidate` passes every filter of `alert`.
@@ -128,6 +130,12 @@ fn matches(alert: &Alert, candidate: &Candidate) -> bool {
             .min_hourly_rate
             .is_none_or(|min| !hourly || candidate.hourly_max.is_some_and(|r| r >= f64::from(min)))
         && (!filter.payment_verified || candidate.payment_verified == Some(true))
+        // Unknown is not excluded: a posting outside `[signals] top` has no snapshot.
+        && filter.max_interviewing.is_none_or(|max| {
+            candidate
+                .interviewing
+                .is_none_or(|n| n <= i64::from(max))
+        })
 }
 
 /// What [`plan`] did for one rule.
@@ -193,6 +201,7 @@ fn candidates(conn: &Connection) -> Result<Vec<Candidate>, duckdb::Error> {
                 .collect(),
             fit_score: row.get(7)?,
             quality_score: row.get(8)?,
+            interviewing: row.get(10)?,
         })
     })?;
     rows.collect()
@@ -348,6 +357,7 @@ pub fn due(
                 client_country: row.get(14)?,
                 payment_verified: row.get(15)?,
                 fit_score: row.get(16)?,
+                activity: crate::activity::Activity::read(row, 17)?,
             },
         ))
     })?;
@@ -739,6 +749,17 @@ pub fn sample(rule: &str, now: DateTime<Utc>) -> Message {
             client_country: Some("Canada".into()),
             payment_verified: Some(true),
             fit_score: Some(88.0),
+            activity: Some(crate::activity::Activity {
+                fetched_at: now,
+                status: "ACTIVE".into(),
+                interviewing: Some(3),
+                invites_sent: Some(5),
+                hired: Some(0),
+                unanswered_invites: Some(2),
+                offered: Some(0),
+                last_client_activity: Some(now - chrono::Duration::hours(2)),
+                bid_avg: None,
+            }),
         }],
     }
 }
@@ -756,5 +777,39 @@ mod tests {
         assert_eq!(secs(5), 480);
         assert_eq!(secs(8), 3600);
         assert_eq!(secs(1000), 3600);
+    }
+
+    #[test]
+    fn max_interviewing_excludes_crowded_postings_and_lets_unknown_ones_pass() {
+        let alert = Alert {
+            name: "r".into(),
+            searches: Vec::new(),
+            filter: crate::config::AlertFilter {
+                max_interviewing: Some(2),
+                ..Default::default()
+            },
+            channel: crate::config::Channel::Command {
+                argv: vec!["true".into()],
+                timeout_secs: 10,
+            },
+            digest: false,
+            max_postings: 10,
+            max_per_hour: 30,
+        };
+        let candidate = |interviewing| Candidate {
+            id: "1".into(),
+            title: Some("t".into()),
+            job_type: "HOURLY".into(),
+            fixed_budget: None,
+            hourly_max: None,
+            payment_verified: None,
+            searches: Vec::new(),
+            fit_score: 0.0,
+            quality_score: 0.0,
+            interviewing,
+        };
+        assert!(matches(&alert, &candidate(Some(2))));
+        assert!(!matches(&alert, &candidate(Some(3))));
+        assert!(matches(&alert, &candidate(None)), "no signals: unknown");
     }
 }

@@ -46,6 +46,8 @@ pub struct Posting {
     pub payment_verified: Option<bool>,
     /// The fit score when it was matched, 0 to 100.
     pub fit_score: Option<f64>,
+    /// Its latest competition signals (`[signals]`), `null` when none were fetched.
+    pub activity: Option<crate::activity::Activity>,
 }
 
 impl Posting {
@@ -86,7 +88,7 @@ impl Posting {
         }
     }
 
-    /// One line of facts: pay, fit, client.
+    /// One line of facts: pay, fit, client, then the competition signals when there are some.
     fn facts(&self) -> String {
         let mut parts = vec![self.pay()];
         if let Some(score) = self.fit_score {
@@ -97,6 +99,9 @@ impl Posting {
         }
         if self.payment_verified == Some(true) {
             parts.push("payment verified".into());
+        }
+        if let Some(activity) = &self.activity {
+            parts.push(activity.summary(Utc::now()));
         }
         parts.join(" · ")
     }

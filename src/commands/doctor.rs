@@ -2,15 +2,18 @@
 //!
 //! Config, sign-in and token expiry, the endpoints (a real GraphQL request with the stored
 //! token, like sync's first one), the database and the export folder, each alert rule, and the
-//! schedule (what the scheduler says of its last run, and the database's last run).
+//! schedule (what the scheduler says of its last run, and the database's last run), and what
+//! Upwork refused the competition signals (a permission to tick in the API Center).
 //! Each check prints one line; the exit status is the first failing check's (config, auth or
-//! failure); a failing alert rule is listed but leaves the status alone.
+//! failure); a failing alert rule or a refused signals field is listed but leaves the status
+//! alone.
 
 use super::context::Context;
 use crate::config::Config;
 use crate::exit::Exit;
 use crate::failure::Failure;
-use crate::pipeline::{export, scores, views};
+use crate::pipeline::{export, scores, signals, views};
+use crate::upwork::activity::BID_STATS_FIELD;
 use crate::upwork::{RetryPolicy, UpworkError};
 use std::path::Path;
 use std::time::Duration;
@@ -74,6 +77,8 @@ pub fn run(config_path: &Path, runtime: &Runtime) -> Result<Exit, Failure> {
     checks.extend(storage);
     // A failing alert rule is reported, but the data is safe: it does not change the status.
     checks.extend(alert_checks(config));
+    // So is a refused signals field: the other figures still come.
+    checks.extend(signals_checks(config));
     // Information, not a check: no schedule is a choice.
     checks.push(pass(super::schedule::summary_line(config, true)));
     for check in &checks {
@@ -175,6 +180,36 @@ fn alert_checks(config: &Config) -> Vec<Check> {
         }
     }
     checks
+}
+
+/// One finding per thing Upwork refused the signals requests in the last day.
+fn signals_checks(config: &Config) -> Vec<Check> {
+    let database = config.database_path();
+    let refusals = database
+        .exists()
+        .then(|| crate::db::open_read_only(&database).ok())
+        .flatten()
+        .and_then(|conn| signals::refusals(&conn, chrono::Utc::now()).ok())
+        .unwrap_or_default();
+    refusals
+        .into_iter()
+        .map(|refusal| match refusal.what.as_str() {
+            BID_STATS_FIELD => fail(
+                format!(
+                    "signals: the API key may not read bid statistics (activityStat.applicationsBidStats); the other figures are fetched. Upwork said: {}",
+                    refusal.message
+                ),
+                "in the Upwork API Center (https://www.upwork.com/developer/keys/) edit the key and tick the permission that grants job postings' bid statistics (the fields named above), then run `upjobpilot auth login` (changing a key's permissions invalidates its tokens); syncs ask again a day after the refusal",
+            ),
+            _ => fail(
+                format!(
+                    "signals: Upwork refused several postings in one request ({}); each posting costs a request of its own",
+                    refusal.message
+                ),
+                "nothing to do; syncs try batching again a day after the refusal",
+            ),
+        })
+        .collect()
 }
 
 fn storage_checks(config: &Config) -> Vec<Check> {

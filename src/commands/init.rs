@@ -155,17 +155,13 @@ fn from_profile(path: &Path, yes: bool, runtime: &Runtime) -> Result<Exit, Failu
 /// Why the profile could not be had, with the permission to tick when the key lacks it.
 fn profile_failure(error: UpworkError) -> Failure {
     match error {
-        UpworkError::Rejected(message)
-            if message.contains("permissions") || message.contains("scopes") =>
-        {
-            failure(
-                Exit::Auth,
-                format!("Upwork did not return your profile: {message}"),
-                Some(
-                    "tick \"Common Entities - Read-Only Access\" for the key on the developer portal, then `upjobpilot auth login` again",
-                ),
-            )
-        }
+        UpworkError::Refused { message, .. } => failure(
+            Exit::Auth,
+            format!("Upwork did not return your profile: {message}"),
+            Some(
+                "tick \"Common Entities - Read-Only Access\" for the key on the developer portal, then `upjobpilot auth login` again",
+            ),
+        ),
         UpworkError::Rejected(message) => failure(
             Exit::Failure,
             format!("Upwork did not return your profile: {message}"),
@@ -358,7 +354,10 @@ mod tests {
 
     #[test]
     fn a_missing_permission_says_what_to_tick() {
-        let refused = UpworkError::Rejected("The client or authentication token doesn't have enough oauth2 permissions/scopes to access: [Query.user, CurrentUser.id].".into());
+        let refused = UpworkError::Refused {
+            fields: vec!["Query.user".into(), "CurrentUser.id".into()],
+            message: "The client or authentication token doesn't have enough oauth2 permissions/scopes to access: [Query.user, CurrentUser.id].".into(),
+        };
         let failure = profile_failure(refused);
         assert_eq!(failure.exit, Exit::Auth);
         assert!(failure.hint.expect("hint").contains("Common Entities"));

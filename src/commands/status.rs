@@ -7,6 +7,7 @@
 use crate::config::Config;
 use crate::exit::Exit;
 use crate::failure::Failure;
+use crate::pipeline::signals::SignalsCost;
 use crate::pipeline::status::read;
 use std::path::Path;
 
@@ -73,10 +74,47 @@ pub fn run(config_path: &Path, json: bool) -> Result<Exit, Failure> {
         }
     }
     println!();
+    if let Some(cost) = &status.signals {
+        println!("{}", signals_line(&config, cost));
+    }
     match &status.token_expires_at {
         Some(at) => println!("access token expires at {at}"),
         None => println!("not signed in (run `upjobpilot auth login`)"),
     }
     println!("{}", super::schedule::summary_line(&config, false));
     Ok(Exit::Ok)
+}
+
+/// What the `[signals]` settings cost: per sync with new postings, for the saved postings a day,
+/// and at most a day at `watch`'s default interval.
+fn signals_line(config: &crate::config::Config, cost: &SignalsCost) -> String {
+    let interval = super::watch::default_interval(config, cost, crate::cli::DEFAULT_DAILY_BUDGET);
+    let mut line = if cost.top == 0 {
+        "signals: off for new postings".to_string()
+    } else {
+        format!(
+            "signals: the best {} new postings of a sync cost {} request{} when it stores new postings",
+            cost.top,
+            cost.per_sync_with_new,
+            if cost.per_sync_with_new == 1 { "" } else { "s" }
+        )
+    };
+    if cost.saved_refresh_mins == 0 {
+        line.push_str("; saved postings are not refreshed");
+    } else {
+        line.push_str(&format!(
+            "; {} saved postings every {} min cost {} requests a day",
+            cost.saved, cost.saved_refresh_mins, cost.saved_per_day
+        ));
+    }
+    line.push_str(&format!(
+        "; at most {} signals requests a day at `watch`'s default {interval} s",
+        cost.most_per_day(interval)
+    ));
+    for refused in &cost.refused {
+        line.push_str(&format!(
+            "\nsignals: Upwork refused {refused} to this key; not asked again for a day (see `upjobpilot doctor`)"
+        ));
+    }
+    line
 }

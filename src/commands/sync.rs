@@ -115,5 +115,21 @@ fn print_summary(report: &SyncReport) {
             report.elapsed.as_secs_f64()
         );
     }
+    if let Some(signals) = report.signals.as_ref().filter(|s| s.wanted > 0) {
+        println!(
+            "signals: {} of {} postings in {} requests{}",
+            signals.stored,
+            signals.wanted,
+            signals.requests,
+            if signals.refused.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (Upwork refused {}; see `upjobpilot doctor`)",
+                    signals.refused.join(", ")
+                )
+            }
+        );
+    }
     super::export::print_exported(&report.exported);
 }

@@ -3,9 +3,10 @@
 //! timer.
 //!
 //! Before the first poll it computes the requests a day its idle polls cost (one batched request
-//! for up to 50 searches, or one per search where Upwork refused batches). Without
+//! for up to 50 searches, or one per search where Upwork refused batches, plus the refreshes of
+//! the saved postings' signals: a poll with nothing new asks no other signals). Without
 //! `--interval-secs` it chooses the shortest interval, [`MIN_DEFAULT_INTERVAL_SECS`] or more,
-//! whose idle polls take at most [`DEFAULT_SHARE_PERCENT`] of the daily budget
+//! whose idle polls and signals take at most [`DEFAULT_SHARE_PERCENT`] of the daily budget
 //! ([`default_interval_secs`]); a given interval that would take more than
 //! [`BUDGET_SHARE_PERCENT`] is refused, leaving the rest for the pages of busy polls. It prints
 //! the interval and that figure. Each poll is a whole `sync` (fetch, load,
@@ -37,17 +38,35 @@ pub const DEFAULT_SHARE_PERCENT: u64 = 25;
 /// The shortest interval chosen by default. A posting waits on average half an interval for the
 /// next poll and at most one, plus the poll itself (about a second): 15 s gives alerts in about
 /// 8 s median and 16 s worst, and costs 5,760 requests a day for up to 50 searches, 14 % of
-/// Upwork's 40,000. Shorter would spend budget for seconds nobody notices.
+/// Upwork's 40,000 (with each poll's signals, at worst twice that: the default is then 18 s).
+/// Shorter would spend budget for seconds nobody notices.
 pub const MIN_DEFAULT_INTERVAL_SECS: u64 = 15;
 
 /// The interval `watch` uses without `--interval-secs`: the shortest, at least
-/// [`MIN_DEFAULT_INTERVAL_SECS`], whose idle polls costing `per_poll` requests take at most
-/// [`DEFAULT_SHARE_PERCENT`] of `daily_budget`.
-pub fn default_interval_secs(per_poll: u64, daily_budget: u64) -> u64 {
-    let allowed = (daily_budget * DEFAULT_SHARE_PERCENT / 100).max(1);
+/// [`MIN_DEFAULT_INTERVAL_SECS`], at which polls costing `per_poll` requests (the searches' and,
+/// at worst, the new postings' signals) with `signals_per_day` more for the saved postings'
+/// refreshes take at most [`DEFAULT_SHARE_PERCENT`] of `daily_budget`.
+pub fn default_interval_secs(per_poll: u64, signals_per_day: u64, daily_budget: u64) -> u64 {
+    let allowed = (daily_budget * DEFAULT_SHARE_PERCENT / 100)
+        .saturating_sub(signals_per_day)
+        .max(1);
     (86_400 * per_poll)
         .div_ceil(allowed)
         .clamp(MIN_DEFAULT_INTERVAL_SECS, 86_400)
+}
+
+/// The interval `watch` chooses for `config` with `signals` at `daily_budget`: every poll may
+/// find new postings and ask their signals, so it counts them with the searches' requests.
+pub fn default_interval(
+    config: &crate::config::Config,
+    signals: &pipeline::signals::SignalsCost,
+    daily_budget: u64,
+) -> u64 {
+    default_interval_secs(
+        pipeline::idle_sync_requests(config) + signals.per_sync_with_new,
+        signals.saved_per_day,
+        daily_budget,
+    )
 }
 
 /// Requests a day that idle polls costing `per_poll` requests every `interval_secs` cost.
@@ -65,13 +84,17 @@ pub fn run(
     let context = Context::load(config_path)?;
     let searches = context.config.searches.len();
     let per_poll = pipeline::idle_sync_requests(&context.config);
+    // An idle poll stores nothing new, so its only signals are the saved postings' refreshes.
+    let signals =
+        pipeline::signals::cost_now(&context.config.signals, &context.config.database_path());
     let interval_secs = args
         .interval_secs
-        .unwrap_or_else(|| default_interval_secs(per_poll, args.daily_budget));
-    let per_day = idle_requests_per_day(per_poll, interval_secs);
+        .unwrap_or_else(|| default_interval(&context.config, &signals, args.daily_budget));
+    let per_day = idle_requests_per_day(per_poll, interval_secs) + signals.saved_per_day;
     let allowed = args.daily_budget * BUDGET_SHARE_PERCENT / 100;
     if per_day > allowed {
-        let shortest = (86_400 * per_poll).div_ceil(allowed.max(1));
+        let shortest =
+            (86_400 * per_poll).div_ceil(allowed.saturating_sub(signals.saved_per_day).max(1));
         return Err(Failure::msg(
             Exit::Usage,
             format!(
@@ -92,6 +115,8 @@ pub fn run(
         default = args.interval_secs.is_none(),
         searches,
         requests_per_day = per_day,
+        saved_signals_per_day = signals.saved_per_day,
+        signals_per_sync_with_new = signals.per_sync_with_new,
         daily_budget = args.daily_budget,
         "watching"
     );
@@ -238,19 +263,29 @@ mod tests {
     #[test]
     fn the_default_interval_keeps_idle_polls_within_a_quarter_of_the_budget() {
         // One batched request a poll at Upwork's 40,000: 15 s, 5,760 a day.
-        assert_eq!(default_interval_secs(1, 40_000), 15);
+        assert_eq!(default_interval_secs(1, 0, 40_000), 15);
         // 12 searches Upwork would not batch: 12 requests a poll, 104 s.
-        assert_eq!(default_interval_secs(12, 40_000), 104);
+        assert_eq!(default_interval_secs(12, 0, 40_000), 104);
         // A small budget: 1,000 a day leaves 250 for idle polls, one every 346 s.
-        assert_eq!(default_interval_secs(1, 1_000), 346);
-        for (per_poll, budget) in [(1, 40_000), (2, 40_000), (12, 40_000), (1, 1_000), (3, 7)] {
-            let secs = default_interval_secs(per_poll, budget);
+        assert_eq!(default_interval_secs(1, 0, 1_000), 346);
+        // The saved postings' signals come out of the same quarter: 9,000 of its 10,000 leave
+        // 1,000 for the polls, one every 87 s.
+        assert_eq!(default_interval_secs(1, 9_000, 40_000), 87);
+        for (per_poll, signals, budget) in [
+            (1, 0, 40_000),
+            (2, 24, 40_000),
+            (12, 0, 40_000),
+            (1, 0, 1_000),
+            (3, 0, 7),
+            (1, 9_000, 40_000),
+        ] {
+            let secs = default_interval_secs(per_poll, signals, budget);
             assert!(secs >= MIN_DEFAULT_INTERVAL_SECS);
             assert!(
                 secs == 86_400
-                    || idle_requests_per_day(per_poll, secs)
+                    || idle_requests_per_day(per_poll, secs) + signals
                         <= budget * DEFAULT_SHARE_PERCENT / 100,
-                "{per_poll} a poll every {secs} s within {budget}"
+                "{per_poll} a poll every {secs} s and {signals} signals within {budget}"
             );
         }
     }

@@ -25,7 +25,7 @@ mod validate;
 pub use model::{
     Alert, AlertFilter, BUILT_IN_LABELS, Channel, Config, Criteria, DEFAULT_REDIRECT_URI,
     DEFAULT_SECRET_ENV, Experience, Export, ExportFormat, GrantKind, IntRange, JobType, Notify,
-    NotifyChannel, Profile, Retention, Search, Serve, Sort, Storage, UPWORK_AUTHORIZE_URL,
+    NotifyChannel, Profile, Retention, Search, Serve, Signals, Sort, Storage, UPWORK_AUTHORIZE_URL,
     UPWORK_GRAPHQL_URL, UPWORK_RETENTION_HOURS, UPWORK_TOKEN_URL, Upwork, WebhookFormat, Workload,
 };
 pub use problems::{ConfigError, Problem};

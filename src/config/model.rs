@@ -31,6 +31,8 @@ pub struct Config {
     pub profile: Profile,
     /// The dashboard's labels.
     pub serve: Serve,
+    /// Which postings get their competition signals fetched.
+    pub signals: Signals,
     /// The job searches, in file order.
     pub searches: Vec<Search>,
     /// The alert rules, in file order.
@@ -317,6 +319,42 @@ pub(super) struct RawServe {
     pub(super) labels: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
+/// `[signals]`: after each sync's load, the activity of the best new postings and of the
+/// postings labelled `saved` (invites, interviews, hires, the client's last activity) is asked
+/// of Upwork's `marketplaceJobPosting`, several postings a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signals {
+    /// How many of each sync's new postings, best fit score first, get their activity fetched:
+    /// 0 to 200, default 20; `0` turns signals for new postings off.
+    pub top: u32,
+    /// The lowest fit score (0 to 100, `queries/fit_score.sql`) of a new posting whose activity
+    /// is fetched. Default none: the `top` best, whatever their score.
+    pub min_fit_score: Option<f64>,
+    /// Minutes between two fetches of a `saved` posting's activity: it is fetched again by the
+    /// first sync after this long, until it is labelled `applied` or `ignored` or Upwork says it
+    /// closed. 5 to 10080 (a week), default 60; `0` never refreshes saved postings.
+    pub saved_refresh_mins: u32,
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Signals {
+            top: 20,
+            min_fit_score: None,
+            saved_refresh_mins: 60,
+        }
+    }
+}
+
+/// `[signals]` as written in the file; see [`Signals`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "the `[signals]` table")]
+pub(super) struct RawSignals {
+    pub(super) top: Option<Spanned<i64>>,
+    pub(super) min_fit_score: Option<Spanned<f64>>,
+    pub(super) saved_refresh_mins: Option<Spanned<i64>>,
+}
+
 /// One `[[search]]` table: a job search.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Search {
@@ -519,6 +557,11 @@ pub struct AlertFilter {
     pub min_hourly_rate: Option<u32>,
     /// Only clients whose payment method is verified. Default `false`.
     pub payment_verified: bool,
+    /// The most candidates the client may be interviewing (`totalInvitedToInterview` of the
+    /// posting's latest competition signals, `[signals]`). A posting whose activity was not
+    /// fetched (outside `[signals] top`, or the fetch failed) passes: its count is unknown, and
+    /// a new posting rarely has interviews yet. Default none.
+    pub max_interviewing: Option<u32>,
 }
 
 /// Where an alert's postings go: exactly one of `webhook_env` or `command` per rule.
@@ -590,6 +633,7 @@ pub(super) struct RawAlert {
     pub(super) min_budget: Option<Spanned<i64>>,
     pub(super) min_hourly_rate: Option<Spanned<i64>>,
     pub(super) payment_verified: Option<bool>,
+    pub(super) max_interviewing: Option<Spanned<i64>>,
     pub(super) webhook_env: Option<Spanned<String>>,
     pub(super) format: Option<Spanned<WebhookFormat>>,
     pub(super) chat_id: Option<Spanned<String>>,

@@ -8,8 +8,8 @@
 //! `validate`.
 
 use super::model::{
-    RawAlert, RawExport, RawNotify, RawProfile, RawRetention, RawSearch, RawServe, RawStorage,
-    RawUpwork,
+    RawAlert, RawExport, RawNotify, RawProfile, RawRetention, RawSearch, RawServe, RawSignals,
+    RawStorage, RawUpwork,
 };
 use super::problems::Problems;
 use serde::Deserialize;
@@ -27,6 +27,7 @@ pub(super) struct RawConfig {
     pub(super) retention: Option<RawRetention>,
     pub(super) profile: Option<RawProfile>,
     pub(super) serve: Option<RawServe>,
+    pub(super) signals: Option<RawSignals>,
     /// The `[[search]]` tables that could be read, in file order.
     pub(super) searches: Vec<RawSearch>,
     /// The `[[alert]]` tables that could be read, in file order.
@@ -51,6 +52,7 @@ pub(super) fn document(text: &str, problems: &mut Problems<'_>) -> Option<RawCon
         retention: Some(RawRetention::default()),
         profile: Some(RawProfile::default()),
         serve: Some(RawServe::default()),
+        signals: Some(RawSignals::default()),
         searches: Vec::new(),
         alerts: Vec::new(),
         notify: None,
@@ -69,6 +71,7 @@ pub(super) fn document(text: &str, problems: &mut Problems<'_>) -> Option<RawCon
             "profile" => raw.profile = section(problems, value),
             "serve" => raw.serve = section(problems, value),
             "notify" => raw.notify = section(problems, value),
+            "signals" => raw.signals = section(problems, value),
             "search" => {
                 has_search = true;
                 let span = value.span();
@@ -97,7 +100,7 @@ pub(super) fn document(text: &str, problems: &mut Problems<'_>) -> Option<RawCon
             other => problems.at(
                 key.span(),
                 &format!(
-                    "unknown section `{other}`, expected one of `upwork`, `storage`, `export`, `retention`, `profile`, `serve`, `search`, `alert`, `notify`"
+                    "unknown section `{other}`, expected one of `upwork`, `storage`, `export`, `retention`, `profile`, `serve`, `signals`, `search`, `alert`, `notify`"
                 ),
             ),
         }

@@ -13,9 +13,9 @@ use super::model::{
     DEFAULT_NOTIFY_MIN_FREE_MB, DEFAULT_NOTIFY_SEARCH_FAILURES, DEFAULT_PAGE_SIZE,
     DEFAULT_REDIRECT_URI, DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_RETRY_BASE_MS, DEFAULT_SECRET_ENV,
     DEFAULT_TIMEOUT_SECS, Export, IntRange, JobType, Notify, NotifyChannel, Profile, RawAlert,
-    RawExport, RawNotify, RawProfile, RawRetention, RawSearch, RawServe, RawStorage, RawUpwork,
-    Retention, Search, Serve, Storage, UPWORK_AUTHORIZE_URL, UPWORK_GRAPHQL_URL,
-    UPWORK_RETENTION_HOURS, UPWORK_TOKEN_URL, Upwork, WebhookFormat,
+    RawExport, RawNotify, RawProfile, RawRetention, RawSearch, RawServe, RawSignals, RawStorage,
+    RawUpwork, Retention, Search, Serve, Signals, Storage, UPWORK_AUTHORIZE_URL,
+    UPWORK_GRAPHQL_URL, UPWORK_RETENTION_HOURS, UPWORK_TOKEN_URL, Upwork, WebhookFormat,
 };
 use super::parse::RawConfig;
 use super::problems::Problems;
@@ -85,6 +85,7 @@ pub(super) fn config(raw: RawConfig, path: &Path, problems: &mut Problems<'_>) -
     let retention = raw.retention.map(|r| check.retention(r));
     let profile = raw.profile.map(|p| check.profile(p));
     let serve = raw.serve.map(|s| check.serve(s));
+    let signals = raw.signals.map(|s| check.signals(s));
     let retention_hours = retention
         .as_ref()
         .map_or(UPWORK_RETENTION_HOURS, |r| r.hours.max(1));
@@ -102,6 +103,7 @@ pub(super) fn config(raw: RawConfig, path: &Path, problems: &mut Problems<'_>) -
         retention: retention?,
         profile: profile?,
         serve: serve?,
+        signals: signals?,
         searches,
         alerts,
         notify,
@@ -493,6 +495,28 @@ impl Checker<'_, '_> {
         Serve { labels: seen }
     }
 
+    fn signals(&mut self, raw: RawSignals) -> Signals {
+        let defaults = Signals::default();
+        let top = self.bounded("signals.top", raw.top, 0..=200, defaults.top);
+        let min_fit_score = raw
+            .min_fit_score
+            .map(|v| self.score("signals.min_fit_score", v));
+        let saved_refresh_mins = match raw.saved_refresh_mins {
+            Some(v) if *v.get_ref() == 0 => 0,
+            v => self.bounded(
+                "signals.saved_refresh_mins",
+                v,
+                5..=10_080,
+                defaults.saved_refresh_mins,
+            ),
+        };
+        Signals {
+            top,
+            min_fit_score,
+            saved_refresh_mins,
+        }
+    }
+
     fn searches(&mut self, raws: Vec<RawSearch>, retention_hours: u32) -> Vec<Search> {
         let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
         let mut searches = Vec::new();
@@ -595,6 +619,9 @@ impl Checker<'_, '_> {
         let min_client_quality = raw
             .min_client_quality
             .map(|v| self.score("min_client_quality", v));
+        let max_interviewing = raw
+            .max_interviewing
+            .map(|v| self.bounded("max_interviewing", Some(v), 0..=1000, 0));
         let title_required = self.words("title_required", raw.title_required);
         let title_excluded = self.words("title_excluded", raw.title_excluded);
         let min_budget = raw
@@ -664,6 +691,7 @@ impl Checker<'_, '_> {
                 min_budget,
                 min_hourly_rate,
                 payment_verified: raw.payment_verified.unwrap_or(false),
+                max_interviewing,
             },
             channel: channel?,
             digest: raw.digest.unwrap_or(false),

@@ -77,3 +77,17 @@ pub const ALERT_FAILED: &str = include_str!("sql/alert_failed.sql");
 pub const ALERT_RULE_OUTCOME: &str = include_str!("sql/alert_rule_outcome.sql");
 /// Notices: the requests sent since a time.
 pub const NOTICE_REQUESTS_SINCE: &str = include_str!("sql/notice_requests_since.sql");
+/// Signals: the postings whose activity a sync fetches.
+pub const SIGNALS_WANTED: &str = include_str!("sql/signals_wanted.sql");
+/// Signals: the staging table of a fetch's snapshots.
+pub const SIGNALS_STAGE: &str = include_str!("sql/signals_stage.sql");
+/// Signals: the staged snapshots into `job_activity`.
+pub const SIGNALS_STORE: &str = include_str!("sql/signals_store.sql");
+/// Signals: the refusals still in force.
+pub const SIGNALS_REFUSALS: &str = include_str!("sql/signals_refusals.sql");
+/// Signals: remembers a refusal.
+pub const SIGNALS_REFUSE: &str = include_str!("sql/signals_refuse.sql");
+/// Signals: how many saved postings are still refreshed.
+pub const SIGNALS_SAVED: &str = include_str!("sql/signals_saved.sql");
+/// Signals: adds their requests to the run's record.
+pub const SIGNALS_COUNT_REQUESTS: &str = include_str!("sql/signals_count_requests.sql");

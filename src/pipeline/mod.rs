@@ -2,8 +2,8 @@
 //!
 //! This module is the sync's orchestration only; each stage is its own file: [`lock`],
 //! [`fetch`] (paging, through the one Upwork client it is given), [`spool`], [`load`],
-//! [`retention`], [`export`] with the [`views`], and [`progress`]. It sits between the commands
-//! above and the Upwork client and the database below.
+//! [`retention`], [`signals`], [`export`] with the [`views`], and [`progress`]. It sits between
+//! the commands above and the Upwork client and the database below.
 //!
 //! [`sync`] is what `upjobpilot sync` runs. It takes the pipeline lock (a second sync waits a
 //! bounded time, then exits with the "locked" status naming the holder), reads the watermarks
@@ -11,12 +11,15 @@
 //! every search concurrently under one rate limiter into a new spool folder, then loads every
 //! pending spool folder in one transaction, prunes by retention and exports the views. The
 //! database is not held open while fetching, so a reader can use it between loads; if it is held
-//! at load time, the pages wait in the spool for the next run. After the load commits, the new
+//! at load time, the pages wait in the spool for the next run. After the load commits and the
+//! scores are written, the competition signals of the best new and the saved postings are fetched
+//! ([`signals`]: a request or two, the only ones made with the database open), then the new
 //! postings are matched against the `[[alert]]` rules ([`crate::alerts::plan`]), and once the
 //! database is closed and the pipeline lock released (a slow receiver must not hold up the next
 //! sync) the messages due are delivered ([`crate::alerts::deliver_due`]); then the health
 //! notices are evaluated with what the run learnt and delivered
-//! ([`crate::alerts::notices::after_sync`]). Neither ever changes a sync's outcome.
+//! ([`crate::alerts::notices::after_sync`]). Alerts, signals and notices never change a sync's
+//! outcome.
 
 mod decode;
 mod error;
@@ -28,6 +31,7 @@ pub mod progress;
 pub mod renormalize;
 pub mod retention;
 pub mod scores;
+pub mod signals;
 pub mod spool;
 pub mod status;
 pub mod views;
@@ -77,8 +81,10 @@ pub struct SyncReport {
     pub spooled: Option<String>,
     /// The files exported, and those another program held open.
     pub exported: export::Exported,
-    /// Requests sent to Upwork.
+    /// Requests sent to Upwork: the searches' and the signals'.
     pub requests: u64,
+    /// The competition signals fetched after the load ([`signals`]).
+    pub signals: Option<signals::SignalsReport>,
     /// Set when signing in failed during the run.
     pub auth_error: Option<String>,
     /// The alert deliveries, when there are rules and the database was available.
@@ -145,7 +151,7 @@ pub async fn sync(
     // Every attempt counts, as Upwork counts them; a client shared across syncs counts them all.
     let requests = client.requests() - run.requests_before;
     let current = spool_verdict(&run, &searches, requests)?;
-    let stored = match store_or_keep(config, options, run.spool, current).await {
+    let stored = match store_or_keep(config, options, run.spool, current, client.clone()).await {
         Ok(stored) => stored,
         // A step after the load failed (the export, a missing `queries/` folder, retention):
         // the alerts the load planned still go out, or a broken export would hold them back
@@ -192,7 +198,8 @@ pub async fn sync(
         load: stored.load,
         spooled: stored.spooled,
         exported: stored.exported,
-        requests,
+        requests: requests + stored.signals.as_ref().map_or(0, |s| s.requests),
+        signals: stored.signals,
         auth_error,
         alerts,
         notices,
@@ -393,6 +400,7 @@ struct StoreOutcome {
     load: Option<load::LoadReport>,
     spooled: Option<String>,
     exported: export::Exported,
+    signals: Option<signals::SignalsReport>,
 }
 
 /// Runs [`store`] off the async threads; a busy database is no error: the pages wait in the
@@ -402,21 +410,29 @@ async fn store_or_keep(
     options: &SyncOptions,
     spool: Spool,
     current: load::CurrentRun,
+    client: Arc<UpworkClient>,
 ) -> Result<StoreOutcome, SyncError> {
     let config = config.clone();
     let export = options.export;
     let busy_wait = options.busy_wait;
-    let stored = blocking(move || store(&config, &spool, &current, export, busy_wait)).await?;
+    let signals = Signalling {
+        client,
+        runtime: tokio::runtime::Handle::current(),
+    };
+    let stored =
+        blocking(move || store(&config, &spool, &current, export, busy_wait, &signals)).await?;
     let kept = |spooled: String| StoreOutcome {
         load: None,
         spooled: Some(spooled),
         exported: export::Exported::default(),
+        signals: None,
     };
     match stored {
-        Ok((load, exported)) => Ok(StoreOutcome {
+        Ok((load, exported, signals)) => Ok(StoreOutcome {
             load: Some(load),
             spooled: None,
             exported,
+            signals: Some(signals),
         }),
         // Another program holds the file (or, for longer than a bug would, another part of
         // this process): the pages wait for the next sync.
@@ -519,14 +535,22 @@ async fn first_pages(
     Ok(firsts)
 }
 
-/// Loads every pending spool folder, scores, plans alerts, prunes, exports.
+/// What the store step needs to fetch the signals: the sync's client, and the runtime to block
+/// on for its requests.
+struct Signalling {
+    client: Arc<UpworkClient>,
+    runtime: tokio::runtime::Handle,
+}
+
+/// Loads every pending spool folder, scores, fetches the signals, plans alerts, prunes, exports.
 fn store(
     config: &Config,
     spool: &Spool,
     current: &load::CurrentRun,
     export: bool,
     busy_wait: Duration,
-) -> Result<(load::LoadReport, export::Exported), SyncError> {
+    signalling: &Signalling,
+) -> Result<(load::LoadReport, export::Exported, signals::SignalsReport), SyncError> {
     let mut conn = db::open_waiting(&config.database_path(), busy_wait)?;
     let pending = spool.pending()?;
     crate::test_hooks::fail("load").map_err(load::LoadError::Db)?;
@@ -551,6 +575,21 @@ fn store(
         config.storage.memory_limit,
     )
     .map_err(Stored::Scores.error())?;
+    // Before the alert rules, so a new posting's first alert carries its activity and
+    // `max_interviewing` can filter on it; its requests hold the database for their duration (a
+    // request or two a sync). Signals never fail the sync.
+    let signals = signals::run(
+        &conn,
+        &signalling.client,
+        &signalling.runtime,
+        &config.signals,
+        &current.run_id,
+        Utc::now(),
+    )
+    .unwrap_or_else(|e| {
+        tracing::error!(stage = "signals", error = %e, "storing the competition signals failed; the next sync asks again");
+        signals::SignalsReport::default()
+    });
     // The alert rules see the new postings before retention can prune their titles. Planning
     // failing leaves them queued for the next sync; it never fails the sync.
     if let Err(e) = alerts::plan(&conn, &config.alerts, Utc::now()) {
@@ -573,7 +612,7 @@ fn store(
     } else {
         export::Exported::default()
     };
-    Ok((report, exported))
+    Ok((report, exported, signals))
 }
 
 /// Loads under `storage.memory_limit` (see [`load::load_within`]).

@@ -21,6 +21,9 @@ pub struct Status {
     pub token_expires_at: Option<String>,
     /// Each alert rule's deliveries and state.
     pub alerts: Vec<crate::alerts::RuleStatus>,
+    /// What the `[signals]` settings cost in requests; `None` on a database written by an older
+    /// version, until its next sync brings the schema up to date.
+    pub signals: Option<super::signals::SignalsCost>,
 }
 
 /// One search's state.
@@ -152,11 +155,13 @@ fn read_from(
             .map(|tokens| tokens.expires_at.format(TIME).to_string());
     let mut alerts = crate::alerts::status(conn, &config.alerts)?;
     crate::alerts::add_deferred(&mut alerts, database);
+    let signals = super::signals::cost(conn, &config.signals, chrono::Utc::now()).ok();
     Ok(Status {
         database: database.display().to_string(),
         searches,
         runs,
         token_expires_at,
         alerts,
+        signals,
     })
 }

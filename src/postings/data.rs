@@ -6,6 +6,7 @@
 //! never keeps it between requests.
 
 use super::filter::{Filter, PAGE_SIZE};
+use crate::activity::Activity;
 use crate::pipeline::views::with_shipped_scores;
 use duckdb::Connection;
 use serde::Serialize;
@@ -18,6 +19,7 @@ const POSTING_LABEL: &str = include_str!("sql/posting_label.sql");
 const POSTING_SKILLS: &str = include_str!("sql/posting_skills.sql");
 const POSTING_SEARCHES: &str = include_str!("sql/posting_searches.sql");
 const POSTING_CHANGES: &str = include_str!("sql/posting_changes.sql");
+const POSTING_ACTIVITY: &str = include_str!("sql/posting_activity.sql");
 const LABEL_SAVE: &str = include_str!("sql/label_save.sql");
 const CHART_PER_SEARCH: &str = include_str!("sql/chart_per_search.sql");
 const CHART_SKILLS: &str = include_str!("sql/chart_skills.sql");
@@ -151,9 +153,19 @@ pub struct PostingRow {
     pub new: bool,
     /// `https://www.upwork.com/jobs/~…`, when the stored URL is one.
     pub url: Option<String>,
+    /// Its latest competition signals, when any were fetched.
+    pub activity: Option<Activity>,
 }
 
 impl PostingRow {
+    /// "interviewing 3 · invites 5 · client active 2 h ago", or nothing without signals.
+    pub fn signals(&self) -> String {
+        self.activity
+            .as_ref()
+            .map(|a| a.summary(chrono::Utc::now()))
+            .unwrap_or_default()
+    }
+
     /// The posting's page.
     pub fn href(&self) -> String {
         posting_href(&self.id)
@@ -258,6 +270,7 @@ pub fn postings_window(
                     note: row.get(next + 2)?,
                     new: row.get(next + 3)?,
                     url: link(row.get(next + 5)?),
+                    activity: Activity::read(row, next + 6)?,
                 })
             },
         )?
@@ -347,6 +360,8 @@ pub struct Job {
     pub client_total_reviews: Option<i64>,
     /// When retention pruned its text, UTC.
     pub pruned_at: Option<String>,
+    /// How crowded it is, 0-100 (the fit_score view's `competition`); `None` without signals.
+    pub competition: Option<f64>,
 }
 
 /// One posting with everything the dashboard knows of it.
@@ -364,12 +379,24 @@ pub struct Posting {
     pub searches: Vec<Hit>,
     /// How it changed, oldest first.
     pub changes: Vec<Change>,
+    /// Its competition signals, oldest first: how interest grew.
+    pub activity: Vec<Activity>,
     /// Your label.
     pub label: Option<String>,
     /// Your note.
     pub note: Option<String>,
     /// When you last changed them, UTC.
     pub labelled_at: Option<String>,
+}
+
+impl Posting {
+    /// Its latest competition signals in a line, or nothing without any.
+    pub fn signals(&self) -> String {
+        self.activity
+            .last()
+            .map(|a| a.summary(chrono::Utc::now()))
+            .unwrap_or_default()
+    }
 }
 
 fn link(url: Option<String>) -> Option<String> {
@@ -396,6 +423,7 @@ pub fn posting(conn: &Connection, id: &str) -> duckdb::Result<Option<Posting>> {
                 client_total_feedback: row.get(next + 9)?,
                 client_total_reviews: row.get(next + 10)?,
                 pruned_at: row.get(next + 11)?,
+                competition: row.get(next + 12)?,
             },
         ))
     })?;
@@ -450,6 +478,11 @@ pub fn posting(conn: &Connection, id: &str) -> duckdb::Result<Option<Posting>> {
             })
         })?
         .collect::<Result<_, _>>()?;
+    let activity = conn
+        .prepare_cached(POSTING_ACTIVITY)?
+        .query_map([id], |row| Activity::read(row, 0))?
+        .filter_map(Result::transpose)
+        .collect::<Result<_, _>>()?;
     let (label, note, labelled_at) = match labelled {
         Some((_, label, note, at)) => (label, note, Some(at)),
         None => (None, None, None),
@@ -461,6 +494,7 @@ pub fn posting(conn: &Connection, id: &str) -> duckdb::Result<Option<Posting>> {
         skills,
         searches,
         changes,
+        activity,
         label,
         note,
         labelled_at,

@@ -15,25 +15,33 @@ use serde_json::{Map, Value, json};
 
 /// The selection set of the search document's root field, braces included.
 fn selection() -> &'static str {
-    let start = SEARCH_QUERY
+    let after_arguments = SEARCH_QUERY
         .find("marketplaceJobPostingsSearch(")
         .and_then(|at| SEARCH_QUERY[at..].find(')').map(|close| at + close))
-        .and_then(|close| SEARCH_QUERY[close..].find('{').map(|open| close + open))
         .unwrap_or(0);
+    braced(SEARCH_QUERY, after_arguments)
+}
+
+/// The first `{ ... }` block of `text` at or after `from`, braces included (to the end of
+/// `text` if it is not closed).
+pub(super) fn braced(text: &str, from: usize) -> &str {
+    let start = text[from..]
+        .find('{')
+        .map_or(text.len(), |open| from + open);
     let mut depth = 0;
-    for (offset, c) in SEARCH_QUERY[start..].char_indices() {
+    for (offset, c) in text[start..].char_indices() {
         match c {
             '{' => depth += 1,
             '}' => {
                 depth -= 1;
                 if depth == 0 {
-                    return &SEARCH_QUERY[start..=start + offset];
+                    return &text[start..=start + offset];
                 }
             }
             _ => {}
         }
     }
-    &SEARCH_QUERY[start..]
+    &text[start..]
 }
 
 /// The batch document for `count` searches; its variables are `$f0`, `$o0` (filter, sort), ...

@@ -7,12 +7,15 @@
 //! again; other 4xx and GraphQL validation or permission errors → a clear, permanent error. Every
 //! request carries the `User-Agent` and, when configured, `X-Upwork-API-TenantId`.
 //!
-//! The client sends only the three query documents in this folder (`search.graphql`,
-//! `profile.graphql`, `ping.graphql`), and [`batch`]'s aliased copies of the search, each through
-//! its own method: it has no way to send a mutation. [`filter`] turns a configured search into the search's variables, [`wire`] is the
-//! response format, [`page`] decodes it. Tokens come from `auth`; nothing here knows about the
+//! The client sends only the four query documents in this folder (`search.graphql`,
+//! `profile.graphql`, `ping.graphql`, `activity.graphql`), [`batch`]'s aliased copies of the
+//! search and [`activity`]'s of the posting detail, each through its own method: it has no way to
+//! send a mutation. A permission error (HTTP 200, `ExecutionAborted`) is permanent, and
+//! [`UpworkError::Refused`] names the fields it refused. [`filter`] turns a configured search
+//! into the search's variables, [`wire`] is the response format, [`page`] decodes it. Tokens come from `auth`; nothing here knows about the
 //! database or the spool.
 
+pub mod activity;
 pub mod batch;
 pub mod filter;
 pub mod page;
@@ -69,6 +72,15 @@ pub enum UpworkError {
     /// Upwork refused the request itself; asking again cannot help.
     #[error("upwork rejected the request: {0}")]
     Rejected(String),
+    /// The key lacks the permission for some of the fields asked (HTTP 200, `ExecutionAborted`,
+    /// API.md); asking the same again cannot help.
+    #[error("upwork rejected the request: {message}")]
+    Refused {
+        /// The fields named (`Type.field`), in Upwork's order.
+        fields: Vec<String>,
+        /// Upwork's message, made printable.
+        message: String,
+    },
     /// Every attempt failed with a transient fault.
     #[error("gave up after {attempts} attempts; last error: {last}")]
     GaveUp {
@@ -203,6 +215,26 @@ impl UpworkClient {
                     })
                 })
                 .collect())
+        })
+        .await
+    }
+
+    /// The activity of each of `ids` in one request ([`activity`]), with the bid statistics
+    /// when `bid_stats`. Per posting, its snapshot, or `None` when its part of the answer failed.
+    /// An error means the request as a whole failed; [`UpworkError::Rejected`] means Upwork
+    /// refused the document itself, [`UpworkError::Refused`] for want of a permission.
+    pub async fn job_activity(
+        &self,
+        ids: &[String],
+        bid_stats: bool,
+    ) -> Result<Vec<Option<activity::Snapshot>>, UpworkError> {
+        let body = json!({
+            "query": activity::document(ids.len(), bid_stats),
+            "operationName": "JobActivity",
+            "variables": activity::variables(ids),
+        });
+        self.send(&body, 0, |answer: &Answer| {
+            activity::decode(&answer.body, ids.len())
         })
         .await
     }
@@ -351,7 +383,14 @@ impl UpworkClient {
             Err(DecodeError::GraphQl {
                 messages,
                 permanent: true,
-            }) => Attempt::Fatal(UpworkError::Rejected(printable(&messages))),
+            }) => Attempt::Fatal(match page::refused_fields(&messages) {
+                // Read before the message is cut to a printable length.
+                Some(fields) => UpworkError::Refused {
+                    fields,
+                    message: printable(&messages),
+                },
+                None => UpworkError::Rejected(printable(&messages)),
+            }),
             Err(error) => Attempt::Retry {
                 reason: printable(&truncate(&error.to_string(), 300)),
                 wait: None,

@@ -165,7 +165,7 @@ pub fn describe_error(error: &GraphQlError) -> String {
 }
 
 /// Fails on a GraphQL `errors` array: the operation failed.
-fn check_errors(errors: Option<&[GraphQlError]>) -> Result<(), DecodeError> {
+pub(super) fn check_errors(errors: Option<&[GraphQlError]>) -> Result<(), DecodeError> {
     let Some(errors) = errors.filter(|e| !e.is_empty()) else {
         return Ok(());
     };
@@ -226,6 +226,28 @@ pub fn decode_profile_skills(body: &[u8]) -> Result<Vec<String>, DecodeError> {
     Ok(skills)
 }
 
+/// The fields a permission error names (`Type.field`, in the order given), when `message` is
+/// Upwork's answer to a key without the permission (HTTP 200, classification `ExecutionAborted`,
+/// "... permissions/scopes to access: [Money.rawValue, PageInfo.endCursor]."); `None` for any
+/// other message.
+pub fn refused_fields(message: &str) -> Option<Vec<String>> {
+    let at = message.find(SCOPE_ERROR)?;
+    let rest = &message[at..];
+    let open = rest.find('[')?;
+    let close = rest[open..].find(']')? + open;
+    Some(
+        rest[open + 1..close]
+            .split(',')
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+/// What every permission error of Upwork's says.
+const SCOPE_ERROR: &str = "permissions/scopes";
+
 fn is_permanent(error: &GraphQlError) -> bool {
     let classification = error
         .extensions
@@ -235,7 +257,7 @@ fn is_permanent(error: &GraphQlError) -> bool {
         .unwrap_or("");
     let message = error.message.as_deref().unwrap_or("");
     classification == "ValidationError"
-        || message.contains("permissions/scopes")
+        || message.contains(SCOPE_ERROR)
         || message.starts_with("Validation error")
 }
 
@@ -352,6 +374,19 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn a_permission_error_names_its_fields_and_nothing_else_does() {
+        let message = "The client or authentication token doesn't have enough oauth2 permissions/scopes to access: [MarketplacePostingActivityStat.applicationsBidStats, ApplicationsBidStats.avgRateBid].";
+        assert_eq!(
+            refused_fields(message).expect("a permission error"),
+            [
+                "MarketplacePostingActivityStat.applicationsBidStats",
+                "ApplicationsBidStats.avgRateBid"
+            ]
+        );
+        assert_eq!(refused_fields("Exception occurred [x]"), None);
     }
 
     #[test]

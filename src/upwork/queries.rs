@@ -6,3 +6,5 @@ pub const SEARCH_QUERY: &str = include_str!("search.graphql");
 pub const PROFILE_QUERY: &str = include_str!("profile.graphql");
 /// The probe document `doctor` sends.
 pub const PING_QUERY: &str = include_str!("ping.graphql");
+/// The signals document: one posting's state and activity (`marketplaceJobPosting`).
+pub const ACTIVITY_QUERY: &str = include_str!("activity.graphql");

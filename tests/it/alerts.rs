@@ -68,12 +68,7 @@ fn sync(h: &Harness, home: &Path, receiver: &Receiver) -> String {
 }
 
 fn ids(h: &Harness, sql: &str) -> BTreeSet<String> {
-    let conn = h.db();
-    let mut stmt = conn.prepare(sql).expect(sql);
-    stmt.query_map([], |r| r.get::<_, String>(0))
-        .expect(sql)
-        .collect::<Result<_, _>>()
-        .expect(sql)
+    h.column(sql)
 }
 
 /// Per posting id, the idempotency keys of the accepted JSON requests of `rule` that carried it.
@@ -508,6 +503,7 @@ fn nasty(i: usize) -> Posting {
         client_country: Some("<Canada>".into()),
         payment_verified: Some(true),
         fit_score: Some(70.0),
+        activity: None,
     }
 }
 

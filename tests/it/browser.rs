@@ -1,7 +1,8 @@
 //! The dashboard in a real browser, as a person uses it: headless Chromium driven through
 //! WebDriver (Debian's `chromium` and `chromium-driver`; `.ci/run` installs them). Open the list
 //! over a database made by a sandbox sync, filter, move with j/k and label by key, open a
-//! posting, label it by click, reload and see the label kept, export and find both labels in
+//! posting, label it by click, reload and see the label kept, see the best postings' competition
+//! signals in the list and on a posting's page, export and find both labels in
 //! `my_postings.csv`; and Upwork text holding `<script>`, `onerror` and `javascript:` runs
 //! nothing. Screenshots of the pages go to `$CARGO_TARGET_TMPDIR/screenshots` (or
 //! `UPJOBPILOT_SCREENSHOTS`).
@@ -296,6 +297,36 @@ async fn steps(client: Client, base: String, hostile: String) -> (String, String
         saved[0].attr("data-id").await.expect("attr"),
         Some(by_key.clone())
     );
+
+    // The best postings by fit carry their competition signals in the list, and their page
+    // shows how interest grew (the sync fetched the signals of its 20 best new postings).
+    client
+        .goto(&format!("{base}/?sort=fit"))
+        .await
+        .expect("list by fit");
+    let signals = client
+        .find(Locator::Css("table.postings tbody tr td div.signals"))
+        .await
+        .expect("a row with signals");
+    let line = signals.text().await.expect("text");
+    assert!(
+        line.contains("interviewing ") && line.contains("client active "),
+        "{line}"
+    );
+    client
+        .find(Locator::Css("table.postings tbody tr a"))
+        .await
+        .expect("the best posting")
+        .click()
+        .await
+        .expect("open");
+    let table = client
+        .wait()
+        .for_element(Locator::Css("section.signals table tbody tr"))
+        .await
+        .expect("the signals' table");
+    assert!(table.text().await.expect("text").contains("ACTIVE"));
+    screenshot(&client, "signals").await;
 
     // Upwork's markup stays text: nothing ran, no element came from it.
     client

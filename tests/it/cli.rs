@@ -210,12 +210,13 @@ fn a_reader_holding_the_database_keeps_pages_in_the_spool_until_the_next_sync() 
         .assert()
         .code(7)
         .stderr(predicate::str::contains("spool"));
-    let requests = h.graphql_requests();
+    let requests = h.search_requests();
     assert!(requests > 0);
     drop(reader);
     signed_in(&h, home.path(), &["sync"]).assert().success();
-    // The spooled pages were loaded and their watermark used: the second run was idle.
-    assert_eq!(h.graphql_requests() - requests, 1);
+    // The spooled pages were loaded and their watermark used: the second run was idle (its
+    // searches'; the signals of the postings it loaded are asked now).
+    assert_eq!(h.search_requests() - requests, 1);
     assert_eq!(h.hits("rust"), h.expected("rust"));
 }
 

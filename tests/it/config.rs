@@ -25,6 +25,11 @@ fn the_committed_pipeline_toml_loads() {
     assert_eq!(config.export.csv_delimiter, b',');
     assert_eq!(config.serve.labels, ["shortlist"]);
     assert_eq!(
+        (config.signals.top, config.signals.saved_refresh_mins),
+        (20, 60)
+    );
+    assert_eq!(config.signals.min_fit_score, None);
+    assert_eq!(
         config.serve.all_labels(),
         ["saved", "applied", "ignored", "shortlist"]
     );
@@ -490,6 +495,27 @@ fn every_problem_with_a_place_in_the_file_reports_that_line_and_column() {
             "built in",
         ),
         (
+            "signals top range",
+            in_section("signals", "top = 500"),
+            6,
+            7,
+            "signals.top",
+        ),
+        (
+            "signals refresh range",
+            in_section("signals", "saved_refresh_mins = 2"),
+            6,
+            22,
+            "saved_refresh_mins",
+        ),
+        (
+            "unknown key in [signals]",
+            in_section("signals", "tops = 5"),
+            6,
+            1,
+            "tops",
+        ),
+        (
             "serve label unique",
             in_section("serve", "labels = [\"maybe\", \"maybe\"]"),
             6,
@@ -702,6 +728,13 @@ fn every_problem_with_a_place_in_the_file_reports_that_line_and_column() {
             7,
             17,
             "between 0 and 100",
+        ),
+        (
+            "max_interviewing range",
+            in_alert("max_interviewing = -1"),
+            7,
+            20,
+            "max_interviewing",
         ),
         (
             "min_client_quality range",

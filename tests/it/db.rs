@@ -183,8 +183,18 @@ fn a_version_6_database_with_views_migrates_to_unkeyed_tables() {
                 .expect("version");
         }
         load::load(&mut conn, &pending, None).expect("load");
-        upjobpilot::pipeline::export::create_views(&conn, &views).expect("views");
-        upjobpilot::pipeline::scores::write_scores(&conn).expect("scores");
+        // The views and scores as a sync of that version left them: its fit_score did not read
+        // the competition signals of version 9 (frozen/fit_score_v8.sql).
+        let mut old_views = upjobpilot::pipeline::views::read_views(&queries).expect("views");
+        for view in old_views.iter_mut().filter(|v| v.name == "fit_score") {
+            view.sql = include_str!("frozen/fit_score_v8.sql").to_string();
+        }
+        upjobpilot::pipeline::export::create_views(&conn, &old_views).expect("views");
+        conn.execute_batch(
+            "INSERT INTO posting_scores SELECT f.id, f.fit_score, q.quality_score \
+             FROM fit_score f LEFT JOIN client_quality q ON q.id = f.id",
+        )
+        .expect("scores");
         counts(&conn)
     };
     let scores = "SELECT count(*) FROM posting_scores WHERE fit_score IS NOT NULL";

@@ -28,6 +28,7 @@ mod sandbox_schema;
 mod scheduling;
 mod secrets;
 mod serve;
+mod signals;
 mod support;
 mod sync_errors;
 mod watch;

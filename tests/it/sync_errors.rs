@@ -116,7 +116,7 @@ fn a_failure_in_the_load_says_the_pages_stay_in_the_spool_and_they_do() {
     );
     assert_eq!(pending(&h), 1, "the run's pages wait in the spool");
     assert_eq!(h.count("SELECT count(*) FROM jobs"), 0, "nothing stored");
-    let requests = h.graphql_requests();
+    let requests = h.search_requests();
     let again = sync(&h, home.path(), None);
     assert!(again.status.success(), "{again:?}");
     assert_eq!(
@@ -125,10 +125,7 @@ fn a_failure_in_the_load_says_the_pages_stay_in_the_spool_and_they_do() {
         "the spooled pages loaded"
     );
     assert_eq!(pending(&h), 0);
-    assert!(
-        h.graphql_requests() - requests <= 1,
-        "nothing fetched twice"
-    );
+    assert!(h.search_requests() - requests <= 1, "nothing fetched twice");
 }
 
 /// The spool could not be cleared: the postings are stored, and the next sync loads the same

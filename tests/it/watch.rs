@@ -86,8 +86,9 @@ fn an_interval_over_the_daily_budget_is_refused_with_the_shortest_that_fits() {
     assert_eq!(h.graphql_requests(), 0, "nothing fetched");
 }
 
-/// Without `--interval-secs`, `watch` chooses the shortest interval, 15 s or more, whose idle
-/// polls take at most a quarter of the daily budget, and says so (issue 23: alerts in seconds).
+/// Without `--interval-secs`, `watch` chooses the shortest interval, 15 s or more, at which its
+/// polls (the search and, at worst, the new postings' signals: 2 requests) take at most a quarter
+/// of the daily budget, and says so (issue 23: alerts in seconds).
 #[test]
 fn without_an_interval_watch_chooses_one_from_the_budget_and_prints_it() {
     let h = harness(55, SEARCHES);
@@ -95,11 +96,11 @@ fn without_an_interval_watch_chooses_one_from_the_budget_and_prints_it() {
     for (budget, expected) in [
         (
             None,
-            "every 15 s (the default for this budget): about 5760 requests a day",
+            "every 18 s (the default for this budget): about 4800 requests a day",
         ),
         (
             Some("1000"),
-            "every 346 s (the default for this budget): about 250 requests a day",
+            "every 692 s (the default for this budget): about 125 requests a day",
         ),
     ] {
         let mut args = vec!["--no-export"];

@@ -3,7 +3,8 @@
 -- the shipped queries/fit_score.sql and queries/client_quality.sql), so an alert's
 -- `min_fit_score` means what the user sees in those views and on the dashboard, and each
 -- formula is written once; a posting not scored yet counts 0. `searches` lists the searches
--- that found the posting, joined by chr(31).
+-- that found the posting, joined by chr(31). `interviewing` is that of the posting's latest
+-- competition signals (NULL without a snapshot: `max_interviewing` lets it pass).
 WITH queued AS (SELECT DISTINCT job_id FROM alerts_queue),
 hits AS (
     SELECT h.job_id, string_agg(h.search, chr(31) ORDER BY h.search) AS searches
@@ -21,7 +22,9 @@ SELECT
     coalesce(h.searches, '') AS searches,
     coalesce(s.fit_score, 0) AS fit_score,
     coalesce(s.client_quality, 0) AS quality_score,
-    j.published_at
+    j.published_at,
+    (SELECT arg_max(a.interviewing, a.fetched_at) FROM job_activity a WHERE a.job_id = j.id)
+        AS interviewing
 FROM queued q
 JOIN jobs j ON j.id = q.job_id
 LEFT JOIN posting_scores s ON s.job_id = j.id

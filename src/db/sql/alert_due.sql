@@ -1,6 +1,7 @@
 -- The deliveries to attempt now: pending ones and failed ones whose backoff has passed, with
 -- their postings, best first within a delivery. Parameter: now (TIMESTAMPTZ). Postings that
--- strict retention deleted are marked `expired` first (alert_expire.sql).
+-- strict retention deleted are marked `expired` first (alert_expire.sql). The last nine columns
+-- are the posting's latest competition signals (activity::COLUMNS; NULL without a snapshot).
 SELECT
     a.rule,
     a.delivery_key,
@@ -18,9 +19,22 @@ SELECT
     j.published_at,
     j.client_country,
     j.client_payment_verified,
-    a.fit_score
+    a.fit_score,
+    s.fetched_at,
+    s.status,
+    s.interviewing,
+    s.invites_sent,
+    s.hired,
+    s.unanswered_invites,
+    s.offered,
+    s.last_client_activity,
+    s.bid_avg::DOUBLE
 FROM alerts_sent a
 JOIN jobs j ON j.id = a.job_id
+LEFT JOIN (
+    SELECT * FROM job_activity
+    QUALIFY row_number() OVER (PARTITION BY job_id ORDER BY fetched_at DESC) = 1
+) s ON s.job_id = j.id
 WHERE a.status IN ('pending', 'failed')
   AND (a.next_attempt_at IS NULL OR a.next_attempt_at <= ?)
 ORDER BY a.rule, a.queued_at, a.delivery_key, a.fit_score DESC NULLS LAST, j.published_at DESC, j.id

@@ -37,7 +37,8 @@ SELECT
     j.client_total_posted_jobs,
     j.client_total_feedback,
     j.client_total_reviews,
-    strftime(j.pruned_at::TIMESTAMP, '%Y-%m-%dT%H:%M:%SZ')
+    strftime(j.pruned_at::TIMESTAMP, '%Y-%m-%dT%H:%M:%SZ'),
+    f.competition::DOUBLE
 FROM jobs j
 LEFT JOIN fit f ON f.id = j.id
 LEFT JOIN quality q ON q.id = j.id

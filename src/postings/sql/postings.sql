@@ -99,8 +99,23 @@ SELECT
     l.note,
     j.first_seen_at >= (SELECT started FROM last_sync) AS is_new,
     (SELECT count(*) FROM matching) AS total,
-    j.url
+    j.url,
+    -- The latest competition signals (activity::COLUMNS), NULL without a snapshot.
+    a.fetched_at,
+    a.status,
+    a.interviewing,
+    a.invites_sent,
+    a.hired,
+    a.unanswered_invites,
+    a.offered,
+    a.last_client_activity,
+    a.bid_avg::DOUBLE
 FROM page p
 JOIN jobs j ON j.id = p.id
 LEFT JOIN labels l ON l.job_id = j.id
+LEFT JOIN (
+    SELECT * FROM job_activity
+    WHERE job_id IN (SELECT id FROM page)
+    QUALIFY row_number() OVER (PARTITION BY job_id ORDER BY fetched_at DESC) = 1
+) a ON a.job_id = j.id
 ORDER BY p.position

@@ -180,6 +180,16 @@ impl Harness {
             .expect("rows")
     }
 
+    /// The first column of `sql`'s rows, as text.
+    pub fn column<C: FromIterator<String>>(&self, sql: &str) -> C {
+        let conn = self.db();
+        let mut stmt = conn.prepare(sql).expect(sql);
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .expect(sql)
+            .collect::<Result<_, _>>()
+            .expect(sql)
+    }
+
     pub fn count(&self, sql: &str) -> i64 {
         self.db().query_row(sql, [], |r| r.get(0)).expect(sql)
     }
@@ -220,5 +230,16 @@ impl Harness {
 
     pub fn graphql_requests(&self) -> u64 {
         self.sandbox.stats().graphql
+    }
+
+    /// GraphQL requests but the competition signals' (`JobActivity`): what the searches cost.
+    pub fn search_requests(&self) -> u64 {
+        let signals = self
+            .sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.operation.as_deref() == Some("JobActivity"))
+            .count() as u64;
+        self.graphql_requests() - signals
     }
 }
