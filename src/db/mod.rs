@@ -40,10 +40,11 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (6, include_str!("migrations/006_daily_dirty.sql")),
     (7, include_str!("migrations/007_unkeyed_tables.sql")),
     (8, include_str!("migrations/008_unkeyed_scores.sql")),
+    (11, include_str!("migrations/011_text_index.sql")),
 ];
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: i32 = 8;
+pub const SCHEMA_VERSION: i32 = 11;
 
 /// A writing connection to the database at `path` (created if needed), its schema brought up
 /// to date when the process opens the file.
