@@ -29,4 +29,5 @@ mod secrets;
 mod serve;
 mod support;
 mod sync_errors;
+mod text_index;
 mod watch;
