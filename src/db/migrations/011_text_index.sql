@@ -12,7 +12,7 @@
 CREATE TABLE text_words (word VARCHAR NOT NULL);
 -- One row per posting and distinct word of its title and description. Without keys (see 007):
 -- each batch appends its rows sorted by word, so a word's rows sit in a few row groups of each
--- batch and DuckDB's min-max zone maps skip the others.
+-- batch and DuckDB's min-max zone maps let a search skip the others.
 CREATE TABLE text_postings (word VARCHAR NOT NULL, job_id VARCHAR NOT NULL);
 
 -- The postings already stored.
@@ -25,5 +25,5 @@ FROM (
            id AS job_id
     FROM jobs
 )
-ORDER BY word, job_id;
-INSERT INTO text_words SELECT DISTINCT word FROM text_postings ORDER BY word;
+ORDER BY word;
+INSERT INTO text_words SELECT DISTINCT word FROM text_postings;

@@ -19,7 +19,8 @@ WHERE job_id BETWEEN getvariable('stage_lo') AND getvariable('stage_hi')
 
 INSERT INTO text_words
 SELECT DISTINCT word FROM stage_words
-WHERE word NOT IN (SELECT word FROM text_words)
-ORDER BY word;
+WHERE word NOT IN (SELECT word FROM text_words);
 
-INSERT INTO text_postings SELECT word, job_id FROM stage_words ORDER BY word, job_id;
+-- Sorted by word: a word's rows of the batch sit in a few row groups, and the min-max zone maps
+-- of the others let a search skip them (unsorted, a search read every row group of the index).
+INSERT INTO text_postings SELECT word, job_id FROM stage_words ORDER BY word;
