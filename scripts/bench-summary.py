@@ -35,11 +35,11 @@ for n in sorted(loads):
           f"{', '.join(limits)} |")
 
 print()
-print("| postings | stage s | merge s | daily s | commit s | checkpoint s |")
-print("|---:|---:|---:|---:|---:|---:|")
+print("| postings | stage s | merge s | text index s | daily s | commit s | checkpoint s |")
+print("|---:|---:|---:|---:|---:|---:|---:|")
 for n in sorted(loads):
     ts = [r["timings"] for r in loads[n] if "timings" in r]
-    print(f"| {n:,} | " + " | ".join(med([t.get(k) for t in ts]) for k in ["stage_secs", "merge_secs", "daily_secs", "commit_secs", "checkpoint_secs"]) + " |")
+    print(f"| {n:,} | " + " | ".join(med([t.get(k) for t in ts]) for k in ["stage_secs", "merge_secs", "index_secs", "daily_secs", "commit_secs", "checkpoint_secs"]) + " |")
 
 renorms = [(r["postings"], r["renormalize"]) for r in rows if r["bench"] == "load" and r.get("renormalize")]
 if renorms:

@@ -487,6 +487,10 @@ const SERVE_PAGES: &[(&str, &str)] = &[
         "/?q=data&search=bench&type=fixed&budget_min=100&budget_max=100000&skill=sql&verified=1&hire_rate_min=10&spend_min=100&proposals_max=50&since=2000-01-01&sort=budget",
     ),
     ("text search, by client quality", "/?q=api&sort=client"),
+    (
+        "text search, two words, by client quality",
+        "/?q=data+entry&sort=client",
+    ),
     ("list JSON", "/api/postings?type=hourly&sort=fit"),
     ("posting", "/postings/{id}"),
     ("charts", "/charts"),
@@ -612,6 +616,11 @@ const MCP_CALLS: &[(&str, &str, &str)] = &[
         "search_postings, text, by client",
         "search_postings",
         r#"{"text": "api", "sort": "client"}"#,
+    ),
+    (
+        "search_postings, two-word text, by client",
+        "search_postings",
+        r#"{"text": "data entry", "sort": "client"}"#,
     ),
     ("get_posting", "get_posting", r#"{"id": "{id}"}"#),
 ];

@@ -41,6 +41,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (7, include_str!("migrations/007_unkeyed_tables.sql")),
     (8, include_str!("migrations/008_unkeyed_scores.sql")),
     (9, include_str!("migrations/009_job_activity.sql")),
+    (11, include_str!("migrations/011_text_index.sql")),
     (12, include_str!("migrations/012_raw_zstd.sql")),
 ];
 

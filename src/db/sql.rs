@@ -1,9 +1,10 @@
 //! Every SQL text the product runs (beyond one-line statements), embedded from `db/sql/*.sql`.
 //!
 //! Each file opens with a comment saying what it does and which parameters it takes, in order.
-//! The load runs, in one transaction per batch: `staging.sql` → (Appender) → `merge.sql`, the
-//! upserts of the run records and search states the batch completes, `drop_staging.sql`; the
-//! last batch also runs `daily_days.sql` and `daily.sql`. Retention runs after the load.
+//! The load runs, in one transaction per batch: `staging.sql` → (Appender) → `merge.sql` →
+//! `text_index.sql`, the upserts of the run records and search states the batch completes,
+//! `drop_staging.sql`; the last batch also runs `daily_days.sql` and `daily.sql`. Retention runs
+//! after the load.
 
 /// DuckDB's buffers by what holds them, for an out-of-memory warning.
 pub const MEMORY_IN_USE: &str = include_str!("sql/memory_in_use.sql");
@@ -13,6 +14,8 @@ pub const SEALED: &str = include_str!("sql/sealed.sql");
 pub const STAGING: &str = include_str!("sql/staging.sql");
 /// Merges one staged batch into `jobs`, `job_skills`, `search_hits` and `job_changes`.
 pub const MERGE: &str = include_str!("sql/merge.sql");
+/// Indexes the words of one merged batch (after `MERGE`, in its transaction).
+pub const TEXT_INDEX: &str = include_str!("sql/text_index.sql");
 /// The out-of-date days that are not closed (and empties the list of out-of-date days).
 pub const DAILY_DAYS: &str = include_str!("sql/daily_days.sql");
 /// Recomputes the daily aggregates of the days in the temp table `daily_days`.
@@ -23,12 +26,16 @@ pub const DROP_STAGING: &str = include_str!("sql/drop_staging.sql");
 pub const UPSERT_SEARCH_STATE: &str = include_str!("sql/upsert_search_state.sql");
 /// Records a run.
 pub const UPSERT_SYNC_RUN: &str = include_str!("sql/upsert_sync_run.sql");
+/// Retention keeping the postings: their words leave the text index first.
+pub const RETENTION_PRUNE_WORDS: &str = include_str!("sql/retention_prune_words.sql");
 /// Retention keeping the postings.
 pub const RETENTION_PRUNE: &str = include_str!("sql/retention_prune.sql");
 /// Strict retention: the expired postings.
 pub const RETENTION_EXPIRED: &str = include_str!("sql/retention_expired.sql");
 /// Strict retention: close their days and delete them.
 pub const RETENTION_DELETE: &str = include_str!("sql/retention_delete.sql");
+/// Retention: drop the words no posting holds any more from the text index's vocabulary.
+pub const RETENTION_VOCABULARY: &str = include_str!("sql/retention_vocabulary.sql");
 /// The dashboard's scores, from the shipped views' SELECTs (markers replaced by the pipeline).
 pub const SCORES: &str = include_str!("sql/scores.sql");
 /// `status`: one search's figures.

@@ -94,8 +94,8 @@ pub struct LoadReport {
     pub changed_postings: i64,
     /// Nodes or pages set aside as malformed.
     pub quarantined: usize,
-    /// Where the time went: appending the decoded pages; the merges; the daily aggregates; the
-    /// commits; the last checkpoint.
+    /// Where the time went: appending the decoded pages; the merges; the text index; the daily
+    /// aggregates; the commits; the last checkpoint.
     pub timings: LoadTimings,
 }
 
@@ -106,6 +106,8 @@ pub struct LoadTimings {
     pub stage_secs: f64,
     /// merge.sql: typing, dedup, upserts.
     pub merge_secs: f64,
+    /// text_index.sql: the words of the merged postings into the text index.
+    pub index_secs: f64,
     /// daily.sql: the aggregates of the touched days.
     pub daily_secs: f64,
     /// Run bookkeeping and the commits of the batches.
@@ -174,7 +176,7 @@ impl<'c> Stage<'c> {
     }
 }
 
-/// Merges the staged batch; returns its (new, changed) postings.
+/// Merges the staged batch and indexes its text; returns its (new, changed) postings.
 fn merge(conn: &Connection, timings: &mut LoadTimings) -> Result<(i64, i64), duckdb::Error> {
     let start = std::time::Instant::now();
     conn.execute_batch(sql::MERGE)?;
@@ -184,6 +186,9 @@ fn merge(conn: &Connection, timings: &mut LoadTimings) -> Result<(i64, i64), duc
         |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
     timings.merge_secs += start.elapsed().as_secs_f64();
+    let start = std::time::Instant::now();
+    conn.execute_batch(sql::TEXT_INDEX)?;
+    timings.index_secs += start.elapsed().as_secs_f64();
     Ok(found)
 }
 

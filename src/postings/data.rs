@@ -5,7 +5,7 @@
 //! decides how the file is opened (read-only to read, read-write for a moment to save) and
 //! never keeps it between requests.
 
-use super::filter::{Filter, PAGE_SIZE};
+use super::filter::{Filter, PAGE_SIZE, TextPlan};
 use crate::activity::Activity;
 use crate::pipeline::views::with_shipped_scores;
 use duckdb::Connection;
@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 const POSTINGS: &str = include_str!("sql/postings.sql");
+const TEXT_PLAN: &str = include_str!("sql/text_plan.sql");
 const POSTING: &str = include_str!("sql/posting.sql");
 const POSTING_LABEL: &str = include_str!("sql/posting_label.sql");
 const POSTING_SKILLS: &str = include_str!("sql/posting_skills.sql");
@@ -245,6 +246,20 @@ pub fn postings(conn: &Connection, filter: &Filter) -> duckdb::Result<PostingsPa
     })
 }
 
+/// How the text index answers a text filter (`sql/text_plan.sql`); no text, no lookup.
+pub fn text_plan(conn: &Connection, text: Option<&str>) -> duckdb::Result<TextPlan> {
+    let Some(text) = text else {
+        return Ok(TextPlan::default());
+    };
+    let mut stmt = conn.prepare_cached(TEXT_PLAN)?;
+    stmt.query_row([text], |row| {
+        Ok(TextPlan {
+            tokens: row.get(0)?,
+            exact: row.get::<_, Option<bool>>(1)?.unwrap_or(false),
+        })
+    })
+}
+
 /// `limit` postings passing `filter` from the `offset`-th on (in the filter's sort), with the
 /// count of all that pass.
 pub fn postings_window(
@@ -253,11 +268,12 @@ pub fn postings_window(
     limit: u32,
     offset: u64,
 ) -> duckdb::Result<(i64, Vec<PostingRow>)> {
+    let text = text_plan(conn, filter.text.as_deref())?;
     let mut stmt = conn.prepare_cached(POSTINGS)?;
     let mut total = 0;
     let postings = stmt
         .query_map(
-            duckdb::params_from_iter(filter.sql_params_window(limit, offset)),
+            duckdb::params_from_iter(filter.sql_params_window(limit, offset, &text)),
             |row| {
                 let next = Summary::NEXT;
                 total = row.get::<_, i64>(next + 4)?;

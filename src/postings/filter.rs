@@ -1,5 +1,6 @@
 //! The postings list's filters and sort, read from the URL's query string (so a filtered list
-//! can be bookmarked) and turned into the parameters of `sql/postings.sql`.
+//! can be bookmarked) and turned into the parameters of `sql/postings.sql`, its text looked up
+//! in the text index as [`TextPlan`] says.
 //!
 //! Every value is checked here: a value that cannot mean anything (a rate that is not a number,
 //! an unknown sort) is a 400 naming the parameter, never a query error. Empty values mean "not
@@ -62,6 +63,16 @@ pub struct Filter {
     pub sort: String,
     /// 1-based.
     pub page: u32,
+}
+
+/// How the text index answers the text filter (`sql/text_plan.sql`): the default looks nothing
+/// up, and the text is matched with ILIKE in every posting.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextPlan {
+    /// The text's tokens to look up in the index, space-separated; `None` when none narrows.
+    pub tokens: Option<String>,
+    /// Whether the postings the index finds are exactly the ILIKE's matches (no ILIKE needed).
+    pub exact: bool,
 }
 
 /// The sort orders, as the form offers them.
@@ -182,21 +193,26 @@ impl Filter {
         Ok(())
     }
 
-    /// The parameters of `sql/postings.sql` for this filter's page, in order.
-    pub fn sql_params(&self) -> Vec<Value> {
+    /// The parameters of `sql/postings.sql` for this filter's page, in order, its text looked
+    /// up as `text` says.
+    pub fn sql_params(&self, text: &TextPlan) -> Vec<Value> {
         let offset = u64::from(self.page.saturating_sub(1)) * u64::from(PAGE_SIZE);
-        self.sql_params_window(PAGE_SIZE, offset)
+        self.sql_params_window(PAGE_SIZE, offset, text)
     }
 
     /// The parameters of `sql/postings.sql` for `limit` postings from the `offset`-th on (the
-    /// page number aside), in order.
-    pub fn sql_params_window(&self, limit: u32, offset: u64) -> Vec<Value> {
+    /// page number aside), in order, its text looked up as `text` says.
+    pub fn sql_params_window(&self, limit: u32, offset: u64, text_plan: &TextPlan) -> Vec<Value> {
         let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
         let number = |v: Option<f64>| v.map_or(Value::Null, Value::Double);
         vec![
             text(&self.search),
             text(&self.label),
-            text(&self.text),
+            if text_plan.exact {
+                Value::Null
+            } else {
+                text(&self.text)
+            },
             text(&self.job_type.as_ref().map(|t| t.to_ascii_uppercase())),
             number(self.rate_min),
             number(self.rate_max),
@@ -218,6 +234,7 @@ impl Filter {
             Value::Text(self.sort.clone()),
             Value::BigInt(i64::from(limit)),
             Value::BigInt(i64::try_from(offset).unwrap_or(i64::MAX)),
+            text(&text_plan.tokens),
         ]
     }
 
@@ -298,7 +315,7 @@ mod tests {
         let again = Filter::parse(&filter.query_for_page(3), &labels()).expect("valid");
         assert_eq!(again, filter);
         assert!(!filter.query_for_page(1).contains("page="));
-        assert_eq!(filter.sql_params().len(), 20);
+        assert_eq!(filter.sql_params(&TextPlan::default()).len(), 21);
     }
 
     #[test]

@@ -59,6 +59,11 @@ fn check_after_kill(h: &Harness, killed_pid: u32) {
         )
         .expect("consistency query");
     assert_eq!(orphans, 0, "a half-applied load");
+    assert_eq!(
+        crate::support::text_index_errors(&conn),
+        0,
+        "the text index is the postings' words"
+    );
     let killed: Vec<String> = {
         let mut stmt = conn
             .prepare("SELECT status FROM sync_runs WHERE run_id LIKE '%-' || ?")

@@ -1,6 +1,7 @@
 //! The DuckDB file across versions: a database written by an older upjobpilot (its schema built
 //! from the frozen migration files, as that version did) migrates and keeps every row.
 
+use crate::support::text_index_errors;
 use std::path::Path;
 use upjobpilot::pipeline::{load, spool};
 
@@ -36,12 +37,14 @@ fn a_version_2_database_migrates_and_keeps_its_data_and_profile() {
         .expect("version 2");
         conn.execute_batch("INSERT INTO schema_version VALUES (1, now()), (2, now())")
             .expect("versions");
-        // Today's load queues new postings for the alert rules (version 5) and lists the days
-        // to aggregate (version 6); temp tables stand in for both so the file stays as version 2
-        // left it.
+        // Today's load queues new postings for the alert rules (version 5), lists the days
+        // to aggregate (version 6) and indexes the text (version 11); temp tables stand in for
+        // them so the file stays as version 2 left it.
         conn.execute_batch(
             "CREATE TEMP TABLE alerts_queue (job_id VARCHAR, queued_at TIMESTAMPTZ);
-             CREATE TEMP TABLE daily_dirty (day DATE)",
+             CREATE TEMP TABLE daily_dirty (day DATE);
+             CREATE TEMP TABLE text_words (word VARCHAR);
+             CREATE TEMP TABLE text_postings (word VARCHAR, job_id VARCHAR)",
         )
         .expect("stand-ins");
         let pending = spool::Spool::new(spool_dir).pending().expect("pending");
@@ -77,6 +80,11 @@ fn a_version_2_database_migrates_and_keeps_its_data_and_profile() {
         count(&conn, "SELECT count(*) FROM daily_postings"),
     );
     assert_eq!(after, before, "every row kept");
+    assert_eq!(
+        text_index_errors(&conn),
+        0,
+        "the text index built for the stored postings"
+    );
     // Schema 12 has DuckDB keep the raw JSON zstd-compressed: every node kept, and so stored.
     assert_eq!(
         count(&conn, "SELECT count(*) FROM jobs WHERE raw->>'id' = id"),
@@ -182,6 +190,12 @@ fn a_version_6_database_with_views_migrates_to_unkeyed_tables() {
             conn.execute("INSERT INTO schema_version VALUES (?, now())", [version])
                 .expect("version");
         }
+        // Today's load indexes the text (version 11): temp tables stand in.
+        conn.execute_batch(
+            "CREATE TEMP TABLE text_words (word VARCHAR);
+             CREATE TEMP TABLE text_postings (word VARCHAR, job_id VARCHAR)",
+        )
+        .expect("stand-ins");
         load::load(&mut conn, &pending, None).expect("load");
         // The views and scores as a sync of that version left them: its fit_score did not read
         // the competition signals of version 9 (frozen/fit_score_v8.sql).
@@ -226,8 +240,10 @@ fn a_version_6_database_with_views_migrates_to_unkeyed_tables() {
     for view in &views {
         count(&conn, &format!("SELECT count(*) FROM {}", view.name));
     }
+    assert_eq!(text_index_errors(&conn), 0, "the text index built");
     load::load(&mut conn, &pending, None).expect("replay");
     assert_eq!(counts(&conn), before, "a replay adds no row");
+    assert_eq!(text_index_errors(&conn), 0, "a replay keeps the text index");
     assert_eq!(
         count(
             &conn,

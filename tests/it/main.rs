@@ -31,4 +31,5 @@ mod serve;
 mod signals;
 mod support;
 mod sync_errors;
+mod text_index;
 mod watch;

@@ -2,13 +2,33 @@
 -- total. The scores are those the last sync wrote into `posting_scores` (computing both views
 -- over every posting took most of a page's time at 100k). Parameters, each NULL when its filter
 -- is not set:
---  $1 search, $2 label (NULL: all but ignored; 'any'; 'none'; or a label), $3 text,
+--  $1 search, $2 label (NULL: all but ignored; 'any'; 'none'; or a label), $3 text to match
+--  with ILIKE in titles and descriptions,
 --  $4 job type, $5/$6 hourly rate min/max, $7/$8 fixed budget min/max, $9 skill,
 --  $10 experience, $11 payment verified, $12 client hire rate at least (0-1),
 --  $13 client spend at least, $14 client country, $15 proposals at most, $16 fit score at least,
 --  $17 published since (UTC timestamp text), $18 sort (date, fit, budget, client),
---  $19 page size, $20 offset.
-WITH last_sync AS (
+--  $19 page size, $20 offset, $21 the text's tokens, space-separated (text_plan.sql): only the
+--  postings with a word containing each (from the text index, migrations/011_text_index.sql).
+WITH text_tokens AS (
+    SELECT DISTINCT unnest(string_split($21::VARCHAR, ' ')) AS token
+    WHERE $21::VARCHAR IS NOT NULL
+),
+text_words_matching AS (
+    SELECT DISTINCT t.token, w.word
+    FROM text_tokens t
+    JOIN text_words w ON contains(w.word, t.token)
+),
+text_candidates AS (
+    -- The postings with a word containing each token (text_plan.sql says why that is a
+    -- superset of the ILIKE's matches, and when it is exactly them).
+    SELECT p.job_id
+    FROM text_postings p
+    JOIN text_words_matching m USING (word)
+    GROUP BY p.job_id
+    HAVING count(DISTINCT m.token) = (SELECT count(*) FROM text_tokens)
+),
+last_sync AS (
     SELECT coalesce(max(started_at), make_timestamp(0::BIGINT)::TIMESTAMPTZ) AS started
     FROM sync_runs
     WHERE status <> 'crashed'
@@ -37,9 +57,15 @@ matching AS (
               WHEN $2::VARCHAR = 'none' THEN l.label IS NULL
               ELSE l.label = $2::VARCHAR
           END
-      AND ($3::VARCHAR IS NULL
-           OR j.title ILIKE '%' || $3::VARCHAR || '%'
-           OR j.description ILIKE '%' || $3::VARCHAR || '%')
+      -- One CASE, so that DuckDB cannot move the ILIKE below the index's join: it runs on the
+      -- candidates alone.
+      AND CASE
+              WHEN $21::VARCHAR IS NOT NULL AND j.id NOT IN (SELECT job_id FROM text_candidates)
+                  THEN false
+              ELSE $3::VARCHAR IS NULL
+                   OR j.title ILIKE '%' || $3::VARCHAR || '%'
+                   OR j.description ILIKE '%' || $3::VARCHAR || '%'
+          END
       AND ($4::VARCHAR IS NULL OR j.job_type = $4::VARCHAR)
       AND ($5::DOUBLE IS NULL OR j.hourly_max >= $5::DOUBLE)
       AND ($6::DOUBLE IS NULL OR j.hourly_min <= $6::DOUBLE)

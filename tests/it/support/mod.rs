@@ -243,3 +243,28 @@ impl Harness {
         self.graphql_requests() - signals
     }
 }
+
+/// How far the text index (`text_postings`, `text_words`) is from the postings' words as the
+/// migration and the load cut them: rows missing or extra, words outside the vocabulary, words
+/// in it twice. 0 when the index is right.
+pub fn text_index_errors(conn: &duckdb::Connection) -> i64 {
+    conn.query_row(
+        r"WITH expected AS (
+              SELECT DISTINCT
+                  unnest(regexp_extract_all(
+                      lower(coalesce(title, '') || ' ' || coalesce(description, '')),
+                      '[\pL\pN]+')) AS word,
+                  id AS job_id
+              FROM jobs
+          )
+          SELECT (SELECT count(*) FROM (SELECT * FROM expected
+                                        EXCEPT ALL SELECT word, job_id FROM text_postings))
+               + (SELECT count(*) FROM (SELECT word, job_id FROM text_postings
+                                        EXCEPT ALL SELECT * FROM expected))
+               + (SELECT count(*) FROM text_postings WHERE word NOT IN (SELECT word FROM text_words))
+               + (SELECT count(*) - count(DISTINCT word) FROM text_words)",
+        [],
+        |r| r.get(0),
+    )
+    .expect("text index check")
+}

@@ -1,0 +1,26 @@
+-- The text index of one merged batch (see migrations/011_text_index.sql): runs after merge.sql
+-- in the same transaction, so a crash leaves the index as the postings it describes. The words
+-- of every posting merge.sql replaced or added, cut as the migration cuts them, replace the
+-- posting's stored ones; a stale copy changes nothing.
+CREATE OR REPLACE TEMP TABLE stage_words AS
+SELECT DISTINCT word, job_id
+FROM (
+    SELECT unnest(regexp_extract_all(
+               lower(coalesce(title, '') || ' ' || coalesce(description, '')),
+               '[\pL\pN]+')) AS word,
+           id AS job_id
+    FROM stage_latest
+    WHERE id IN (SELECT id FROM stage_status WHERE NOT is_stale)
+);
+
+DELETE FROM text_postings
+WHERE job_id BETWEEN getvariable('stage_lo') AND getvariable('stage_hi')
+  AND job_id IN (SELECT id FROM stage_status WHERE NOT is_new AND NOT is_stale);
+
+INSERT INTO text_words
+SELECT DISTINCT word FROM stage_words
+WHERE word NOT IN (SELECT word FROM text_words);
+
+-- Sorted by word: a word's rows of the batch sit in a few row groups, and the min-max zone maps
+-- of the others let a search skip them (unsorted, a search read every row group of the index).
+INSERT INTO text_postings SELECT word, job_id FROM stage_words ORDER BY word;
