@@ -28,6 +28,22 @@ text_candidates AS (
     GROUP BY p.job_id
     HAVING count(DISTINCT m.token) = (SELECT count(*) FROM text_tokens)
 ),
+text_rows AS (
+    -- Several words (`data entry`): the candidates' rows, so that the ILIKE below reads the
+    -- title and description of those rows alone. DuckDB fetches rows by `rowid` without
+    -- scanning the column; joined by `id`, it read every posting's text (at 100k, 90 ms
+    -- against 18 ms for this).
+    SELECT rowid AS rid
+    FROM jobs
+    WHERE $21::VARCHAR IS NOT NULL AND $3::VARCHAR IS NOT NULL
+      AND id IN (SELECT job_id FROM text_candidates)
+),
+text_checked AS (
+    SELECT id
+    FROM jobs
+    WHERE rowid IN (SELECT rid FROM text_rows)
+      AND (title ILIKE '%' || $3::VARCHAR || '%' OR description ILIKE '%' || $3::VARCHAR || '%')
+),
 last_sync AS (
     SELECT coalesce(max(started_at), make_timestamp(0::BIGINT)::TIMESTAMPTZ) AS started
     FROM sync_runs
@@ -57,14 +73,15 @@ matching AS (
               WHEN $2::VARCHAR = 'none' THEN l.label IS NULL
               ELSE l.label = $2::VARCHAR
           END
-      -- One CASE, so that DuckDB cannot move the ILIKE below the index's join: it runs on the
-      -- candidates alone.
+      -- No token to look up: the ILIKE over every posting (or no text filter); one token that
+      -- is the whole text: the index alone; several: the ILIKE on the candidates' rows.
       AND CASE
-              WHEN $21::VARCHAR IS NOT NULL AND j.id NOT IN (SELECT job_id FROM text_candidates)
-                  THEN false
-              ELSE $3::VARCHAR IS NULL
-                   OR j.title ILIKE '%' || $3::VARCHAR || '%'
-                   OR j.description ILIKE '%' || $3::VARCHAR || '%'
+              WHEN $21::VARCHAR IS NULL
+                  THEN $3::VARCHAR IS NULL
+                       OR j.title ILIKE '%' || $3::VARCHAR || '%'
+                       OR j.description ILIKE '%' || $3::VARCHAR || '%'
+              WHEN $3::VARCHAR IS NULL THEN j.id IN (SELECT job_id FROM text_candidates)
+              ELSE j.id IN (SELECT id FROM text_checked)
           END
       AND ($4::VARCHAR IS NULL OR j.job_type = $4::VARCHAR)
       AND ($5::DOUBLE IS NULL OR j.hourly_max >= $5::DOUBLE)
