@@ -137,6 +137,7 @@ impl Server {
                 token: random_token(),
                 port,
                 labels,
+                choices: std::sync::Mutex::new(None),
             }),
         })
     }

@@ -460,7 +460,7 @@ fn postings_api(app: &App, query: &str) -> Result<Reply, Fail> {
 fn postings_page(app: &App, query: &str) -> Result<Reply, Fail> {
     let filter = parse_filter(app, query)?;
     let (page, (searches, countries)) = read(app, |conn| {
-        Ok((data::postings(conn, &filter)?, data::choices(conn)?))
+        Ok((data::postings(conn, &filter)?, app.choices(conn)?))
     })?;
     let current = |v: &Option<String>| v.clone().unwrap_or_default();
     let label_choices = {

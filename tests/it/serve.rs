@@ -207,6 +207,28 @@ fn the_list_pages_and_filters_on_the_server_as_the_database_says() {
     );
 }
 
+/// The filter form's countries are kept between requests (a scan of every posting), and read
+/// again as soon as anything writes to the database.
+#[test]
+fn the_filter_choices_follow_every_write_to_the_database() {
+    let h = harness(38, SEARCHES);
+    h.sync();
+    let server = serve(&h);
+    let page = get(&server, "/").text().expect("html");
+    assert!(page.contains("<option"), "{page}");
+    assert!(!page.contains("Atlantis"));
+    for _ in 0..2 {
+        assert!(!get(&server, "/").text().expect("html").contains("Atlantis"));
+    }
+    h.db()
+        .execute_batch(
+            "UPDATE jobs SET client_country = 'Atlantis' WHERE id = (SELECT min(id) FROM jobs)",
+        )
+        .expect("a write");
+    let page = get(&server, "/").text().expect("html");
+    assert!(page.contains(">Atlantis<"), "the new country is offered");
+}
+
 #[test]
 fn before_the_first_sync_the_pages_say_to_run_it() {
     let h = harness(39, SEARCHES);
