@@ -87,7 +87,7 @@ pub fn run(config_path: &Path, json: bool) -> Result<Exit, Failure> {
 
 /// What the `[signals]` settings cost: per sync with new postings, for the saved postings a day,
 /// and at most a day at `watch`'s default interval.
-fn signals_line(config: &crate::config::Config, cost: &SignalsCost) -> String {
+fn signals_line(config: &Config, cost: &SignalsCost) -> String {
     let interval = super::watch::default_interval(config, cost, crate::cli::DEFAULT_DAILY_BUDGET);
     let mut line = if cost.top == 0 {
         "signals: off for new postings".to_string()
