@@ -43,10 +43,11 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (9, include_str!("migrations/009_job_activity.sql")),
     (11, include_str!("migrations/011_text_index.sql")),
     (12, include_str!("migrations/012_raw_zstd.sql")),
+    (13, include_str!("migrations/013_text_words.sql")),
 ];
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: i32 = 12;
+pub const SCHEMA_VERSION: i32 = 13;
 
 /// A writing connection to the database at `path` (created if needed), its schema brought up
 /// to date when the process opens the file.

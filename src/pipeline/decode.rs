@@ -203,6 +203,7 @@ impl Sink<'_> {
                     .as_str(),
             );
         }
+        let (words, words_lowered) = super::words::index_words(title, description);
         let text = |v: Option<&str>| Value::from(v.map(str::to_string));
         let decimal = |v: Option<Decimal>| Value::from(v.map(|d| d.to_string()));
         let int = |v: Option<i64>| Value::from(v.and_then(|v| i32::try_from(v).ok()));
@@ -253,6 +254,8 @@ impl Sink<'_> {
             Value::from(seq),
             text(Some(raw)),
             text(Some(self.run_id)),
+            Value::from(words),
+            Value::from(words_lowered),
         ]);
         self.rows.hits.push(vec![
             text(Some(self.search)),

@@ -35,6 +35,7 @@ pub mod signals;
 pub mod spool;
 pub mod status;
 pub mod views;
+mod words;
 
 pub use lock::{PipelineLock, lock};
 

@@ -47,6 +47,11 @@ const TRICKY: &[(&str, &str)] = &[
         "data  entry, data\tentry and data_entry; DATA ENTRY",
     ),
     ("日本語のテキスト 中文 데이터", "🚀 rocket launch, 🚀rocket"),
+    (
+        "Über über ÜBER ÜBERall",
+        "cut\u{85}at\u{a0}the\u{1680}separators\u{2000}and\u{200d}joiners\u{2028}end\u{205f}\
+         x\u{206f}y and\u{2070}not\u{1fff}these\u{3000}but\u{7f}del, ©2024 ™tm",
+    ),
     ("", "   "),
 ];
 
@@ -137,6 +142,15 @@ const QUERIES: &[&str] = &[
     "us",
     "the",
     "ing",
+    "über",
+    "ÜBERALL",
+    "berall",
+    "separators",
+    "and not",
+    "not",
+    "2024",
+    "joiners",
+    "del",
 ];
 
 /// The postings a text filter shows, through the dashboard's (and the MCP tool's) query.
@@ -255,7 +269,7 @@ fn the_load_renormalize_retention_and_migration_keep_the_text_index_right() {
         1
     );
 
-    // A file from before the index (schema 9) gets it when first opened, and schema 12 after it.
+    // A file from before the index (schema 9) gets it when first opened, and schemas 12 and 13 after it.
     h.db()
         .execute_batch(
             "DROP TABLE text_postings; DROP TABLE text_words;

@@ -6,7 +6,9 @@
 -- the postings that have, for each of the query's runs, a word containing it, are a superset of
 -- the ILIKE's matches; the ILIKE then runs on them alone (postings.sql). The load maintains the
 -- index in each batch's transaction (text_index.sql), retention with the text it prunes. Run
--- again (a file taken back to an earlier version), it builds the index anew.
+-- again (a file taken back to an earlier version), it builds the index anew. (A load cuts
+-- its words in Rust instead: longer pieces of the same lowered text, and none under three
+-- characters; pipeline/words.rs says why a search finds the same postings either way.)
 --
 -- The vocabulary: every distinct word, scanned with contains() for the words holding a query's
 -- run (a word no posting holds any more only costs that scan; retention drops them).

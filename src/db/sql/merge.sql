@@ -67,7 +67,9 @@ SELECT
     make_timestamp(p.first_fetched_us)::TIMESTAMPTZ AS first_seen_at,
     make_timestamp(fetched_us)::TIMESTAMPTZ AS last_seen_at,
     CAST(raw AS JSON) AS raw,
-    run_id
+    run_id,
+    words,
+    words_lowered
 FROM stage_jobs s
 JOIN stage_pick p ON p.seq = s.seq;
 
@@ -142,7 +144,7 @@ WHERE id BETWEEN getvariable('stage_lo') AND getvariable('stage_hi')
   AND id IN (SELECT id FROM stage_status WHERE NOT is_new AND NOT is_stale);
 
 INSERT INTO jobs BY NAME
-SELECT s.* EXCLUDE (skill_labels, run_id, first_seen_at, last_seen_at),
+SELECT s.* EXCLUDE (skill_labels, run_id, words, words_lowered, first_seen_at, last_seen_at),
        least(t.stored_first_seen_at, s.first_seen_at) AS first_seen_at,
        greatest(t.stored_last_seen_at, s.last_seen_at) AS last_seen_at,
        NULL::TIMESTAMPTZ AS pruned_at

@@ -11,6 +11,7 @@ CREATE OR REPLACE TEMP TABLE stage_jobs (
     renewed_us BIGINT, client_country VARCHAR, client_city VARCHAR, client_timezone VARCHAR,
     client_total_hires INTEGER, client_total_posted_jobs INTEGER, client_total_spent VARCHAR,
     client_verification_status VARCHAR, client_total_reviews INTEGER,
-    client_total_feedback DOUBLE, fetched_us BIGINT, seq BIGINT, raw VARCHAR, run_id VARCHAR);
+    client_total_feedback DOUBLE, fetched_us BIGINT, seq BIGINT, raw VARCHAR, run_id VARCHAR, words VARCHAR,
+    words_lowered BOOLEAN);
 CREATE OR REPLACE TEMP TABLE stage_hits (
     search VARCHAR, job_id VARCHAR, fetched_us BIGINT, run_id VARCHAR);

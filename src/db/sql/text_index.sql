@@ -1,17 +1,21 @@
 -- The text index of one merged batch (see migrations/011_text_index.sql): runs after merge.sql
 -- in the same transaction, so a crash leaves the index as the postings it describes. The words
--- of every posting merge.sql replaced or added, cut as the migration cuts them, replace the
--- posting's stored ones; a stale copy changes nothing.
+-- of every posting merge.sql replaced or added replace the posting's stored ones; a stale copy
+-- changes nothing. The decoding thread cut them (pipeline/words.rs says why its cut finds what
+-- the migration's does): distinct and sorted, final when `words_lowered`, else lowered here as
+-- ILIKE lowers and made distinct again.
 CREATE OR REPLACE TEMP TABLE stage_words AS
-SELECT DISTINCT word, job_id
+SELECT word, job_id
 FROM (
-    SELECT unnest(regexp_extract_all(
-               lower(coalesce(title, '') || ' ' || coalesce(description, '')),
-               '[\pL\pN]+')) AS word,
+    SELECT unnest(CASE
+               WHEN words_lowered THEN string_split(words, ' ')
+               ELSE list_distinct(string_split(lower(words), ' '))
+           END) AS word,
            id AS job_id
     FROM stage_latest
     WHERE id IN (SELECT id FROM stage_status WHERE NOT is_stale)
-);
+)
+WHERE word <> '';
 
 DELETE FROM text_postings
 WHERE job_id BETWEEN getvariable('stage_lo') AND getvariable('stage_hi')

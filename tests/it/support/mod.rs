@@ -253,7 +253,8 @@ pub fn text_index_errors(conn: &duckdb::Connection) -> i64 {
               SELECT DISTINCT
                   unnest(regexp_extract_all(
                       lower(coalesce(title, '') || ' ' || coalesce(description, '')),
-                      '[\pL\pN]+')) AS word,
+                      '[^\x00-\x2F\x3A-\x40\x5B-\x60\x7B-\x7F\x{85}\x{A0}\x{1680}\x{2000}-\x{206F}\x{3000}]{3,}'))
+                      AS word,
                   id AS job_id
               FROM jobs
           )
