@@ -82,6 +82,7 @@ struct Candidate {
     searches: Vec<String>,
     fit_score: f64,
     quality_score: f64,
+    published: Option<DateTime<Utc>>,
     /// Its latest competition signals' interview count; `None` without a snapshot.
     interviewing: Option<i64>,
 }
@@ -151,31 +152,73 @@ pub struct RulePlan {
     pub suppressed: usize,
 }
 
+/// Queued postings matched at a time: [`plan`] holds one page of them, however many a sync
+/// queued (a first sync queues every posting it stores).
+const CANDIDATES_PAGE: i64 = 20_000;
+
 /// Matches the postings waiting in `alerts_queue` against `alerts` and queues the messages;
 /// empties the queue. One transaction.
+///
+/// The queue is read a page at a time in id order; each rule keeps its count of matches and its
+/// best few (by fit score, then the newest, then id), which are all that decide its messages:
+/// every match is a row of the temp table `alert_plan` at once, and `alert_plan_queue.sql` marks
+/// the best ones pending and the rest suppressed with the reason.
 pub fn plan(
     conn: &Connection,
     alerts: &[Alert],
     now: DateTime<Utc>,
+) -> Result<Vec<RulePlan>, AlertError> {
+    plan_paged(conn, alerts, now, CANDIDATES_PAGE)
+}
+
+/// [`plan`] reading `page` queued postings at a time.
+fn plan_paged(
+    conn: &Connection,
+    alerts: &[Alert],
+    now: DateTime<Utc>,
+    page_size: i64,
 ) -> Result<Vec<RulePlan>, AlertError> {
     let tx = conn.unchecked_transaction()?;
     let queued: i64 = tx.query_row("SELECT count(*) FROM alerts_queue", [], |r| r.get(0))?;
     if queued == 0 {
         return Ok(Vec::new());
     }
-    let candidates = candidates(&tx)?;
+    let mut rules = alerts
+        .iter()
+        .map(|alert| RuleMatches::start(&tx, alert, now))
+        .collect::<Result<Vec<_>, _>>()?;
     tx.execute_batch(sql::ALERT_PLAN_CREATE)?;
-    let mut plans = Vec::new();
     {
         let mut appender = tx.appender("alert_plan")?;
-        for alert in alerts {
-            let plan = plan_rule(&tx, &mut appender, alert, &candidates, now)?;
+        let mut stmt = tx.prepare(sql::ALERT_CANDIDATES)?;
+        let mut after = String::new();
+        loop {
+            let page = candidates(&mut stmt, &after, page_size)?;
+            for candidate in page.iter().flatten() {
+                for rule in &mut rules {
+                    rule.offer(&mut appender, candidate)?;
+                }
+            }
+            match page.last() {
+                Some(last) if page.len() as i64 == page_size => after = last_id(last),
+                _ => break,
+            }
+        }
+        appender.flush()?;
+    }
+    let mut plans = Vec::new();
+    {
+        let mut best = tx.appender("alert_best")?;
+        let mut why = tx.appender("alert_why")?;
+        for rule in rules {
+            let plan = rule.finish(&mut best, &mut why, now)?;
             if plan.matched > 0 {
                 tracing::info!(stage = "alerts", rule = %plan.rule, matched = plan.matched, messages = plan.messages, suppressed = plan.suppressed, "alert rule matched new postings");
             }
             plans.push(plan);
         }
-        appender.flush()?;
+        best.flush()?;
+        why.flush()?;
     }
     tx.execute(sql::ALERT_PLAN_QUEUE, params![now])?;
     tx.execute_batch(sql::ALERT_PLAN_DONE)?;
@@ -183,14 +226,31 @@ pub fn plan(
     Ok(plans)
 }
 
-fn candidates(conn: &Connection) -> Result<Vec<Candidate>, duckdb::Error> {
-    let mut stmt = conn.prepare(sql::ALERT_CANDIDATES)?;
-    let rows = stmt.query_map([], |row| {
+/// The id a page of candidates ends at.
+fn last_id(row: &Result<Candidate, String>) -> String {
+    match row {
+        Ok(candidate) => candidate.id.clone(),
+        Err(id) => id.clone(),
+    }
+}
+
+/// One page of queued postings after `after`, in id order: a candidate, or the id of a queued
+/// posting no longer stored (strict retention deleted it).
+fn candidates(
+    stmt: &mut duckdb::Statement<'_>,
+    after: &str,
+    page_size: i64,
+) -> Result<Vec<Result<Candidate, String>>, duckdb::Error> {
+    let rows = stmt.query_map(params![after, page_size], |row| {
+        let id: String = row.get(0)?;
+        let Some(job_type) = row.get::<_, Option<String>>(2)? else {
+            return Ok(Err(id));
+        };
         let searches: String = row.get(6)?;
-        Ok(Candidate {
-            id: row.get(0)?,
+        Ok(Ok(Candidate {
+            id,
             title: row.get(1)?,
-            job_type: row.get(2)?,
+            job_type,
             fixed_budget: row.get(3)?,
             hourly_max: row.get(4)?,
             payment_verified: row.get(5)?,
@@ -201,112 +261,176 @@ fn candidates(conn: &Connection) -> Result<Vec<Candidate>, duckdb::Error> {
                 .collect(),
             fit_score: row.get(7)?,
             quality_score: row.get(8)?,
+            published: row.get(9)?,
             interviewing: row.get(10)?,
-        })
+        }))
     })?;
     rows.collect()
 }
 
-/// One rule's part of [`plan`]: its matches as rows of the temp table `alert_plan`.
-fn plan_rule(
-    conn: &Connection,
-    appender: &mut duckdb::Appender<'_>,
-    alert: &Alert,
-    candidates: &[Candidate],
-    now: DateTime<Utc>,
-) -> Result<RulePlan, duckdb::Error> {
-    let rule = alert.name.as_str();
-    let last_evaluated: Option<DateTime<Utc>> = conn
-        .query_row(sql::ALERT_RULE_LAST_EVALUATED, [rule], |r| r.get(0))
-        .map(Some)
-        .or_else(|e| match e {
-            duckdb::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(e),
+/// Whether `a` goes before `b` in a digest: the higher fit score, then the newer, then by id.
+fn better(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
+    b.fit_score
+        .total_cmp(&a.fit_score)
+        .then_with(|| match (a.published, b.published) {
+            (Some(a), Some(b)) => b.cmp(&a),
+            // NULLS LAST, as alert_candidates.sql sorted.
+            (a, b) => a.is_none().cmp(&b.is_none()),
+        })
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+/// One rule's part of [`plan`], as the queue streams past it.
+struct RuleMatches<'a> {
+    alert: &'a Alert,
+    /// The queued postings it already has a message for (a queue replayed after a crash).
+    already: HashSet<String>,
+    /// Messages it sent in the last hour.
+    recent: i64,
+    /// Its first evaluation, or its first after an outage: one digest.
+    flood: bool,
+    matched: usize,
+    /// Its best matches, best first: as many as it may send one by one, or put in a digest.
+    best: Vec<Candidate>,
+}
+
+impl<'a> RuleMatches<'a> {
+    fn start(
+        conn: &Connection,
+        alert: &'a Alert,
+        now: DateTime<Utc>,
+    ) -> Result<RuleMatches<'a>, duckdb::Error> {
+        let rule = alert.name.as_str();
+        let last_evaluated: Option<DateTime<Utc>> = conn
+            .query_row(sql::ALERT_RULE_LAST_EVALUATED, [rule], |r| r.get(0))
+            .map(Some)
+            .or_else(|e| match e {
+                duckdb::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        let already = {
+            let mut stmt = conn.prepare(sql::ALERT_ALREADY_QUEUED)?;
+            stmt.query_map([rule], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        let hour_ago = now - chrono::Duration::hours(1);
+        let recent = conn.query_row(sql::ALERT_RECENT_MESSAGES, params![rule, hour_ago], |r| {
+            r.get(0)
         })?;
-    let already: HashSet<String> = {
-        let mut stmt = conn.prepare(sql::ALERT_ALREADY_QUEUED)?;
-        stmt.query_map([rule], |r| r.get(0))?
-            .collect::<Result<_, _>>()?
-    };
-    let matched: Vec<&Candidate> = candidates
-        .iter()
-        .filter(|c| !already.contains(&c.id) && matches(alert, c))
-        .collect();
-    let hour_ago = now - chrono::Duration::hours(1);
-    let recent: i64 = conn.query_row(sql::ALERT_RECENT_MESSAGES, params![rule, hour_ago], |r| {
-        r.get(0)
-    })?;
-    conn.execute(sql::ALERT_RULE_EVALUATED, params![rule, now, now])?;
-    let mut plan = RulePlan {
-        rule: rule.to_string(),
-        matched: matched.len(),
-        ..RulePlan::default()
-    };
-    if matched.is_empty() {
-        return Ok(plan);
+        conn.execute(sql::ALERT_RULE_EVALUATED, params![rule, now, now])?;
+        Ok(RuleMatches {
+            alert,
+            already,
+            recent,
+            flood: last_evaluated
+                .is_none_or(|last| now - last > chrono::Duration::hours(OUTAGE_HOURS)),
+            matched: 0,
+            best: Vec::new(),
+        })
     }
-    let remaining = usize::try_from(i64::from(alert.max_per_hour) - recent).unwrap_or(0);
-    let flood =
-        last_evaluated.is_none_or(|last| now - last > chrono::Duration::hours(OUTAGE_HOURS));
-    let mut row = |c: &Candidate, key: &str, status: &str, digest: bool, why: Option<&str>| {
-        appender.append_row(params![rule, c.id, key, status, digest, c.fit_score, why])
-    };
-    if !alert.digest && !flood && matched.len() <= remaining {
-        for c in &matched {
-            row(c, &single_key(rule, &c.id), "pending", false, None)?;
+
+    /// Messages it may still send this hour.
+    fn remaining(&self) -> usize {
+        usize::try_from(i64::from(self.alert.max_per_hour) - self.recent).unwrap_or(0)
+    }
+
+    /// Records `candidate` as a match (a row of `alert_plan`) if it is one, and keeps it if it
+    /// is among the best.
+    fn offer(
+        &mut self,
+        plan: &mut duckdb::Appender<'_>,
+        candidate: &Candidate,
+    ) -> Result<(), duckdb::Error> {
+        if self.already.contains(&candidate.id) || !matches(self.alert, candidate) {
+            return Ok(());
         }
-        plan.messages = matched.len();
-        return Ok(plan);
+        let rule = self.alert.name.as_str();
+        plan.append_row(params![
+            rule,
+            candidate.id,
+            single_key(rule, &candidate.id),
+            candidate.fit_score
+        ])?;
+        self.matched += 1;
+        // Sent one by one while the matches fit in the hour's room; else the best go in one
+        // digest (or one message, when the digest would hold one).
+        let keep = self.remaining().max(self.alert.max_postings as usize);
+        let at = self
+            .best
+            .binary_search_by(|kept| better(kept, candidate))
+            .unwrap_or_else(|at| at);
+        if at < keep {
+            self.best.insert(at, candidate.clone());
+            self.best.truncate(keep);
+        }
+        Ok(())
     }
-    let (best, rest) = if remaining == 0 {
-        (&matched[..0], &matched[..])
-    } else {
-        matched.split_at(matched.len().min(alert.max_postings as usize))
-    };
-    let digest = alert.digest || best.len() > 1;
-    let key = if digest {
-        format!("upjobpilot:{rule}:digest:{}", now.timestamp_micros())
-    } else {
-        best.first()
-            .map(|c| single_key(rule, &c.id))
-            .unwrap_or_default()
-    };
-    for c in best {
-        row(c, &key, "pending", digest, None)?;
+
+    /// Which matches become messages, as rows of `alert_best`, and why the others are
+    /// suppressed, as a row of `alert_why`.
+    fn finish(
+        self,
+        best: &mut duckdb::Appender<'_>,
+        why: &mut duckdb::Appender<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<RulePlan, duckdb::Error> {
+        let (alert, matched) = (self.alert, self.matched);
+        let rule = alert.name.as_str();
+        let mut plan = RulePlan {
+            rule: rule.to_string(),
+            matched,
+            ..RulePlan::default()
+        };
+        if matched == 0 {
+            return Ok(plan);
+        }
+        let remaining = self.remaining();
+        if !alert.digest && !self.flood && matched <= remaining {
+            for c in &self.best {
+                best.append_row(params![rule, c.id, single_key(rule, &c.id), false])?;
+            }
+            plan.messages = matched;
+            return Ok(plan);
+        }
+        let sent = if remaining == 0 {
+            0
+        } else {
+            matched.min(alert.max_postings as usize)
+        };
+        let digest = alert.digest || sent > 1;
+        let key = format!("upjobpilot:{rule}:digest:{}", now.timestamp_micros());
+        for c in &self.best[..sent] {
+            let key = if digest {
+                key.clone()
+            } else {
+                single_key(rule, &c.id)
+            };
+            best.append_row(params![rule, c.id, key, digest])?;
+        }
+        let reason = if remaining == 0 {
+            format!(
+                "hourly cap: {} messages were sent in the last hour",
+                alert.max_per_hour
+            )
+        } else if self.flood {
+            format!(
+                "flood guard: one digest of the best {sent} of {matched} matches (the rule's first sync, or its first after {OUTAGE_HOURS} hours)"
+            )
+        } else if alert.digest {
+            format!("digest: the best {sent} of {matched} matches were sent")
+        } else {
+            format!(
+                "hourly cap: {matched} matches, room for {remaining} messages; sent as one digest of the best {sent}"
+            )
+        };
+        why.append_row(params![rule, reason])?;
+        plan.messages = usize::from(sent > 0);
+        plan.suppressed = matched - sent;
+        if remaining == 0 || !(self.flood || alert.digest) {
+            tracing::warn!(stage = "alerts", rule = %rule, suppressed = plan.suppressed, reason = %reason, "alert rule over its hourly cap");
+        }
+        Ok(plan)
     }
-    let why = if remaining == 0 {
-        format!(
-            "hourly cap: {} messages were sent in the last hour",
-            alert.max_per_hour
-        )
-    } else if flood {
-        format!(
-            "flood guard: one digest of the best {} of {} matches (the rule's first sync, or its first after {OUTAGE_HOURS} hours)",
-            best.len(),
-            matched.len()
-        )
-    } else if alert.digest {
-        format!(
-            "digest: the best {} of {} matches were sent",
-            best.len(),
-            matched.len()
-        )
-    } else {
-        format!(
-            "hourly cap: {} matches, room for {remaining} messages; sent as one digest of the best {}",
-            matched.len(),
-            best.len()
-        )
-    };
-    for c in rest {
-        row(c, &single_key(rule, &c.id), "suppressed", false, Some(&why))?;
-    }
-    plan.messages = usize::from(!best.is_empty());
-    plan.suppressed = rest.len();
-    if remaining == 0 || !(flood || alert.digest) {
-        tracing::warn!(stage = "alerts", rule = %rule, suppressed = rest.len(), reason = %why, "alert rule over its hourly cap");
-    }
-    Ok(plan)
 }
 
 fn single_key(rule: &str, job_id: &str) -> String {
@@ -779,6 +903,121 @@ mod tests {
         assert_eq!(secs(1000), 3600);
     }
 
+    fn rule(name: &str, title_required: &[&str], max_postings: u32) -> Alert {
+        Alert {
+            name: name.into(),
+            searches: Vec::new(),
+            filter: crate::config::AlertFilter {
+                title_required: title_required.iter().map(|w| w.to_string()).collect(),
+                ..Default::default()
+            },
+            channel: crate::config::Channel::Command {
+                argv: vec!["true".into()],
+                timeout_secs: 10,
+            },
+            digest: false,
+            max_postings,
+            max_per_hour: 30,
+        }
+    }
+
+    /// What a plan queued: (rule, posting, status, digest, reason) in order.
+    type Queued = Vec<(String, String, String, bool, Option<String>)>;
+
+    /// Plans 9 queued postings (one deleted since it was queued) with the queue read `page`
+    /// at a time.
+    fn plan_nine(page: i64) -> (Vec<RulePlan>, Queued) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = db::open(&dir.path().join("a.duckdb")).expect("open");
+        let now = Utc::now();
+        // Fit scores 10, 20, ..., 90; three postings titled Rust; ties broken by newer first.
+        db.execute_batch(
+            "INSERT INTO jobs (id, ciphertext, url, title, job_type, published_at, first_seen_at, last_seen_at)
+             SELECT (100 + i)::VARCHAR, 'c' || i, 'u', CASE WHEN i % 3 = 0 THEN 'Rust job' ELSE 'Go job' END,
+                    'HOURLY', (TIMESTAMP '2026-12-01' + INTERVAL (i) MINUTE)::TIMESTAMPTZ, now(), now()
+             FROM range(1, 10) t(i);
+             INSERT INTO posting_scores SELECT (100 + i)::VARCHAR, least(i, 8) * 10, 0 FROM range(1, 10) t(i);
+             INSERT INTO alerts_queue SELECT (100 + i)::VARCHAR, now() FROM range(1, 11) t(i);",
+        )
+        .expect("seed");
+        // The Rust rule was evaluated an hour ago: no flood guard, one message per match.
+        db.execute(
+            sql::ALERT_RULE_EVALUATED,
+            params![
+                "rust",
+                now - chrono::Duration::hours(1),
+                now - chrono::Duration::hours(1)
+            ],
+        )
+        .expect("evaluated");
+        let alerts = [rule("all", &[], 3), rule("rust", &["rust"], 10)];
+        let plans = plan_paged(&db, &alerts, now, page).expect("plan");
+        let mut stmt = db
+            .prepare(
+                "SELECT rule, job_id, status, digest, last_error FROM alerts_sent ORDER BY rule, job_id",
+            )
+            .expect("prepare");
+        let queued = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        (plans, queued)
+    }
+
+    #[test]
+    fn a_plan_read_page_by_page_sends_the_best_matches_and_suppresses_the_rest() {
+        let (plans, queued) = plan_nine(2);
+        assert_eq!(
+            plans,
+            [
+                RulePlan {
+                    rule: "all".into(),
+                    matched: 9,
+                    messages: 1,
+                    suppressed: 6
+                },
+                RulePlan {
+                    rule: "rust".into(),
+                    matched: 3,
+                    messages: 3,
+                    suppressed: 0
+                },
+            ]
+        );
+        let flood = "flood guard: one digest of the best 3 of 9 matches (the rule's first sync, or its first after 3 hours)";
+        let pending = |id: &str, digest| ("pending".to_string(), id.to_string(), digest, None);
+        let rows: Vec<_> = queued
+            .iter()
+            .map(|(r, id, s, d, why)| (r.as_str(), (s.clone(), id.clone(), *d, why.clone())))
+            .collect();
+        // The best of "all": 109 and 108 (fit 80, 109 newer), then 107 (70).
+        for (rule, row) in &rows {
+            match (*rule, row.1.as_str()) {
+                ("all", "107" | "108" | "109") => assert_eq!(row, &pending(&row.1, true)),
+                ("all", _) => assert_eq!(
+                    row,
+                    &(
+                        "suppressed".to_string(),
+                        row.1.clone(),
+                        false,
+                        Some(flood.to_string())
+                    )
+                ),
+                ("rust", "103" | "106" | "109") => assert_eq!(row, &pending(&row.1, false)),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(rows.len(), 12);
+        assert_eq!(
+            plan_nine(1_000),
+            (plans, queued),
+            "the same whatever the page"
+        );
+    }
+
     #[test]
     fn max_interviewing_excludes_crowded_postings_and_lets_unknown_ones_pass() {
         let alert = Alert {
@@ -806,6 +1045,7 @@ mod tests {
             searches: Vec::new(),
             fit_score: 0.0,
             quality_score: 0.0,
+            published: None,
             interviewing,
         };
         assert!(matches(&alert, &candidate(Some(2))));

@@ -448,7 +448,7 @@ timeout_secs = 1
     let slow: (String, String) = h
         .db()
         .query_row(
-            "SELECT status, last_error FROM alerts_sent WHERE rule = 'slow' LIMIT 1",
+            "SELECT status, last_error FROM alerts_sent WHERE rule = 'slow' AND status <> 'suppressed' LIMIT 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
