@@ -66,7 +66,7 @@ SELECT
     END AS client_hire_rate,
     make_timestamp(p.first_fetched_us)::TIMESTAMPTZ AS first_seen_at,
     make_timestamp(fetched_us)::TIMESTAMPTZ AS last_seen_at,
-    CAST(raw AS JSON) AS raw,
+    raw,
     run_id,
     words,
     words_lowered

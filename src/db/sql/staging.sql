@@ -1,5 +1,7 @@
 -- The load's staging tables, recreated for every batch: the Appender fills them, merge.sql
--- reads them.
+-- reads them. `raw` is JSON already: each node was parsed by the decoder (serde) before it is
+-- staged, and the Appender stores text into a JSON column as it is, so the merge does not
+-- parse every node again (a CAST to JSON did: 0.2 s of a 100k load).
 CREATE OR REPLACE TEMP TABLE stage_jobs (
     id VARCHAR, ciphertext VARCHAR, record_number VARCHAR, title VARCHAR, description VARCHAR,
     job_type VARCHAR, currency VARCHAR, fixed_budget VARCHAR, hourly_min VARCHAR,
@@ -11,7 +13,7 @@ CREATE OR REPLACE TEMP TABLE stage_jobs (
     renewed_us BIGINT, client_country VARCHAR, client_city VARCHAR, client_timezone VARCHAR,
     client_total_hires INTEGER, client_total_posted_jobs INTEGER, client_total_spent VARCHAR,
     client_verification_status VARCHAR, client_total_reviews INTEGER,
-    client_total_feedback DOUBLE, fetched_us BIGINT, seq BIGINT, raw VARCHAR, run_id VARCHAR, words VARCHAR,
-    words_lowered BOOLEAN);
+    client_total_feedback DOUBLE, fetched_us BIGINT, seq BIGINT, raw JSON, run_id VARCHAR,
+    words VARCHAR, words_lowered BOOLEAN);
 CREATE OR REPLACE TEMP TABLE stage_hits (
     search VARCHAR, job_id VARCHAR, fetched_us BIGINT, run_id VARCHAR);
