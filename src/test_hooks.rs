@@ -10,7 +10,9 @@
 //! - `UPJOBPILOT_HOLD_EXPORT=<file name>`: the export meets that file held open by another
 //!   program, as on Windows (see [`held`]).
 //! - `UPJOBPILOT_FAIL_AT=<step>`: [`fail`] returns an error at that step of a sync (`load`,
-//!   `clear-spool`, `watermarks`, `scores`, `retention`) or of a renormalize (`renormalize`).
+//!   `clear-spool`, `watermarks`, `scores`, `retention`) or of a renormalize (`renormalize`);
+//!   `merge-out-of-memory`: the load's first merge fails as DuckDB does when it runs out of
+//!   memory ([`out_of_memory_once`]).
 //!
 //! A release build ignores them all: [`point`] does nothing, [`batch_bytes`] is `None`, [`fail`]
 //! never fails. The tests that need them are skipped in release builds.
@@ -30,6 +32,27 @@ pub fn fail(step: &str) -> Result<(), duckdb::Error> {
         return Err(duckdb::Error::ToSqlConversionFailure(
             format!("injected failure at {step} (UPJOBPILOT_FAIL_AT)").into(),
         ));
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = step;
+    Ok(())
+}
+
+/// DuckDB's out-of-memory error the first time the process reaches `step` while
+/// `UPJOBPILOT_FAIL_AT` names `<step>-out-of-memory`, in a debug build: the load's retry with a
+/// higher limit is tested with it (on the sandbox's market the load fits in the smallest limit
+/// the config accepts, spilling to disk).
+pub fn out_of_memory_once(step: &str) -> Result<(), duckdb::Error> {
+    #[cfg(debug_assertions)]
+    {
+        static FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if std::env::var("UPJOBPILOT_FAIL_AT").is_ok_and(|at| at == format!("{step}-out-of-memory"))
+            && !FAILED.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(duckdb::Error::ToSqlConversionFailure(
+                format!("Out of Memory Error: injected at {step} (UPJOBPILOT_FAIL_AT)").into(),
+            ));
+        }
     }
     #[cfg(not(debug_assertions))]
     let _ = step;

@@ -70,6 +70,13 @@ pub enum AlertError {
     },
 }
 
+impl AlertError {
+    /// Whether DuckDB ran out of memory (the sync plans again with a higher limit).
+    pub fn is_out_of_memory(&self) -> bool {
+        matches!(self, AlertError::Db(e) if db::is_out_of_memory(e))
+    }
+}
+
 /// A queued posting with what the rules filter on.
 #[derive(Debug, Clone)]
 struct Candidate {
@@ -181,6 +188,12 @@ fn plan_paged(
     let tx = conn.unchecked_transaction()?;
     let queued: i64 = tx.query_row("SELECT count(*) FROM alerts_queue", [], |r| r.get(0))?;
     if queued == 0 {
+        return Ok(Vec::new());
+    }
+    if alerts.is_empty() {
+        // No rule to match: the queue is emptied as a plan would.
+        tx.execute_batch("DELETE FROM alerts_queue")?;
+        tx.commit()?;
         return Ok(Vec::new());
     }
     let mut rules = alerts

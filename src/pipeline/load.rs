@@ -179,6 +179,7 @@ impl<'c> Stage<'c> {
 /// Merges the staged batch and indexes its text; returns its (new, changed) postings.
 fn merge(conn: &Connection, timings: &mut LoadTimings) -> Result<(i64, i64), duckdb::Error> {
     let start = std::time::Instant::now();
+    crate::test_hooks::out_of_memory_once("merge")?;
     conn.execute_batch(sql::MERGE)?;
     let found = conn.query_row(
         "SELECT new_postings, changed_postings FROM stage_counts",

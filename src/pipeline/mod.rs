@@ -35,7 +35,6 @@ pub mod signals;
 pub mod spool;
 pub mod status;
 pub mod views;
-mod words;
 
 pub use lock::{PipelineLock, lock};
 
@@ -591,9 +590,18 @@ fn store(
         tracing::error!(stage = "signals", error = %e, "storing the competition signals failed; the next sync asks again");
         signals::SignalsReport::default()
     });
-    // The alert rules see the new postings before retention can prune their titles. Planning
-    // failing leaves them queued for the next sync; it never fails the sync.
-    if let Err(e) = alerts::plan(&conn, &config.alerts, Utc::now()) {
+    // The alert rules see the new postings before retention can prune their titles, under the
+    // limit the load needed, raised as the load's is if it runs out. Planning failing leaves
+    // them queued for the next sync; it never fails the sync.
+    let planned = db::with_memory_retries(
+        &conn,
+        &mut limit,
+        config.storage.memory_limit,
+        "alerts",
+        alerts::AlertError::is_out_of_memory,
+        || alerts::plan(&conn, &config.alerts, Utc::now()),
+    );
+    if let Err(e) = planned {
         tracing::error!(stage = "alerts", error = %e, "matching new postings against the alert rules failed; they stay queued for the next sync");
     }
     crate::test_hooks::fail("retention")
