@@ -14,6 +14,7 @@
 mod error;
 pub mod instance;
 pub mod sql;
+pub mod words;
 
 pub use error::DbError;
 pub use instance::Db;
@@ -45,6 +46,12 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (12, include_str!("migrations/012_raw_zstd.sql")),
     (13, include_str!("migrations/013_text_words.sql")),
 ];
+
+/// A migration's work beyond its SQL.
+type MigrationStep = fn(&Connection) -> duckdb::Result<()>;
+
+/// What a migration does beyond its SQL, right after it, in its transaction.
+const MIGRATION_STEPS: &[(i32, MigrationStep)] = &[(13, words::build_index)];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i32 = 13;
@@ -384,6 +391,9 @@ fn migrate(conn: &Connection, path: &Path) -> Result<(), DbError> {
         )?;
         for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             conn.execute_batch(sql)?;
+            for (_, step) in MIGRATION_STEPS.iter().filter(|(v, _)| v == version) {
+                step(conn)?;
+            }
             conn.execute(
                 "INSERT INTO schema_version VALUES (?, now())",
                 duckdb::params![version],

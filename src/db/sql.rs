@@ -2,7 +2,7 @@
 //!
 //! Each file opens with a comment saying what it does and which parameters it takes, in order.
 //! The load runs, in one transaction per batch: `staging.sql` → (Appender) → `merge.sql` →
-//! `text_index.sql`, the upserts of the run records and search states the batch completes,
+//! `text_index.sql` + `text_index_rows.sql`, the upserts of the run records and search states the batch completes,
 //! `drop_staging.sql`; the last batch also runs `daily_days.sql` and `daily.sql`. Retention runs
 //! after the load.
 
@@ -15,7 +15,12 @@ pub const STAGING: &str = include_str!("sql/staging.sql");
 /// Merges one staged batch into `jobs`, `job_skills`, `search_hits` and `job_changes`.
 pub const MERGE: &str = include_str!("sql/merge.sql");
 /// Indexes the words of one merged batch (after `MERGE`, in its transaction).
-pub const TEXT_INDEX: &str = include_str!("sql/text_index.sql");
+pub const TEXT_INDEX: &str = concat!(
+    include_str!("sql/text_index.sql"),
+    include_str!("sql/text_index_rows.sql")
+);
+/// The text index's rows of the postings in `stage_index_source` (the load's and the build's).
+pub const TEXT_INDEX_ROWS: &str = include_str!("sql/text_index_rows.sql");
 /// The out-of-date days that are not closed (and empties the list of out-of-date days).
 pub const DAILY_DAYS: &str = include_str!("sql/daily_days.sql");
 /// Recomputes the daily aggregates of the days in the temp table `daily_days`.

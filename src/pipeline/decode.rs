@@ -203,7 +203,7 @@ impl Sink<'_> {
                     .as_str(),
             );
         }
-        let (words, words_lowered) = super::words::index_words(title, description);
+        let (words, words_lowered) = crate::db::words::index_words(title, description);
         let text = |v: Option<&str>| Value::from(v.map(str::to_string));
         let decimal = |v: Option<Decimal>| Value::from(v.map(|d| d.to_string()));
         let int = |v: Option<i64>| Value::from(v.and_then(|v| i32::try_from(v).ok()));

@@ -14,7 +14,6 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 const POSTINGS: &str = include_str!("sql/postings.sql");
-const TEXT_PLAN: &str = include_str!("sql/text_plan.sql");
 const POSTING: &str = include_str!("sql/posting.sql");
 const POSTING_LABEL: &str = include_str!("sql/posting_label.sql");
 const POSTING_SKILLS: &str = include_str!("sql/posting_skills.sql");
@@ -246,18 +245,17 @@ pub fn postings(conn: &Connection, filter: &Filter) -> duckdb::Result<PostingsPa
     })
 }
 
-/// How the text index answers a text filter (`sql/text_plan.sql`); no text, no lookup.
+/// How the text index answers a text filter (db/words.rs): the text lowered by DuckDB, as
+/// ILIKE lowers it, then cut as the index's words are; no text, no lookup.
 pub fn text_plan(conn: &Connection, text: Option<&str>) -> duckdb::Result<TextPlan> {
     let Some(text) = text else {
         return Ok(TextPlan::default());
     };
-    let mut stmt = conn.prepare_cached(TEXT_PLAN)?;
-    stmt.query_row([text], |row| {
-        Ok(TextPlan {
-            tokens: row.get(0)?,
-            exact: row.get::<_, Option<bool>>(1)?.unwrap_or(false),
-        })
-    })
+    let lowered: String = conn
+        .prepare_cached("SELECT lower(?::VARCHAR)")?
+        .query_row([text], |row| row.get(0))?;
+    let (tokens, exact) = crate::db::words::search_tokens(&lowered);
+    Ok(TextPlan { tokens, exact })
 }
 
 /// `limit` postings passing `filter` from the `offset`-th on (in the filter's sort), with the

@@ -65,7 +65,7 @@ pub struct Filter {
     pub page: u32,
 }
 
-/// How the text index answers the text filter (`sql/text_plan.sql`): the default looks nothing
+/// How the text index answers the text filter (`db/words.rs`): the default looks nothing
 /// up, and the text is matched with ILIKE in every posting.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TextPlan {

@@ -1,5 +1,6 @@
 -- What a load leaves behind in its transaction, dropped before the commit. Keep in step with
 -- the tables staging.sql, merge.sql and text_index.sql create.
+DROP VIEW stage_index_source;
 DROP VIEW stage_latest;
 DROP TABLE stage_pick;
 DROP TABLE stage_jobs;

@@ -8,8 +8,8 @@
 --  $10 experience, $11 payment verified, $12 client hire rate at least (0-1),
 --  $13 client spend at least, $14 client country, $15 proposals at most, $16 fit score at least,
 --  $17 published since (UTC timestamp text), $18 sort (date, fit, budget, client),
---  $19 page size, $20 offset, $21 the text's tokens, space-separated (text_plan.sql): only the
---  postings with a word containing each (from the text index, migrations/011_text_index.sql).
+--  $19 page size, $20 offset, $21 the text's tokens, space-separated (db/words.rs): only the
+--  postings with a word containing each (from the text index).
 WITH text_tokens AS (
     SELECT DISTINCT unnest(string_split($21::VARCHAR, ' ')) AS token
     WHERE $21::VARCHAR IS NOT NULL
@@ -20,7 +20,7 @@ text_words_matching AS (
     JOIN text_words w ON contains(w.word, t.token)
 ),
 text_candidates AS (
-    -- The postings with a word containing each token (text_plan.sql says why that is a
+    -- The postings with a word containing each token (db/words.rs says why that is a
     -- superset of the ILIKE's matches, and when it is exactly them).
     SELECT p.job_id
     FROM text_postings p
