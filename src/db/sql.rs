@@ -31,13 +31,13 @@ pub const DROP_STAGING: &str = include_str!("sql/drop_staging.sql");
 pub const UPSERT_SEARCH_STATE: &str = include_str!("sql/upsert_search_state.sql");
 /// Records a run.
 pub const UPSERT_SYNC_RUN: &str = include_str!("sql/upsert_sync_run.sql");
-/// Retention keeping the postings: their words leave the text index first.
+/// Retention keeping the postings: the piece's words leave the text index first.
 pub const RETENTION_PRUNE_WORDS: &str = include_str!("sql/retention_prune_words.sql");
-/// Retention keeping the postings.
+/// Retention keeping the postings: the piece's text is pruned.
 pub const RETENTION_PRUNE: &str = include_str!("sql/retention_prune.sql");
-/// Strict retention: the expired postings.
+/// Retention: the next piece of postings past the cutoff.
 pub const RETENTION_EXPIRED: &str = include_str!("sql/retention_expired.sql");
-/// Strict retention: close their days and delete them.
+/// Strict retention: close the piece's days and delete its postings.
 pub const RETENTION_DELETE: &str = include_str!("sql/retention_delete.sql");
 /// Retention: drop the words no posting holds any more from the text index's vocabulary.
 pub const RETENTION_VOCABULARY: &str = include_str!("sql/retention_vocabulary.sql");

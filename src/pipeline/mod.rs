@@ -604,8 +604,25 @@ fn store(
     if let Err(e) = planned {
         tracing::error!(stage = "alerts", error = %e, "matching new postings against the alert rules failed; they stay queued for the next sync");
     }
+    // Retention, then the checkpoint of what it changed, each under the limit the load needed,
+    // raised as the load's is if it runs out (the checkpoint after a first sync of 100k
+    // postings, most of them pruned, needed more than the default). A retry goes on from the
+    // pieces already committed.
     crate::test_hooks::fail("retention")
-        .and_then(|()| retention::prune(&conn, &config.retention))
+        .and_then(|()| {
+            let mut retry = |work: &dyn Fn() -> duckdb::Result<()>| {
+                db::with_memory_retries(
+                    &conn,
+                    &mut limit,
+                    config.storage.memory_limit,
+                    "retention",
+                    db::is_out_of_memory,
+                    work,
+                )
+            };
+            retry(&|| retention::prune(&conn, &config.retention).map(drop))?;
+            retry(&|| db::checkpoint(&conn).map(drop))
+        })
         .map_err(Stored::Retention.error())?;
     tracing::info!(
         stage = "load",
