@@ -178,7 +178,7 @@ pub fn plan(
     plan_paged(conn, alerts, now, CANDIDATES_PAGE)
 }
 
-/// [`plan`] reading `page` queued postings at a time.
+/// [`plan`] reading `page_size` queued postings at a time.
 fn plan_paged(
     conn: &Connection,
     alerts: &[Alert],
@@ -287,7 +287,7 @@ fn better(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
         .total_cmp(&a.fit_score)
         .then_with(|| match (a.published, b.published) {
             (Some(a), Some(b)) => b.cmp(&a),
-            // NULLS LAST, as alert_candidates.sql sorted.
+            // NULLS LAST, as DuckDB sorts `published_at DESC`.
             (a, b) => a.is_none().cmp(&b.is_none()),
         })
         .then_with(|| a.id.cmp(&b.id))
