@@ -26,8 +26,17 @@ const PIECE: i64 = 5_000;
 /// a higher limit met "Conflict on tuple deletion" (three runs of four; the cause inside DuckDB
 /// was not found); without them, it ran out too, and the retry went through (four runs of four).
 pub fn prune(conn: &Connection, retention: &Retention) -> Result<usize, duckdb::Error> {
+    prune_in_pieces(conn, retention, PIECE)
+}
+
+/// [`prune`], `piece` postings a transaction (the tests prune in many small pieces).
+pub fn prune_in_pieces(
+    conn: &Connection,
+    retention: &Retention,
+    piece: i64,
+) -> Result<usize, duckdb::Error> {
     conn.execute_batch("SET checkpoint_threshold = '1TB'")?;
-    let pruned = prune_pieces(conn, retention);
+    let pruned = prune_pieces(conn, retention, piece.max(1));
     conn.execute_batch("RESET checkpoint_threshold")?;
     pruned.inspect_err(|e| {
         if crate::db::is_out_of_memory(e) {
@@ -36,7 +45,11 @@ pub fn prune(conn: &Connection, retention: &Retention) -> Result<usize, duckdb::
     })
 }
 
-fn prune_pieces(conn: &Connection, retention: &Retention) -> Result<usize, duckdb::Error> {
+fn prune_pieces(
+    conn: &Connection,
+    retention: &Retention,
+    size: i64,
+) -> Result<usize, duckdb::Error> {
     // The cutoff is computed here: TIMESTAMPTZ arithmetic in SQL needs the ICU extension,
     // which the bundled DuckDB does not carry.
     let cutoff = chrono::Utc::now() - chrono::Duration::hours(i64::from(retention.hours));
@@ -45,7 +58,7 @@ fn prune_pieces(conn: &Connection, retention: &Retention) -> Result<usize, duckd
     let mut done = 0;
     loop {
         let tx = conn.unchecked_transaction()?;
-        let piece = prune_piece(&tx, cutoff, strict)?;
+        let piece = prune_piece(&tx, cutoff, strict, size)?;
         tx.commit()?;
         if piece == 0 {
             break;
@@ -63,10 +76,11 @@ fn prune_piece(
     conn: &Connection,
     cutoff: chrono::NaiveDateTime,
     strict: bool,
+    size: i64,
 ) -> Result<usize, duckdb::Error> {
     conn.execute(
         sql::RETENTION_EXPIRED,
-        duckdb::params![cutoff, strict, PIECE],
+        duckdb::params![cutoff, strict, size],
     )?;
     let piece: usize = conn.query_row("SELECT count(*) FROM retention_piece", [], |r| r.get(0))?;
     if piece > 0 && strict {

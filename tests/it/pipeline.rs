@@ -626,3 +626,77 @@ fn labels_outlive_syncs_and_both_kinds_of_retention() {
         .collect();
     assert_eq!(rows, expected);
 }
+
+/// The sync's retention takes 5,000 postings a transaction; the sandbox's market is smaller, so
+/// here it takes 7: pruning and strict deletion reach every posting past the cutoff, and leave
+/// the text index, the skills, hits and daily days as one transaction would.
+#[test]
+fn retention_in_many_small_pieces_prunes_and_deletes_everything_past_the_cutoff() {
+    use upjobpilot::config::Retention;
+    use upjobpilot::pipeline::retention;
+    let h = harness(18, SEARCHES);
+    h.sync();
+    let past = |hours: u32, unpruned: bool| {
+        h.count(&format!(
+            "SELECT count(*) FROM jobs WHERE published_at::TIMESTAMP < now()::TIMESTAMP - INTERVAL {hours} HOUR{}",
+            if unpruned { " AND pruned_at IS NULL" } else { "" }
+        ))
+    };
+    let to_prune = past(1, true);
+    assert!(to_prune > 14, "several pieces to prune: {to_prune}");
+    let keep = Retention {
+        hours: 1,
+        keep_postings: true,
+    };
+    let pruned = retention::prune_in_pieces(&h.db(), &keep, 7).expect("prune");
+    assert_eq!(pruned as i64, to_prune);
+    assert_eq!(past(1, true), 0, "every posting past the cutoff is pruned");
+    assert_eq!(
+        h.count("SELECT count(*) FROM jobs WHERE pruned_at IS NOT NULL AND (title IS NOT NULL OR raw IS NOT NULL)"),
+        0
+    );
+    assert_eq!(
+        crate::support::text_index_errors(&h.db()),
+        0,
+        "after pruning"
+    );
+
+    let to_delete = past(2, false);
+    assert!(to_delete > 14, "several pieces to delete: {to_delete}");
+    let strict = Retention {
+        hours: 2,
+        keep_postings: false,
+    };
+    let deleted = retention::prune_in_pieces(&h.db(), &strict, 7).expect("delete");
+    assert_eq!(deleted as i64, to_delete);
+    assert_eq!(
+        past(2, false),
+        0,
+        "every posting past the cutoff is deleted"
+    );
+    for table in ["job_skills", "search_hits", "job_changes", "text_postings"] {
+        assert_eq!(
+            h.count(&format!(
+                "SELECT count(*) FROM {table} WHERE job_id NOT IN (SELECT id FROM jobs)"
+            )),
+            0,
+            "{table} keeps no deleted posting"
+        );
+    }
+    assert_eq!(
+        crate::support::text_index_errors(&h.db()),
+        0,
+        "after deleting"
+    );
+    assert_eq!(
+        h.count(
+            "SELECT count(*) FROM text_words WHERE word NOT IN (SELECT word FROM text_postings)"
+        ),
+        0,
+        "the vocabulary keeps no word without a posting"
+    );
+    assert!(
+        h.count("SELECT count(*) FROM daily_closed") > 0,
+        "their days are closed"
+    );
+}
