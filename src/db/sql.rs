@@ -36,7 +36,7 @@ pub const RETENTION_PRUNE_WORDS: &str = include_str!("sql/retention_prune_words.
 /// Retention keeping the postings: the piece's text is pruned.
 pub const RETENTION_PRUNE: &str = include_str!("sql/retention_prune.sql");
 /// Retention: the next piece of postings past the cutoff.
-pub const RETENTION_EXPIRED: &str = include_str!("sql/retention_expired.sql");
+pub const RETENTION_PIECE: &str = include_str!("sql/retention_piece.sql");
 /// Strict retention: close the piece's days and delete its postings.
 pub const RETENTION_DELETE: &str = include_str!("sql/retention_delete.sql");
 /// Retention: drop the words no posting holds any more from the text index's vocabulary.

@@ -191,9 +191,9 @@ fn merge(conn: &Connection, timings: &mut LoadTimings) -> Result<(i64, i64), duc
     // 28 % less time for the index at 100k postings, for 10-14 MB more peak memory
     // (BENCHMARKS.md); the sort's memory stays that of one batch.
     let start = std::time::Instant::now();
-    conn.execute_batch("SET threads = 2")?;
+    conn.execute_batch(&format!("SET threads = {INDEX_THREADS}"))?;
     let indexed = conn.execute_batch(sql::TEXT_INDEX);
-    conn.execute_batch("SET threads = 1")?;
+    conn.execute_batch(&format!("SET threads = {LOAD_THREADS}"))?;
     indexed?;
     timings.index_secs += start.elapsed().as_secs_f64();
     Ok(found)
@@ -254,6 +254,10 @@ fn load_into(
 /// spilled, and the load is 15-17 % faster at 100k and 1M postings than with 1 GB (BENCHMARKS.md).
 const LOAD_CHECKPOINT_THRESHOLD: &str = "32MB";
 
+/// DuckDB threads of a load (see [`with_load_settings`]), and of its text index ([`merge`]).
+const LOAD_THREADS: u32 = 1;
+const INDEX_THREADS: u32 = 2;
+
 /// Runs `work` (a load or a renormalize) on one DuckDB thread (the work is a sequence of small
 /// merges, and each thread would hold its own buffers of the batch; only the text index takes
 /// two, in [`merge`]) with checkpoints every [`LOAD_CHECKPOINT_THRESHOLD`], then checkpoints if
@@ -265,7 +269,7 @@ pub fn with_load_settings<T, E>(
     work: impl FnOnce(&Connection) -> Result<T, E>,
 ) -> Result<(T, f64), E> {
     conn.execute_batch(&format!(
-        "SET threads = 1; SET checkpoint_threshold = '{LOAD_CHECKPOINT_THRESHOLD}'"
+        "SET threads = {LOAD_THREADS}; SET checkpoint_threshold = '{LOAD_CHECKPOINT_THRESHOLD}'"
     ))
     .map_err(&wrap)?;
     let result = work(conn);

@@ -1,3 +1,3 @@
 -- Retention keeping the postings, step 1: the words of the piece's postings (retention_piece,
--- retention_expired.sql), whose text is about to be pruned, leave the text index.
+-- retention_piece.sql), whose text is about to be pruned, leave the text index.
 DELETE FROM text_postings WHERE job_id IN (SELECT id FROM retention_piece);
