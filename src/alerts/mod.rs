@@ -950,7 +950,7 @@ mod tests {
                     'HOURLY', (TIMESTAMP '2026-12-01' + INTERVAL (i) MINUTE)::TIMESTAMPTZ, now(), now()
              FROM range(1, 10) t(i);
              INSERT INTO posting_scores SELECT (100 + i)::VARCHAR, least(i, 8) * 10, 0 FROM range(1, 10) t(i);
-             INSERT INTO alerts_queue SELECT (100 + i)::VARCHAR, now() FROM range(1, 11) t(i);",
+             INSERT INTO alerts_queue (job_id, queued_at) SELECT (100 + i)::VARCHAR, now() FROM range(1, 11) t(i);",
         )
         .expect("seed");
         // The Rust rule was evaluated an hour ago: no flood guard, one message per match.

@@ -45,6 +45,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (11, include_str!("migrations/011_text_index.sql")),
     (12, include_str!("migrations/012_raw_zstd.sql")),
     (13, include_str!("migrations/013_text_words.sql")),
+    (14, include_str!("migrations/014_alert_queue_title.sql")),
 ];
 
 /// A migration's work beyond its SQL.
@@ -54,7 +55,7 @@ type MigrationStep = fn(&Connection) -> duckdb::Result<()>;
 const MIGRATION_STEPS: &[(i32, MigrationStep)] = &[(13, words::build_index)];
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: i32 = 13;
+pub const SCHEMA_VERSION: i32 = 14;
 
 /// A writing connection to the database at `path` (created if needed), its schema brought up
 /// to date when the process opens the file.

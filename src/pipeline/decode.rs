@@ -48,6 +48,10 @@ pub struct Sink<'a> {
     pub latest: DateTime<Utc>,
     pub fetched_us: i64,
     pub now: DateTime<Utc>,
+    /// A posting published before this is staged already pruned, as retention would leave it
+    /// (see [`super::load::CurrentRun::retention_cutoff`]): no description, raw JSON or words,
+    /// its title staged for the alert queue alone.
+    pub prune_before: Option<DateTime<Utc>>,
 }
 
 impl Sink<'_> {
@@ -203,7 +207,13 @@ impl Sink<'_> {
                     .as_str(),
             );
         }
-        let (words, words_lowered) = crate::db::words::index_words(title, description);
+        let pruned = self.prune_before.is_some_and(|cutoff| published < cutoff);
+        let (description, raw, (words, words_lowered)) = if pruned {
+            (None, None, (String::new(), true))
+        } else {
+            let words = crate::db::words::index_words(title, description);
+            (Some(description), Some(raw), words)
+        };
         let text = |v: Option<&str>| Value::from(v.map(str::to_string));
         let decimal = |v: Option<Decimal>| Value::from(v.map(|d| d.to_string()));
         let int = |v: Option<i64>| Value::from(v.and_then(|v| i32::try_from(v).ok()));
@@ -212,7 +222,7 @@ impl Sink<'_> {
             text(Some(ciphertext)),
             text(node.record_number.as_deref()),
             text(Some(title)),
-            text(Some(description)),
+            text(description),
             text(Some(if is_fixed { "FIXED" } else { "HOURLY" })),
             text(currency.as_deref()),
             decimal(is_fixed.then_some(fixed)),
@@ -252,10 +262,11 @@ impl Sink<'_> {
             Value::from(feedback),
             Value::from(self.fetched_us),
             Value::from(seq),
-            text(Some(raw)),
+            text(raw),
             text(Some(self.run_id)),
             Value::from(words),
             Value::from(words_lowered),
+            Value::from(pruned),
         ]);
         self.rows.hits.push(vec![
             text(Some(self.search)),
@@ -395,6 +406,7 @@ mod tests {
             latest: now,
             fetched_us: now.timestamp_micros(),
             now,
+            prune_before: None,
         };
         sink.page(body, &mut 0);
         rows

@@ -141,6 +141,11 @@ pub struct CurrentRun {
     pub status: String,
     /// Its errors, joined.
     pub errors: Option<String>,
+    /// The retention cutoff of the sync (`retention.hours` before it started): a posting
+    /// published before it is stored already pruned, as the sync's retention would leave it
+    /// moments later, so a first sync does not write the text, raw JSON and words of a history
+    /// it may not keep. `None` stores every posting whole (a load outside a sync).
+    pub retention_cutoff: Option<DateTime<Utc>>,
 }
 
 /// Loads every pending run folder, committing every [`BATCH_BYTES`] of pages.
@@ -312,7 +317,8 @@ fn load_pieces(
     // appends, merges and commits: the two overlap on two cores.
     std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel(DECODED_AHEAD);
-        scope.spawn(move || decode_runs(runs, now, &sender));
+        let prune_before = current.and_then(|c| c.retention_cutoff);
+        scope.spawn(move || decode_runs(runs, now, prune_before, &sender));
         store_pieces(conn, receiver, current, batch_bytes, now, report)
         // The receiver is dropped here: a decoder still running stops at its next page.
     })
@@ -323,6 +329,7 @@ fn load_pieces(
 fn decode_runs<'r>(
     runs: &'r [PendingRun],
     now: DateTime<Utc>,
+    prune_before: Option<DateTime<Utc>>,
     sender: &std::sync::mpsc::SyncSender<Result<Decoded<'r>, LoadError>>,
 ) {
     let mut seq: i64 = 0;
@@ -363,6 +370,7 @@ fn decode_runs<'r>(
                 latest,
                 fetched_us: fetched.timestamp_micros(),
                 now,
+                prune_before,
             }
             .page(&body, &mut seq);
             if sender.send(Ok(Decoded::Page(rows, body.len()))).is_err() {
@@ -511,6 +519,7 @@ pub fn renormalize_batch(
         latest: DateTime::<Utc>::MAX_UTC,
         fetched_us: 0,
         now,
+        prune_before: None,
     };
     for (seq, node) in nodes.iter().enumerate() {
         sink.fetched_us = node.last_seen_us;

@@ -392,6 +392,7 @@ fn spool_verdict(
         run_id: run.record.run_id.clone(),
         status: status.to_string(),
         errors,
+        retention_cutoff: None,
     })
 }
 
@@ -554,7 +555,12 @@ fn store(
     let mut conn = db::open_waiting(&config.database_path(), busy_wait)?;
     let pending = spool.pending()?;
     crate::test_hooks::fail("load").map_err(load::LoadError::Db)?;
-    let (report, mut limit) = load_within_memory(config, &mut conn, &pending, current)?;
+    // What the retention below will prune is stored pruned already.
+    let current = load::CurrentRun {
+        retention_cutoff: Some(retention::cutoff(&config.retention, Utc::now())),
+        ..current.clone()
+    };
+    let (report, mut limit) = load_within_memory(config, &mut conn, &pending, &current)?;
     crate::test_hooks::point("load-done");
     // Only after the last commit: a crash before this line loads the same pages again,
     // harmlessly (see load.rs). From here on the postings are stored, and every error says so.

@@ -48,15 +48,21 @@ pub fn prune_in_pieces(
     })
 }
 
+/// The time before which postings lose their text at `now`: computed here, as TIMESTAMPTZ
+/// arithmetic in SQL needs the ICU extension, which the bundled DuckDB does not carry.
+pub fn cutoff(
+    retention: &Retention,
+    now: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
+    now - chrono::Duration::hours(i64::from(retention.hours))
+}
+
 fn prune_pieces(
     conn: &Connection,
     retention: &Retention,
     size: i64,
 ) -> Result<usize, duckdb::Error> {
-    // The cutoff is computed here: TIMESTAMPTZ arithmetic in SQL needs the ICU extension,
-    // which the bundled DuckDB does not carry.
-    let cutoff = chrono::Utc::now() - chrono::Duration::hours(i64::from(retention.hours));
-    let cutoff = cutoff.naive_utc();
+    let cutoff = cutoff(retention, chrono::Utc::now()).naive_utc();
     let strict = !retention.keep_postings;
     let mut done = 0;
     loop {

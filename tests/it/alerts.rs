@@ -1184,3 +1184,94 @@ fn outcomes_wait_in_the_journal_while_another_program_holds_the_database() {
         1
     );
 }
+
+/// A sync stores a posting published before its retention cutoff already pruned: its
+/// description, raw JSON and index words are never written, and its title is kept only in the
+/// alert queue, where the rules still match it. Retention is made to fail, so what is checked is
+/// the load's doing, not retention's.
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs src/test_hooks.rs, compiled out of release builds"
+)]
+fn postings_past_the_retention_are_stored_pruned_and_alert_rules_still_match_their_titles() {
+    let rules = r#"
+[[alert]]
+name = "rust"
+webhook_env = "HOOK_URL"
+format = "json"
+title_required = ["rust"]
+"#;
+    let h = harness(45, &format!("{}{rules}", crate::support::RUST_SEARCH));
+    let home = tempfile::tempdir().expect("tempdir");
+    let receiver = Receiver::start();
+    let output = upjobpilot(&h, home.path(), &receiver, &["sync", "--no-export"])
+        .env("UPJOBPILOT_FAIL_AT", "retention")
+        .output()
+        .expect("sync runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("pruning postings past the retention failed"),
+        "{stderr}"
+    );
+
+    // Five minutes either side of the cutoff (24 hours before the sync) for the clock's moves.
+    let past = "published_at::TIMESTAMP < now()::TIMESTAMP - INTERVAL 1445 MINUTE";
+    let recent = "published_at::TIMESTAMP > now()::TIMESTAMP - INTERVAL 1435 MINUTE";
+    assert!(h.count(&format!("SELECT count(*) FROM jobs WHERE {past}")) > 10);
+    assert!(h.count(&format!("SELECT count(*) FROM jobs WHERE {recent}")) > 10);
+    assert_eq!(
+        h.count(&format!(
+            "SELECT count(*) FROM jobs WHERE {past} AND (title IS NOT NULL OR description IS NOT NULL OR raw IS NOT NULL OR pruned_at IS NULL)"
+        )),
+        0,
+        "a posting past the cutoff is stored pruned"
+    );
+    assert_eq!(
+        h.count(&format!(
+            "SELECT count(*) FROM jobs WHERE {recent} AND (title IS NULL OR description IS NULL OR raw IS NULL OR pruned_at IS NOT NULL)"
+        )),
+        0,
+        "a recent posting is stored whole"
+    );
+    assert_eq!(
+        crate::support::text_index_errors(&h.db()),
+        0,
+        "the index holds the words of the stored text, no more"
+    );
+
+    // The rule matched every stored posting whose title (as the sandbox has it) holds "rust",
+    // the pruned ones included.
+    let stored = ids(&h, "SELECT id FROM jobs");
+    let pruned = ids(&h, "SELECT id FROM jobs WHERE pruned_at IS NOT NULL");
+    let expected: BTreeSet<String> = h.sandbox.with_market(|market| {
+        stored
+            .iter()
+            .filter(|id| {
+                market.get(id).is_some_and(|p| {
+                    p.title
+                        .to_lowercase()
+                        .split(|c: char| !c.is_alphanumeric() && c != '+' && c != '#')
+                        .any(|word| word == "rust")
+                })
+            })
+            .cloned()
+            .collect()
+    });
+    assert!(
+        expected.intersection(&pruned).count() > 0,
+        "some matches are stored pruned"
+    );
+    assert_eq!(
+        ids(&h, "SELECT job_id FROM alerts_sent WHERE rule = 'rust'"),
+        expected
+    );
+    assert_eq!(h.count("SELECT count(*) FROM alerts_queue"), 0);
+
+    // The next sync goes through, its retention included.
+    let output = upjobpilot(&h, home.path(), &receiver, &["sync", "--no-export"])
+        .output()
+        .expect("sync runs");
+    assert!(output.status.success(), "{output:?}");
+}

@@ -38,10 +38,10 @@ fn a_version_2_database_migrates_and_keeps_its_data_and_profile() {
         conn.execute_batch("INSERT INTO schema_version VALUES (1, now()), (2, now())")
             .expect("versions");
         // Today's load queues new postings for the alert rules (version 5), lists the days
-        // to aggregate (version 6) and indexes the text (version 11); temp tables stand in for
-        // them so the file stays as version 2 left it.
+        // to aggregate (version 6) and indexes the text (version 11), with the queued titles of
+        // version 14; temp tables stand in for them so the file stays as version 2 left it.
         conn.execute_batch(
-            "CREATE TEMP TABLE alerts_queue (job_id VARCHAR, queued_at TIMESTAMPTZ);
+            "CREATE TEMP TABLE alerts_queue (job_id VARCHAR, queued_at TIMESTAMPTZ, title VARCHAR);
              CREATE TEMP TABLE daily_dirty (day DATE);
              CREATE TEMP TABLE text_words (word VARCHAR);
              CREATE TEMP TABLE text_postings (word VARCHAR, job_id VARCHAR)",
@@ -190,9 +190,11 @@ fn a_version_6_database_with_views_migrates_to_unkeyed_tables() {
             conn.execute("INSERT INTO schema_version VALUES (?, now())", [version])
                 .expect("version");
         }
-        // Today's load indexes the text (version 11): temp tables stand in.
+        // Today's load indexes the text (version 11) and queues titles (version 14): temp
+        // tables stand in, the queue's in front of version 5's.
         conn.execute_batch(
-            "CREATE TEMP TABLE text_words (word VARCHAR);
+            "CREATE TEMP TABLE alerts_queue (job_id VARCHAR, queued_at TIMESTAMPTZ, title VARCHAR);
+             CREATE TEMP TABLE text_words (word VARCHAR);
              CREATE TEMP TABLE text_postings (word VARCHAR, job_id VARCHAR)",
         )
         .expect("stand-ins");

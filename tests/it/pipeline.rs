@@ -627,7 +627,7 @@ fn labels_outlive_syncs_and_both_kinds_of_retention() {
     assert_eq!(rows, expected);
 }
 
-/// The sync's retention takes 5,000 postings a transaction; the sandbox's market is smaller, so
+/// The sync's retention takes 50,000 postings a transaction; the sandbox's market is smaller, so
 /// here it takes 7: pruning and strict deletion reach every posting past the cutoff, and leave
 /// the text index, the skills, hits and daily days as one transaction would.
 #[test]

@@ -7,10 +7,10 @@
 -- competition signals (NULL without a snapshot: `max_interviewing` lets it pass).
 -- Parameters: $1 the id the previous page ended at ('' for the first), $2 the page's size. In id
 -- order, a page at a time (alerts::plan); a queued posting no longer stored comes with its id
--- alone.
+-- alone. The title is the stored one, or the queue's for a posting stored pruned (merge.sql).
 WITH queued AS (
-    SELECT DISTINCT job_id FROM alerts_queue WHERE job_id > $1::VARCHAR
-    ORDER BY job_id LIMIT $2
+    SELECT job_id, any_value(title) AS title FROM alerts_queue WHERE job_id > $1::VARCHAR
+    GROUP BY job_id ORDER BY job_id LIMIT $2
 ),
 hits AS (
     SELECT h.job_id, string_agg(h.search, chr(31) ORDER BY h.search) AS searches
@@ -20,7 +20,7 @@ hits AS (
 )
 SELECT
     q.job_id,
-    j.title,
+    coalesce(j.title, q.title) AS title,
     j.job_type,
     CAST(j.fixed_budget AS DOUBLE) AS fixed_budget,
     CAST(j.hourly_max AS DOUBLE) AS hourly_max,

@@ -25,7 +25,11 @@ SELECT
     ciphertext,
     'https://www.upwork.com/jobs/' || ciphertext AS url,
     record_number,
-    title,
+    -- Published before the sync's retention cutoff: stored pruned (decode.rs staged no
+    -- description, raw JSON or words), the title kept for the alert queue alone.
+    CASE WHEN pruned THEN NULL ELSE title END AS title,
+    title AS queued_title,
+    pruned,
     description,
     job_type,
     currency,
@@ -103,7 +107,11 @@ LEFT JOIN (
 
 -- New postings wait for the alert rules, which are matched after the commit: queued in this
 -- transaction, so no crash can lose an alert.
-INSERT INTO alerts_queue SELECT id, now() FROM stage_status WHERE is_new;
+-- With its title as fetched, which the rules match on even when the posting is stored pruned.
+INSERT INTO alerts_queue (job_id, queued_at, title)
+SELECT s.id, now(), s.queued_title
+FROM stage_latest s JOIN stage_status t USING (id)
+WHERE t.is_new;
 
 CREATE OR REPLACE TEMP TABLE stage_counts AS
 SELECT
@@ -138,16 +146,18 @@ WHERE jobs.id = s.id
 
 -- Postings already stored are replaced whole by their latest copy: a DELETE and an INSERT,
 -- about a tenth of the cost of an UPDATE of every column (measured at 1M stored postings).
--- First seen stays the earliest, last seen the latest, and a pruned posting seen again is whole.
+-- First seen stays the earliest, last seen the latest, and a pruned posting seen again is whole
+-- (unless it is past the sync's retention cutoff).
 DELETE FROM jobs
 WHERE id BETWEEN getvariable('stage_lo') AND getvariable('stage_hi')
   AND id IN (SELECT id FROM stage_status WHERE NOT is_new AND NOT is_stale);
 
 INSERT INTO jobs BY NAME
-SELECT s.* EXCLUDE (skill_labels, run_id, words, words_lowered, first_seen_at, last_seen_at),
+SELECT s.* EXCLUDE (skill_labels, run_id, words, words_lowered, first_seen_at, last_seen_at,
+                   queued_title, pruned),
        least(t.stored_first_seen_at, s.first_seen_at) AS first_seen_at,
        greatest(t.stored_last_seen_at, s.last_seen_at) AS last_seen_at,
-       NULL::TIMESTAMPTZ AS pruned_at
+       CASE WHEN s.pruned THEN now() END AS pruned_at
 FROM stage_latest s JOIN stage_status t USING (id)
 WHERE NOT t.is_stale;
 
