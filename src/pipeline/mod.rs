@@ -590,7 +590,8 @@ fn store(
         &signalling.runtime,
         &config.signals,
         &current.run_id,
-        Utc::now(),
+        &mut limit,
+        config.storage.memory_limit,
     )
     .unwrap_or_else(|e| {
         tracing::error!(stage = "signals", error = %e, "storing the competition signals failed; the next sync asks again");

@@ -150,17 +150,29 @@ pub fn requests_for(postings: usize, batching: bool) -> u64 {
 }
 
 /// Fetches and stores the signals of this sync ([the module doc](self)), adding their requests
-/// to the record of the run `run_id`: blocks on `runtime` for the requests. An error is the
-/// database's; the caller logs it and the sync goes on.
+/// to the record of the run `run_id`: blocks on `runtime` for the requests. Choosing the
+/// postings (which ranks every queued one: the 950,005 of a first sync of a million ran out of
+/// the default limit) and storing the answers run under DuckDB's memory `limit`, raised as the
+/// load's is if they run out; the requests are made once. An error is the database's; the
+/// caller logs it and the sync goes on.
 pub fn run(
     conn: &Connection,
     client: &UpworkClient,
     runtime: &tokio::runtime::Handle,
     signals: &Signals,
     run_id: &str,
-    now: DateTime<Utc>,
+    limit: &mut Option<u64>,
+    configured: u64,
 ) -> Result<SignalsReport, duckdb::Error> {
-    let wanted = wanted(conn, signals, now)?;
+    let now = Utc::now();
+    let wanted = crate::db::with_memory_retries(
+        conn,
+        limit,
+        configured,
+        "signals",
+        crate::db::is_out_of_memory,
+        || wanted(conn, signals, now),
+    )?;
     if wanted.is_empty() {
         return Ok(SignalsReport::default());
     }
@@ -176,7 +188,14 @@ pub fn run(
     for (what, message) in &fetched.refusals {
         conn.execute(sql::SIGNALS_REFUSE, params![what, message, now])?;
     }
-    let stored = store(conn, &wanted, &fetched.snapshots, now)?;
+    let stored = crate::db::with_memory_retries(
+        conn,
+        limit,
+        configured,
+        "signals",
+        crate::db::is_out_of_memory,
+        || store(conn, &wanted, &fetched.snapshots, now),
+    )?;
     conn.execute(
         sql::SIGNALS_COUNT_REQUESTS,
         params![i64::try_from(requests).unwrap_or(i64::MAX), run_id],
@@ -207,6 +226,7 @@ fn wanted(
     signals: &Signals,
     now: DateTime<Utc>,
 ) -> Result<Vec<(String, String)>, duckdb::Error> {
+    crate::test_hooks::out_of_memory_once("signals")?;
     let cutoff = now - Duration::minutes(i64::from(signals.saved_refresh_mins));
     let mut stmt = conn.prepare(sql::SIGNALS_WANTED)?;
     let rows = stmt.query_map(

@@ -458,6 +458,30 @@ fn a_load_that_runs_out_of_memory_is_retried_with_a_higher_limit() {
 }
 
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs src/test_hooks.rs, compiled out of release builds"
+)]
+fn signals_that_run_out_of_memory_are_retried_with_a_higher_limit() {
+    // DuckDB's out-of-memory error when the signals choose their postings (a first sync of a
+    // million postings ran out there and stored no signals): retried, not given up.
+    let h = whole_market_in_32_mib(34, "");
+    let home = tempfile::tempdir().expect("tempdir");
+    signed_in(&h, home.path(), &["sync"])
+        .env("UPJOBPILOT_FAIL_AT", "signals-out-of-memory")
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("out of memory; trying again")
+                .and(predicate::str::contains("stage=\"signals\""))
+                .and(predicate::str::contains("storing the competition signals failed").not()),
+        );
+    let top = i64::from(upjobpilot::config::Signals::default().top);
+    assert!(top > 0);
+    assert_eq!(h.count("SELECT count(*) FROM job_activity"), top);
+}
+
+#[test]
 fn a_sync_at_the_smallest_memory_limit_matches_its_alert_rules() {
     // A rule every new posting matches: the load fits in its batches, and the alert plan after
     // it must too, or be retried with more, not leave the postings queued.
