@@ -11,9 +11,9 @@
 //!   program, as on Windows (see [`held`]).
 //! - `UPJOBPILOT_FAIL_AT=<step>`: [`fail`] returns an error at that step of a sync (`load`,
 //!   `clear-spool`, `watermarks`, `scores`, `retention`) or of a renormalize (`renormalize`);
-//!   `merge-out-of-memory` / `signals-out-of-memory`: the load's first merge, or the signals'
-//!   choice of postings, fails once as DuckDB does when it runs out of memory
-//!   ([`out_of_memory_once`]).
+//!   `merge-out-of-memory`, `signals-out-of-memory`, `export-<view>-out-of-memory`: the load's
+//!   first merge, the signals' choice of postings, or the first file of the view's export, fails
+//!   once as DuckDB does when it runs out of memory ([`out_of_memory_once`]).
 //!
 //! A release build ignores them all: [`point`] does nothing, [`batch_bytes`] is `None`, [`fail`]
 //! never fails. The tests that need them are skipped in release builds.

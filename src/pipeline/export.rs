@@ -139,6 +139,27 @@ pub fn export(
     csv: CsvOptions,
     partitioned: &[String],
 ) -> Result<Exported, ExportError> {
+    export_each(conn, views, dir, formats, csv, partitioned, &mut |write| {
+        write()
+    })
+}
+
+/// How [`export_each`] writes one file: it calls the writing it is given, once or again (the
+/// sync's retries after running out of memory, [`crate::db::with_memory_retries`]).
+pub type EachFile<'a> =
+    dyn FnMut(&mut dyn FnMut() -> Result<(), ExportError>) -> Result<(), ExportError> + 'a;
+
+/// [`export`], each file written through `each`: a file is written whole or not at all, so a
+/// file that ran out of memory is written again alone, not the files before it.
+pub fn export_each(
+    conn: &Connection,
+    views: &[View],
+    dir: &Path,
+    formats: &[ExportFormat],
+    csv: CsvOptions,
+    partitioned: &[String],
+    each: &mut EachFile<'_>,
+) -> Result<Exported, ExportError> {
     check_partitioned(conn, views, partitioned)?;
     std::fs::create_dir_all(dir).map_err(|source| ExportError::Write {
         path: dir.to_path_buf(),
@@ -162,12 +183,12 @@ pub fn export(
     for view in views {
         for format in formats {
             let target = dir.join(format!("{}.{}", view.name, format.extension()));
-            let result = export_one(conn, view, &target, *format, csv);
+            let result = each(&mut || export_one(conn, view, &target, *format, csv));
             outcome(target, result)?;
         }
         if partitioned.contains(&view.name) {
             let target = dir.join(&view.name);
-            let result = export_partitioned(conn, view, &target);
+            let result = each(&mut || export_partitioned(conn, view, &target));
             outcome(target, result)?;
         }
     }
@@ -268,6 +289,7 @@ fn export_one(
         path: target.to_path_buf(),
         source,
     };
+    crate::test_hooks::out_of_memory_once(&format!("export-{}", view.name)).map_err(db_err)?;
     let tmp = crate::fs::temp_path(target).map_err(write_err)?;
     let select = match format {
         ExportFormat::Parquet => format!("SELECT * FROM \"{}\"", view.name),

@@ -688,33 +688,19 @@ pub fn export_with_scores(
 }
 
 /// Creates the views and writes the exports, under the connection's memory limit `limit` (a
-/// sync's is the one its load needed). A view that runs out of memory (a view over every stored
-/// posting, at a million of them) is exported again with twice that limit, up to eight times
-/// the configured one, then with no limit, as the load is; each file is written whole or not at
-/// all, so a retry leaves nothing half-written.
+/// sync's is the one its load needed). A file that runs out of memory (a view over every stored
+/// posting, at a million of them) is written again on one thread, then with twice that limit, up
+/// to eight times the configured one, then with no limit, as the load is
+/// ([`db::with_memory_retries`]); each file is written whole or not at all, so a retry leaves
+/// nothing half-written, and the files written before it are not written again.
 fn export_views(
     config: &Config,
     conn: &duckdb::Connection,
     mut limit: Option<u64>,
 ) -> Result<export::Exported, SyncError> {
-    db::with_memory_retries(
-        conn,
-        &mut limit,
-        config.storage.memory_limit,
-        "export",
-        export::ExportError::is_out_of_memory,
-        || export_views_once(config, conn),
-    )
-    .map_err(SyncError::from)
-}
-
-fn export_views_once(
-    config: &Config,
-    conn: &duckdb::Connection,
-) -> Result<export::Exported, export::ExportError> {
-    let views = views::read_views(&config.queries_dir())?;
+    let views = views::read_views(&config.queries_dir()).map_err(export::ExportError::from)?;
     export::create_views(conn, &views)?;
-    let exported = export::export(
+    let exported = export::export_each(
         conn,
         &views,
         &config.export_dir(),
@@ -725,6 +711,16 @@ fn export_views_once(
             bom: config.export.csv_bom,
         },
         &config.export.partitioned,
+        &mut |write| {
+            db::with_memory_retries(
+                conn,
+                &mut limit,
+                config.storage.memory_limit,
+                "export",
+                export::ExportError::is_out_of_memory,
+                write,
+            )
+        },
     )?;
     tracing::info!(
         stage = "export",

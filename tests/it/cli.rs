@@ -482,6 +482,31 @@ fn signals_that_run_out_of_memory_are_retried_with_a_higher_limit() {
 }
 
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs src/test_hooks.rs, compiled out of release builds"
+)]
+fn an_export_file_that_runs_out_of_memory_is_written_again_and_the_sync_succeeds() {
+    let h = whole_market_in_32_mib(35, "");
+    let home = tempfile::tempdir().expect("tempdir");
+    signed_in(&h, home.path(), &["sync"])
+        .env("UPJOBPILOT_FAIL_AT", "export-new_postings-out-of-memory")
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("out of memory; trying again on one thread")
+                .and(predicate::str::contains("view new_postings")),
+        );
+    for view in upjobpilot::pipeline::views::DEFAULT_VIEWS {
+        let name = view.0.trim_end_matches(".sql");
+        for extension in ["csv", "parquet"] {
+            let file = h.config.export_dir().join(format!("{name}.{extension}"));
+            assert!(file.exists(), "{}", file.display());
+        }
+    }
+}
+
+#[test]
 fn a_sync_at_the_smallest_memory_limit_matches_its_alert_rules() {
     // A rule every new posting matches: the load fits in its batches, and the alert plan after
     // it must too, or be retried with more, not leave the postings queued.
