@@ -6,6 +6,10 @@
 //! changes) are deleted instead, once their days are closed in `daily_closed`: the daily
 //! aggregates in `daily_postings`, recomputed by every load, are all that is kept of them.
 //! Either way their words leave the text index in the same transaction.
+//!
+//! A sync's load stores a posting already past the cutoff pruned in the first place (see
+//! [`super::load::CurrentRun::retention_cutoff`]), so what is left here is what crossed the
+//! cutoff since the last sync, and the postings of a load outside a sync.
 
 use crate::config::Retention;
 use crate::db::sql;
@@ -15,8 +19,8 @@ use duckdb::Connection;
 /// until it commits (the old text of every pruned posting, to undo it) does not grow without
 /// bound. Large: every piece scans the whole text index to delete its postings' words (their
 /// rows are spread over it), so the pieces' work grows with their number. Measured at a first
-/// sync of 100k postings (90k pruned): 5,000-posting pieces took 2.2 s, 50,000 0.6-0.8 s, with
-/// the same peak memory.
+/// sync of 100k postings (90k pruned here, before the load stored them pruned): 5,000-posting
+/// pieces took 2.2 s, 50,000 0.6-0.8 s, with the same peak memory.
 const PIECE: i64 = 50_000;
 
 /// Applies the retention, [`PIECE`] postings a transaction (a crash between two leaves the rest
