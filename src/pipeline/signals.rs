@@ -165,14 +165,7 @@ pub fn run(
     configured: u64,
 ) -> Result<SignalsReport, duckdb::Error> {
     let now = Utc::now();
-    let wanted = crate::db::with_memory_retries(
-        conn,
-        limit,
-        configured,
-        "signals",
-        crate::db::is_out_of_memory,
-        || wanted(conn, signals, now),
-    )?;
+    let wanted = retried(conn, limit, configured, || wanted(conn, signals, now))?;
     if wanted.is_empty() {
         return Ok(SignalsReport::default());
     }
@@ -188,14 +181,9 @@ pub fn run(
     for (what, message) in &fetched.refusals {
         conn.execute(sql::SIGNALS_REFUSE, params![what, message, now])?;
     }
-    let stored = crate::db::with_memory_retries(
-        conn,
-        limit,
-        configured,
-        "signals",
-        crate::db::is_out_of_memory,
-        || store(conn, &wanted, &fetched.snapshots, now),
-    )?;
+    let stored = retried(conn, limit, configured, || {
+        store(conn, &wanted, &fetched.snapshots, now)
+    })?;
     conn.execute(
         sql::SIGNALS_COUNT_REQUESTS,
         params![i64::try_from(requests).unwrap_or(i64::MAX), run_id],
@@ -218,6 +206,23 @@ pub fn run(
         "signals fetched"
     );
     Ok(report)
+}
+
+/// `work` under the out-of-memory retries ([`crate::db::with_memory_retries`]).
+fn retried<T>(
+    conn: &Connection,
+    limit: &mut Option<u64>,
+    configured: u64,
+    work: impl FnMut() -> duckdb::Result<T>,
+) -> duckdb::Result<T> {
+    crate::db::with_memory_retries(
+        conn,
+        limit,
+        configured,
+        "signals",
+        crate::db::is_out_of_memory,
+        work,
+    )
 }
 
 /// The postings to ask, with why (`top` or `saved`), best new postings first.
