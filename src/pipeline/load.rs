@@ -141,7 +141,7 @@ pub struct CurrentRun {
     pub status: String,
     /// Its errors, joined.
     pub errors: Option<String>,
-    /// The retention cutoff of the sync (`retention.hours` before it started): a posting
+    /// The retention cutoff of the sync (`retention.hours` before its load): a posting
     /// published before it is stored already pruned, as the sync's retention would leave it
     /// moments later, so a first sync does not write the text, raw JSON and words of a history
     /// it may not keep. `None` stores every posting whole (a load outside a sync).
