@@ -109,8 +109,9 @@ struct Paging<'a> {
     step_backs: u32,
     /// Upwork's count of all matches, from the first page.
     total_count: Option<i64>,
-    /// The postings read, by [`id_key`]: a first sync reads up to a million of them, and their
-    /// ids as strings held 60-70 bytes each of the fetch's memory, their keys 16-20.
+    /// The postings read, by [`id_key`]: a first sync reads up to a million of them (measured
+    /// at a million: the fetch's RSS grew from 64 to 114 MB with the ids as strings, stays at
+    /// 59-77 MB with the keys).
     seen: HashSet<u64>,
     /// The newest recency read, leaving out postings dated in the future.
     newest: Option<DateTime<Utc>>,

@@ -151,10 +151,10 @@ pub fn requests_for(postings: usize, batching: bool) -> u64 {
 
 /// Fetches and stores the signals of this sync ([the module doc](self)), adding their requests
 /// to the record of the run `run_id`: blocks on `runtime` for the requests. Choosing the
-/// postings (which ranks every queued one: the 950,005 of a first sync of a million ran out of
-/// the default limit) and storing the answers run under DuckDB's memory `limit`, raised as the
-/// load's is if they run out; the requests are made once. An error is the database's; the
-/// caller logs it and the sync goes on.
+/// postings (it ranks every queued one: 950,005 after a first sync of a million, which once ran
+/// out of the default limit, see signals_wanted.sql) and storing the answers run under DuckDB's
+/// memory `limit`, raised as the load's is if they run out; the requests are made once. An
+/// error is the database's; the caller logs it and the sync goes on.
 pub fn run(
     conn: &Connection,
     client: &UpworkClient,
