@@ -234,29 +234,25 @@ pub fn with_memory_retries<T, E: std::fmt::Display>(
     out_of_memory: impl Fn(&E) -> bool,
     mut work: impl FnMut() -> Result<T, E>,
 ) -> Result<T, E> {
+    // The thread count before the first retry, once it has been tried (1: it already was one).
     let mut threads_before = None;
     let result = loop {
         match work() {
-            Err(error) if out_of_memory(&error) && threads_before.is_none() => {
-                match one_thread(conn) {
-                    Ok(Some(before)) => {
-                        threads_before = Some(before);
-                        tracing::warn!(stage, threads = 1, error = %error, memory = %memory_in_use(conn), "out of memory; trying again on one thread");
-                    }
-                    Ok(None) => {
-                        // One thread already: on to a higher limit.
-                        threads_before = Some(1);
-                        if !raise_or_warn(conn, limit, configured, stage, &error) {
+            Err(error) if out_of_memory(&error) => {
+                if threads_before.is_none() {
+                    match one_thread(conn) {
+                        Ok(Some(before)) => {
+                            threads_before = Some(before);
+                            tracing::warn!(stage, threads = 1, error = %error, memory = %memory_in_use(conn), "out of memory; trying again on one thread");
+                            continue;
+                        }
+                        Ok(None) => threads_before = Some(1),
+                        Err(e) => {
+                            tracing::warn!(stage, error = %e, "the thread count could not be lowered");
                             break Err(error);
                         }
                     }
-                    Err(e) => {
-                        tracing::warn!(stage, error = %e, "the thread count could not be lowered");
-                        break Err(error);
-                    }
                 }
-            }
-            Err(error) if out_of_memory(&error) && limit.is_some() => {
                 if !raise_or_warn(conn, limit, configured, stage, &error) {
                     break Err(error);
                 }
