@@ -469,10 +469,13 @@ pub struct BenchLoadArgs {
     /// DuckDB's memory limit for the load (the pipeline's default unless given).
     #[arg(long, default_value = "128MB")]
     pub memory_limit: String,
-    /// Then rebuild every loaded posting from its raw JSON (`upjobpilot renormalize`, its
-    /// default batch) and compare with the load.
+    /// Then rebuild every loaded posting from its raw JSON (`upjobpilot renormalize`) and
+    /// compare with the load.
     #[arg(long, conflicts_with = "reference_only")]
     pub renormalize: bool,
+    /// Postings the renormalize rebuilds per transaction (`renormalize --batch`).
+    #[arg(long, default_value_t = DEFAULT_RENORMALIZE_BATCH, requires = "renormalize", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub renormalize_batch: u32,
 }
 
 /// `bench sync` options.

@@ -144,6 +144,8 @@ fn bench_load(args: &LoadArgs) -> anyhow::Result<serde_json::Value> {
     // Ours first, so the peak RSS read right after it is the load's own.
     let database = dir.join("bench.duckdb");
     let _ = std::fs::remove_file(&database);
+    // A renormalize stopped in an earlier run would otherwise go on from where it stopped.
+    let _ = std::fs::remove_file(pipeline::renormalize::progress_path(&database));
     let mut conn = crate::db::open(&database)?;
     let limit = crate::config::parse_size(&args.memory_limit)
         .ok_or_else(|| anyhow::anyhow!("--memory-limit: not a size"))?;
@@ -171,11 +173,14 @@ fn bench_load(args: &LoadArgs) -> anyhow::Result<serde_json::Value> {
         args.postings
     );
     let renormalize = if args.renormalize {
+        // As `upjobpilot renormalize` runs: from the configured limit, whatever the load raised.
+        crate::db::set_memory_limit(&conn, limit)?;
         let start = Instant::now();
         let done = pipeline::renormalize::renormalize(
             &mut conn,
             &database,
-            crate::cli::DEFAULT_RENORMALIZE_BATCH as usize,
+            args.renormalize_batch as usize,
+            limit,
             |_| {},
         )?;
         let secs = start.elapsed().as_secs_f64();
@@ -186,6 +191,7 @@ fn bench_load(args: &LoadArgs) -> anyhow::Result<serde_json::Value> {
             args.postings
         );
         json!({
+            "renormalize_batch": args.renormalize_batch,
             "renormalize_secs": secs,
             "renormalize_vs_load": secs / load_secs,
             "renormalize_peak_rss_mb": peak_rss_mb(),

@@ -17,9 +17,15 @@ pub fn run(config_path: &Path, args: &RenormalizeArgs) -> Result<Exit, Failure> 
     let mut conn = crate::db::open(&database)?;
     crate::db::set_memory_limit(&conn, config.storage.memory_limit)
         .map_err(|e| Failure::other(anyhow::anyhow!("{}: {e}", database.display())))?;
-    let report = renormalize::renormalize(&mut conn, &database, args.batch as usize, |done| {
-        tracing::info!(stage = "renormalize", rebuilt = done, "batch committed");
-    })?;
+    let report = renormalize::renormalize(
+        &mut conn,
+        &database,
+        args.batch as usize,
+        config.storage.memory_limit,
+        |done| {
+            tracing::info!(stage = "renormalize", rebuilt = done, "batch committed");
+        },
+    )?;
     if report.resumed {
         println!("went on from an interrupted renormalize");
     }

@@ -206,6 +206,7 @@ fn merge(conn: &Connection, timings: &mut LoadTimings) -> Result<(i64, i64), duc
 
 /// Recomputes the daily aggregates of the days listed as out of date, and empties the list.
 fn recompute_daily(conn: &Connection) -> Result<(), duckdb::Error> {
+    crate::test_hooks::out_of_memory_once("daily")?;
     conn.execute_batch(sql::DAILY_DAYS)?;
     conn.execute_batch(sql::DAILY)
 }

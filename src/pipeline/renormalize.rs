@@ -40,12 +40,14 @@ pub fn progress_path(database: &Path) -> PathBuf {
     database.with_file_name(name)
 }
 
-/// Rebuilds every stored posting with raw JSON, `batch` at a time; `on_batch` hears the running
-/// total after each commit.
+/// Rebuilds every stored posting with raw JSON, `batch` at a time, under DuckDB's
+/// `memory_limit` (raised for a batch that runs out, as a load does); `on_batch` hears the
+/// running total after each commit.
 pub fn renormalize(
     conn: &mut Connection,
     database: &Path,
     batch: usize,
+    memory_limit: u64,
     mut on_batch: impl FnMut(usize),
 ) -> Result<RenormalizeReport, SyncError> {
     let progress_file = progress_path(database);
@@ -75,44 +77,28 @@ pub fn renormalize(
             r.get(0)
         })
         .map_err(SyncError::Renormalize)?;
-    // Batches of small merges, as a load: one DuckDB thread, checkpoints every gigabyte of log.
+    // Batches of small merges, as a load: one DuckDB thread, checkpoints every 32 MB of log.
+    // A batch that runs out of memory is rolled back and done again with twice the limit (the
+    // batches before it stay committed), as a sync's load is: a renormalize is what a user runs
+    // after an upgrade, and failing it halfway on a large history helps nobody.
+    let mut limit = Some(memory_limit);
     load::with_load_settings(
         conn,
         SyncError::Renormalize,
         |conn| -> Result<(), SyncError> {
             loop {
                 crate::test_hooks::fail("renormalize").map_err(SyncError::Renormalize)?;
-                let end: Option<String> = conn
-                    .query_row(
-                        sql::RENORMALIZE_NEXT,
-                        duckdb::params![last_id, batch.max(1) as i64],
-                        |row| row.get(0),
-                    )
-                    .map_err(SyncError::Renormalize)?;
-                let Some(end) = end else {
+                let done = crate::db::with_memory_retries(
+                    conn,
+                    &mut limit,
+                    memory_limit,
+                    "renormalize",
+                    |e: &SyncError| matches!(e, SyncError::Renormalize(e) if crate::db::is_out_of_memory(e)),
+                    || rebuild_next(conn, &last_id, batch, &run_id),
+                )?;
+                let Some((end, rebuilt, quarantined)) = done else {
                     break;
                 };
-                let nodes: Vec<StoredNode> = {
-                    let mut stmt = conn
-                        .prepare(sql::RENORMALIZE_BATCH)
-                        .map_err(SyncError::Renormalize)?;
-                    let rows = stmt
-                        .query_map(duckdb::params![last_id, end], |row| {
-                            Ok(StoredNode {
-                                id: row.get(0)?,
-                                raw: row.get(1)?,
-                                last_seen_us: row.get(2)?,
-                            })
-                        })
-                        .map_err(SyncError::Renormalize)?;
-                    rows.collect::<Result<_, _>>()
-                        .map_err(SyncError::Renormalize)?
-                };
-                let (rebuilt, quarantined) = load::renormalize_batch(conn, &nodes, &run_id)
-                    .map_err(|e| match e {
-                        LoadError::Db(e) => SyncError::Renormalize(e),
-                        other => SyncError::Load(other),
-                    })?;
                 report.rebuilt += rebuilt;
                 report.quarantined += quarantined;
                 last_id = end;
@@ -124,14 +110,69 @@ pub fn renormalize(
                 crate::fs::write_atomic(&progress_file, &json).map_err(io)?;
                 on_batch(report.rebuilt);
             }
-            load::recompute_daily_now(conn).map_err(SyncError::Renormalize)?;
             Ok(())
         },
     )?;
+    // The days the batches touched, after the checkpoint that ends them, under the retries: the
+    // daily aggregates of a million rebuilt postings ran out of the default limit before that
+    // checkpoint (and failed the renormalize at its very end), and after it on two threads; they
+    // went through on one (DuckDB 2.0.1, BENCHMARKS.md). A renormalize stopped before this goes
+    // on here when run again (its progress file is removed only below).
+    crate::db::with_memory_retries(
+        conn,
+        &mut limit,
+        memory_limit,
+        "renormalize",
+        crate::db::is_out_of_memory,
+        || load::recompute_daily_now(conn),
+    )
+    .map_err(SyncError::Renormalize)?;
     match std::fs::remove_file(&progress_file) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(io(e)),
     }
     Ok(report)
+}
+
+/// Rebuilds the next `batch` stored postings with raw JSON after `last_id`, in one transaction:
+/// the last id done, postings rebuilt and nodes quarantined, or `None` when none is left.
+fn rebuild_next(
+    conn: &Connection,
+    last_id: &str,
+    batch: usize,
+    run_id: &str,
+) -> Result<Option<(String, usize, usize)>, SyncError> {
+    let end: Option<String> = conn
+        .query_row(
+            sql::RENORMALIZE_NEXT,
+            duckdb::params![last_id, batch.max(1) as i64],
+            |row| row.get(0),
+        )
+        .map_err(SyncError::Renormalize)?;
+    let Some(end) = end else {
+        return Ok(None);
+    };
+    let nodes: Vec<StoredNode> = {
+        let mut stmt = conn
+            .prepare(sql::RENORMALIZE_BATCH)
+            .map_err(SyncError::Renormalize)?;
+        let rows = stmt
+            .query_map(duckdb::params![last_id, end], |row| {
+                Ok(StoredNode {
+                    id: row.get(0)?,
+                    raw: row.get(1)?,
+                    last_seen_us: row.get(2)?,
+                })
+            })
+            .map_err(SyncError::Renormalize)?;
+        rows.collect::<Result<_, _>>()
+            .map_err(SyncError::Renormalize)?
+    };
+    let (rebuilt, quarantined) =
+        load::renormalize_batch(conn, &nodes, run_id).map_err(|e| match e {
+            LoadError::Db(e) => SyncError::Renormalize(e),
+            other => SyncError::Load(other),
+        })?;
+    Ok(Some((end, rebuilt, quarantined)))
 }

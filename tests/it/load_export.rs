@@ -546,8 +546,8 @@ fn renormalize_rebuilds_typed_columns_from_raw_json_and_resumes() {
         serde_json::json!({ "run_id": "renormalize-test", "last_id": middle }).to_string(),
     )
     .expect("progress");
-    let report =
-        renormalize::renormalize(&mut conn, &path, 200, |_| {}).expect("renormalize goes on");
+    let report = renormalize::renormalize(&mut conn, &path, 200, 128_000_000, |_| {})
+        .expect("renormalize goes on");
     assert!(report.resumed);
     assert_eq!(report.rebuilt, 750, "the second half, once");
     assert_eq!(report.pruned, 10);
@@ -557,7 +557,8 @@ fn renormalize_rebuilds_typed_columns_from_raw_json_and_resumes() {
         "done: no progress left"
     );
     // A full run rebuilds everything with raw JSON.
-    let report = renormalize::renormalize(&mut conn, &path, 200, |_| {}).expect("renormalize");
+    let report =
+        renormalize::renormalize(&mut conn, &path, 200, 128_000_000, |_| {}).expect("renormalize");
     assert!(!report.resumed);
     assert_eq!(report.rebuilt, 1_490);
     assert_eq!(snapshot(&conn), before, "hits, history and seen times stay");

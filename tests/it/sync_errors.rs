@@ -224,6 +224,43 @@ fn a_failed_renormalize_says_it_goes_on_from_there() {
     assert!(again.status.success(), "{again:?}");
 }
 
+/// A renormalize that runs out of memory, in a batch's merge or in the daily aggregates at its
+/// end, is done again (on one thread, then with a higher limit; the batches before it stay), as
+/// a sync's steps are, and every posting with raw JSON is rebuilt.
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs src/test_hooks.rs, compiled out of release builds"
+)]
+fn a_renormalize_that_runs_out_of_memory_is_done_again_with_a_higher_limit() {
+    for (seed, step) in [(211, "merge"), (212, "daily")] {
+        let h = harness(seed, RUST_SEARCH);
+        let home = tempfile::tempdir().expect("home");
+        assert!(sync(&h, home.path(), None).status.success());
+        let stored = h.count("SELECT count(*) FROM jobs WHERE raw IS NOT NULL");
+        assert!(stored > 0);
+        let fail_at = format!("{step}-out-of-memory");
+        let output = run(&h, home.path(), &["renormalize"], Some(&fail_at));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{step}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(&format!("injected at {step}"))
+                && stderr.contains("out of memory; trying again"),
+            "{step}: {stderr}"
+        );
+        assert!(
+            stdout.contains(&format!("rebuilt {stored} postings")),
+            "{step}: {stdout}"
+        );
+        assert_eq!(
+            h.count("SELECT count(*) FROM daily_dirty"),
+            0,
+            "{step}: the daily aggregates are up to date"
+        );
+    }
+}
+
 #[test]
 #[cfg_attr(
     not(debug_assertions),

@@ -200,7 +200,7 @@ fn retitle(h: &Harness, texts: &[(&str, &str)], offset: usize) -> Vec<String> {
         )
         .expect("patch raw");
     }
-    renormalize::renormalize(&mut conn, &path, 50, |_| {}).expect("renormalize");
+    renormalize::renormalize(&mut conn, &path, 50, 128_000_000, |_| {}).expect("renormalize");
     ids
 }
 
