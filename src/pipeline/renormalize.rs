@@ -3,8 +3,8 @@
 //!
 //! Postings go in id order, in batches, each batch one transaction; after each commit the last
 //! id done is written (atomically) to `<database>.renormalize.json`, so a renormalize that is
-//! killed or interrupted goes on where it stopped when run again, and a batch done twice
-//! changes nothing. Postings whose raw JSON retention has pruned keep the columns they have:
+//! killed or interrupted goes on where it stopped when run again (on the same database: the
+//! file says when the database was made), and a batch done twice changes nothing. Postings whose raw JSON retention has pruned keep the columns they have:
 //! they are counted and said, never silently skipped.
 
 use super::error::SyncError;
@@ -31,6 +31,20 @@ pub struct RenormalizeReport {
 struct Progress {
     run_id: String,
     last_id: String,
+    /// When the database was made (its first migration): a progress file left beside a
+    /// database that was deleted and made anew is not taken for the new one's, whose postings
+    /// up to `last_id` it would skip. Absent in the files of versions before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    database_made: Option<String>,
+}
+
+/// When the database was made: the time its first migration was applied.
+fn database_made(conn: &Connection) -> Result<Option<String>, duckdb::Error> {
+    conn.query_row(
+        "SELECT CAST(min(applied_at) AS VARCHAR) FROM schema_version",
+        [],
+        |row| row.get(0),
+    )
 }
 
 /// Where the progress of a renormalize of `database` is kept.
@@ -55,9 +69,17 @@ pub fn renormalize(
         path: progress_file.clone(),
         source,
     };
+    let made = database_made(conn).map_err(SyncError::Renormalize)?;
     let previous: Option<Progress> = std::fs::read(&progress_file)
         .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        .and_then(|bytes| serde_json::from_slice::<Progress>(&bytes).ok())
+        .filter(|p| {
+            let ours = p.database_made.is_none() || p.database_made == made;
+            if !ours {
+                tracing::warn!(stage = "renormalize", file = %progress_file.display(), "the progress left there is another database's (this one was made since); starting from the first posting");
+            }
+            ours
+        });
     let mut report = RenormalizeReport {
         resumed: previous.is_some(),
         ..RenormalizeReport::default()
@@ -105,6 +127,7 @@ pub fn renormalize(
                 let progress = Progress {
                     run_id: run_id.clone(),
                     last_id: last_id.clone(),
+                    database_made: made.clone(),
                 };
                 let json = serde_json::to_vec(&progress).unwrap_or_default();
                 crate::fs::write_atomic(&progress_file, &json).map_err(io)?;

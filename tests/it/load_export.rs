@@ -580,6 +580,51 @@ fn renormalize_rebuilds_typed_columns_from_raw_json_and_resumes() {
     assert_eq!(differing, 0, "the rebuilt columns are what a load makes");
 }
 
+/// A progress file is the database's it was written for: beside a database deleted and made
+/// anew, a renormalize starts from the first posting instead of skipping the new one's postings
+/// up to the old one's last id; the same database's progress (or a file of a version that did
+/// not record it) is gone on from.
+#[test]
+fn renormalize_goes_on_only_from_its_own_databases_progress() {
+    use upjobpilot::pipeline::renormalize;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spool_dir = dir.path().join("spool");
+    upjobpilot::commands::bench::generate_spool(&spool_dir, 300, 100).expect("spool");
+    let pending = Spool::new(spool_dir).pending().expect("pending");
+    let path = dir.path().join("db.duckdb");
+    let mut conn = upjobpilot::db::open(&path).expect("db");
+    load::load(&mut conn, &pending, None).expect("load");
+    let (middle, made): (String, String) = conn
+        .query_row(
+            "SELECT (SELECT id FROM jobs ORDER BY id LIMIT 1 OFFSET 99), (SELECT CAST(min(applied_at) AS VARCHAR) FROM schema_version)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("middle id");
+    let progress = |made: Option<&str>| {
+        let mut json = serde_json::json!({ "run_id": "renormalize-test", "last_id": middle });
+        if let Some(made) = made {
+            json["database_made"] = made.into();
+        }
+        std::fs::write(renormalize::progress_path(&path), json.to_string()).expect("progress");
+    };
+    for (file_made, resumed, rebuilt) in [
+        (Some("2001-01-01 00:00:00+00"), false, 300),
+        (Some(made.as_str()), true, 200),
+        (None, true, 200),
+    ] {
+        progress(file_made);
+        let report = renormalize::renormalize(&mut conn, &path, 64, 128_000_000, |_| {})
+            .expect("renormalize");
+        assert_eq!(
+            (report.resumed, report.rebuilt),
+            (resumed, rebuilt),
+            "progress of {file_made:?}"
+        );
+        assert!(!renormalize::progress_path(&path).exists());
+    }
+}
+
 /// A view that needs more memory than `storage.memory_limit` is exported again with twice the
 /// limit (up to eight times, then none) instead of failing the sync, and its file is whole.
 #[test]
