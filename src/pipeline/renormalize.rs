@@ -4,8 +4,9 @@
 //! Postings go in id order, in batches, each batch one transaction; after each commit the last
 //! id done is written (atomically) to `<database>.renormalize.json`, so a renormalize that is
 //! killed or interrupted goes on where it stopped when run again (on the same database: the
-//! file says when the database was made), and a batch done twice changes nothing. Postings whose raw JSON retention has pruned keep the columns they have:
-//! they are counted and said, never silently skipped.
+//! file says when the database was made), and a batch done twice changes nothing. Postings
+//! whose raw JSON retention has pruned keep the columns they have: they are counted and said,
+//! never silently skipped.
 
 use super::error::SyncError;
 use super::load::{self, LoadError, StoredNode};
