@@ -132,11 +132,13 @@ pub fn renormalize(
                 };
                 let json = serde_json::to_vec(&progress).unwrap_or_default();
                 crate::fs::write_atomic(&progress_file, &json).map_err(io)?;
+                crate::test_hooks::point("renormalize-batch");
                 on_batch(report.rebuilt);
             }
             Ok(())
         },
     )?;
+    crate::test_hooks::point("renormalize-batches-done");
     // The days the batches touched, after the checkpoint that ends them, under the retries: the
     // daily aggregates of a million rebuilt postings ran out of the default limit before that
     // checkpoint (and failed the renormalize at its very end), and after it on two threads; they
@@ -151,6 +153,7 @@ pub fn renormalize(
         || load::recompute_daily_now(conn),
     )
     .map_err(SyncError::Renormalize)?;
+    crate::test_hooks::point("renormalize-daily");
     match std::fs::remove_file(&progress_file) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

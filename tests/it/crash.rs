@@ -221,6 +221,112 @@ fn content(h: &Harness) -> Vec<String> {
     out
 }
 
+/// Runs `command` until it pauses at `point` (`UPJOBPILOT_PAUSE_AT`, "name:nth"), then SIGKILLs
+/// it; returns its process id.
+fn kill_at(mut command: Command, h: &Harness, point: &str) -> u32 {
+    let marker = h.dir.path().join("paused");
+    let mut child = command
+        .env("UPJOBPILOT_PAUSE_AT", point)
+        .env("UPJOBPILOT_PAUSE_FILE", &marker)
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !marker.exists() {
+        if let Some(status) = child.try_wait().expect("wait") {
+            panic!("{point}: the command ended ({status}) without reaching the point");
+        }
+        assert!(Instant::now() < deadline, "{point}: never reached");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    child.id()
+}
+
+/// `upjobpilot renormalize --batch 5`, quiet.
+fn renormalize_command(h: &Harness, home: &std::path::Path) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("upjobpilot"));
+    cmd.env_clear()
+        .env("HOME", home)
+        .env("UPJOBPILOT_DATA_DIR", home.join("data"))
+        .args(["renormalize", "--quiet", "--batch", "5", "--config"])
+        .arg(h.dir.path().join("pipeline.toml"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
+/// A renormalize commits batch by batch, then checkpoints, then brings the daily aggregates up
+/// to date, then removes its progress file. SIGKILL after the first and a later batch's commit,
+/// after the checkpoint and after the daily aggregates; after each kill the database opens
+/// consistent, and the renormalize run again leaves what one uninterrupted renormalize leaves,
+/// with no progress file.
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs the pause points of src/test_hooks.rs, compiled out of release builds"
+)]
+fn sigkill_at_every_phase_of_a_renormalize_converges() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let start = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0);
+    let market = |c: &mut upwork_sandbox::SandboxConfig| c.market.start = start;
+    // Retention past the searches' reach: every posting keeps its raw JSON.
+    let searches = format!("[retention]\nhours = 1000\n{SEARCHES}");
+    // A synced database with an older version's mistakes in its typed columns, skills and
+    // daily aggregates, which a renormalize repairs.
+    let damaged = || {
+        let h = harness_with(302, &searches, market);
+        let status = sync_command(&h, home.path()).status().expect("run");
+        assert!(status.success(), "the sync succeeds");
+        h.db()
+            .execute_batch(
+                "UPDATE jobs SET total_applicants = -1, skills = []; DELETE FROM job_skills; UPDATE daily_postings SET postings = -1",
+            )
+            .expect("damage");
+        h
+    };
+    let reference = damaged();
+    let before = content(&reference);
+    let status = renormalize_command(&reference, home.path())
+        .status()
+        .expect("run");
+    assert!(status.success(), "an uninterrupted renormalize succeeds");
+    let want = content(&reference);
+    assert_ne!(before, want, "the renormalize repairs the damage");
+    let progress = upjobpilot::pipeline::renormalize::progress_path(&reference.db_path());
+    assert!(!progress.exists());
+    let batches = (reference.count("SELECT count(*) FROM jobs") + 4) / 5;
+    assert!(batches >= 4, "several batches ({batches})");
+
+    for point in [
+        "renormalize-batch:1",
+        "renormalize-batch:3",
+        "renormalize-batches-done:1",
+        "renormalize-daily:1",
+    ] {
+        let h = damaged();
+        let killed = kill_at(renormalize_command(&h, home.path()), &h, point);
+        check_after_kill(&h, killed);
+        let progress = upjobpilot::pipeline::renormalize::progress_path(&h.db_path());
+        assert!(
+            progress.exists(),
+            "{point}: the progress is kept for the next run"
+        );
+
+        let status = renormalize_command(&h, home.path()).status().expect("run");
+        assert!(status.success(), "{point}: the next renormalize completes");
+        assert!(!progress.exists(), "{point}: done, no progress left");
+        let got = content(&h);
+        if got != want {
+            let missing: Vec<_> = want.iter().filter(|r| !got.contains(r)).take(5).collect();
+            let extra: Vec<_> = got.iter().filter(|r| !want.contains(r)).take(5).collect();
+            panic!(
+                "{point}: the database differs from an uninterrupted renormalize's\nmissing: {missing:#?}\nextra: {extra:#?}"
+            );
+        }
+    }
+}
+
 /// Each page its own piece: the load commits after every page, then once more for the daily
 /// aggregates (a piece with no page).
 const PIECE_BYTES: &str = "1";
@@ -273,24 +379,10 @@ fn sigkill_at_every_phase_of_a_load_in_pieces_converges() {
         "load-done:1",
     ] {
         let h = harness_with(300, &searches, market);
-        let marker = h.dir.path().join("paused");
-        let mut child = sync_command(&h, home.path())
-            .env("UPJOBPILOT_LOAD_BATCH_BYTES", PIECE_BYTES)
-            .env("UPJOBPILOT_PAUSE_AT", point)
-            .env("UPJOBPILOT_PAUSE_FILE", &marker)
-            .spawn()
-            .expect("spawn");
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while !marker.exists() {
-            if let Some(status) = child.try_wait().expect("wait") {
-                panic!("{point}: the sync ended ({status}) without reaching the point");
-            }
-            assert!(Instant::now() < deadline, "{point}: never reached");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        child.kill().expect("SIGKILL");
-        child.wait().expect("reaped");
-        check_after_kill(&h, child.id());
+        let mut sync = sync_command(&h, home.path());
+        sync.env("UPJOBPILOT_LOAD_BATCH_BYTES", PIECE_BYTES);
+        let killed = kill_at(sync, &h, point);
+        check_after_kill(&h, killed);
 
         // What the killed load left: committed pieces only, and watermarks only over
         // postings that are stored.
