@@ -472,6 +472,51 @@ fn the_result_of_a_load_does_not_depend_on_its_batch_size() {
     }
 }
 
+/// The daily aggregates of many days at once (a first sync touches a year of them) come out as
+/// one computation over the stored postings says: every day's count and median fixed budget by
+/// job type.
+#[test]
+fn the_daily_aggregates_of_many_days_are_those_of_the_stored_postings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spool_dir = dir.path().join("spool");
+    upjobpilot::commands::bench::generate_spool(&spool_dir, 1_500, 100).expect("spool");
+    let pending = Spool::new(spool_dir).pending().expect("pending");
+    let mut conn = upjobpilot::db::open(&dir.path().join("db.duckdb")).expect("db");
+    load::load(&mut conn, &pending, None).expect("load");
+    // The postings spread over two months, every day listed as out of date.
+    conn.execute_batch(
+        "UPDATE jobs SET published_at = (published_at::TIMESTAMP - to_days((hash(id) % 60)::INTEGER))::TIMESTAMPTZ;
+         DELETE FROM daily_postings;
+         INSERT INTO daily_dirty SELECT DISTINCT published_at::TIMESTAMP::DATE FROM jobs",
+    )
+    .expect("spread");
+    let days: i64 = conn
+        .query_row("SELECT count(*) FROM daily_dirty", [], |r| r.get(0))
+        .expect("days");
+    assert!(days > 50, "{days} days");
+    load::recompute_daily_now(&conn).expect("daily");
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM (
+                 SELECT published_at::TIMESTAMP::DATE AS day, job_type AS value, count(*) AS n,
+                        round(median(fixed_budget::DOUBLE) FILTER (WHERE job_type = 'FIXED'), 2) AS m
+                 FROM jobs GROUP BY ALL) j
+             FULL JOIN (
+                 SELECT day, value, postings AS n, median_fixed_budget::DOUBLE AS m
+                 FROM daily_postings WHERE dimension = 'job_type') d
+             USING (day, value)
+             WHERE j.n IS DISTINCT FROM d.n OR j.m IS DISTINCT FROM d.m"
+        ),
+        0
+    );
+    assert_eq!(
+        count("SELECT count(DISTINCT day) FROM daily_postings"),
+        days
+    );
+    assert_eq!(count("SELECT count(*) FROM daily_dirty"), 0);
+}
+
 /// The last resort of a load that runs out of memory: after twice, four and eight times the
 /// limit it loads with no limit at all rather than leave the pages in the spool for a sync that
 /// will never fit, and the result is the same as an unlimited load's.
