@@ -31,17 +31,23 @@ fn trials() -> u64 {
         .unwrap_or(12)
 }
 
-fn sync_command(h: &Harness, home: &std::path::Path) -> Command {
+/// `upjobpilot ARGS --config …` in a clean environment, its output discarded.
+fn upjobpilot(h: &Harness, home: &std::path::Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("upjobpilot"));
     cmd.env_clear()
         .env("HOME", home)
         .env("UPJOBPILOT_DATA_DIR", home.join("data"))
         .env("UPJOBPILOT_TOKEN_FILE", h.store.path())
-        .args(["sync", "--quiet", "--wait-secs", "30", "--config"])
+        .args(args)
+        .arg("--config")
         .arg(h.dir.path().join("pipeline.toml"))
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     cmd
+}
+
+fn sync_command(h: &Harness, home: &std::path::Path) -> Command {
+    upjobpilot(h, home, &["sync", "--quiet", "--wait-secs", "30"])
 }
 
 fn check_after_kill(h: &Harness, killed_pid: u32) {
@@ -245,15 +251,7 @@ fn kill_at(mut command: Command, h: &Harness, point: &str) -> u32 {
 
 /// `upjobpilot renormalize --batch 5`, quiet.
 fn renormalize_command(h: &Harness, home: &std::path::Path) -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("upjobpilot"));
-    cmd.env_clear()
-        .env("HOME", home)
-        .env("UPJOBPILOT_DATA_DIR", home.join("data"))
-        .args(["renormalize", "--quiet", "--batch", "5", "--config"])
-        .arg(h.dir.path().join("pipeline.toml"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    cmd
+    upjobpilot(h, home, &["renormalize", "--quiet", "--batch", "5"])
 }
 
 /// A renormalize commits batch by batch, then checkpoints, then brings the daily aggregates up
