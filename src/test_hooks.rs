@@ -11,9 +11,10 @@
 //!   program, as on Windows (see [`held`]).
 //! - `UPJOBPILOT_FAIL_AT=<step>`: [`fail`] returns an error at that step of a sync (`load`,
 //!   `clear-spool`, `watermarks`, `scores`, `retention`) or of a renormalize (`renormalize`);
-//!   `merge-out-of-memory`, `signals-out-of-memory`, `export-<view>-out-of-memory`: the load's
-//!   first merge, the signals' choice of postings, or the first file of the view's export, fails
-//!   once as DuckDB does when it runs out of memory ([`out_of_memory_once`]).
+//!   `merge-out-of-memory`, `daily-out-of-memory`, `signals-out-of-memory`,
+//!   `export-<view>-out-of-memory`: the load's first merge, the daily aggregates, the signals'
+//!   choice of postings, or the first file of the view's export, fails once as DuckDB does when
+//!   it runs out of memory ([`out_of_memory_once`]); `merge-out-of-memory:<n>`: the `n`-th merge.
 //!
 //! A release build ignores them all: [`point`] does nothing, [`batch_bytes`] is `None`, [`fail`]
 //! never fails. The tests that need them are skipped in release builds.
@@ -40,15 +41,20 @@ pub fn fail(step: &str) -> Result<(), duckdb::Error> {
 }
 
 /// DuckDB's out-of-memory error the first time the process reaches `step` while
-/// `UPJOBPILOT_FAIL_AT` names `<step>-out-of-memory`, in a debug build: the load's retry with a
-/// higher limit is tested with it (on the sandbox's market the load fits in the smallest limit
-/// the config accepts, spilling to disk).
+/// `UPJOBPILOT_FAIL_AT` names `<step>-out-of-memory`, or the `n`-th time with
+/// `<step>-out-of-memory:<n>`, in a debug build: the load's retry with a higher limit is tested
+/// with it (on the sandbox's market the load fits in the smallest limit the config accepts,
+/// spilling to disk).
 pub fn out_of_memory_once(step: &str) -> Result<(), duckdb::Error> {
     #[cfg(debug_assertions)]
     {
-        static FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-        if std::env::var("UPJOBPILOT_FAIL_AT").is_ok_and(|at| at == format!("{step}-out-of-memory"))
-            && !FAILED.swap(true, std::sync::atomic::Ordering::SeqCst)
+        static REACHED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let at = std::env::var("UPJOBPILOT_FAIL_AT").unwrap_or_default();
+        let (at, nth) = at
+            .split_once(':')
+            .map_or((at.as_str(), Some(1)), |(at, n)| (at, n.parse().ok()));
+        if at == format!("{step}-out-of-memory")
+            && Some(REACHED.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1) == nth
         {
             return Err(duckdb::Error::ToSqlConversionFailure(
                 format!("Out of Memory Error: injected at {step} (UPJOBPILOT_FAIL_AT)").into(),

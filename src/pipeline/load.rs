@@ -36,10 +36,10 @@ use std::path::{Path, PathBuf};
 pub const BATCH_BYTES: usize = 12 << 20;
 
 /// Loads under a DuckDB memory limit, committing batches of a tenth of it. A batch that still
-/// runs out of memory (rolled back; the batches before it stay committed) is loaded again with
-/// twice the limit (and twice the batch) up to eight times the setting, then once with no limit,
-/// rather than leave the pages in the spool for a sync that will never fit. Returns the report
-/// and the limit that sufficed (`None`: no limit).
+/// runs out of memory is rolled back and the load goes on from it, the batches before it staying
+/// committed, with twice the limit (and twice the batch) up to eight times the setting, then once
+/// with no limit, rather than leave the pages in the spool for a sync that will never fit.
+/// Returns the report and the limit that sufficed (`None`: no limit).
 pub fn load_within(
     conn: &mut Connection,
     runs: &[PendingRun],
@@ -48,26 +48,20 @@ pub fn load_within(
 ) -> Result<(LoadReport, Option<u64>), LoadError> {
     let mut limit = Some(memory_limit);
     crate::db::set_memory_limit(conn, memory_limit)?;
-    let mut report = LoadReport::default();
+    let mut committed = Committed::default();
+    let pages: usize = runs.iter().map(|run| run.pages.len()).sum();
     loop {
-        // A retry reads every page again; what the committed pieces found new or changed stays
-        // counted (their postings are no longer new to the retry).
-        report = LoadReport {
-            new_postings: report.new_postings,
-            changed_postings: report.changed_postings,
-            ..LoadReport::default()
-        };
         // The batch grows with the limit: a retry that may use twice the memory merges and
         // commits twice as much at a time. With no limit, batches are those of twice the last
         // limit tried.
         let batch = crate::test_hooks::batch_bytes()
             .unwrap_or_else(|| batch_bytes_for(limit.unwrap_or(16 * memory_limit)));
-        match load_into(conn, runs, current, batch, &mut report) {
+        match load_into(conn, runs, current, batch, &mut committed) {
             Err(LoadError::Db(e)) if crate::db::is_out_of_memory(&e) && limit.is_some() => {
                 let next = crate::db::raise_memory_limit(conn, &mut limit, memory_limit)?;
-                tracing::warn!(stage = "load", memory_limit = %next, error = %e, "out of memory; loading again with a higher limit (raise storage.memory_limit to avoid this)");
+                tracing::warn!(stage = "load", step = committed.step, memory_limit = %next, error = %e, from_page = committed.pages() + 1, pages, "out of memory; loading again with a higher limit from the first page not committed (raise storage.memory_limit to avoid this)");
             }
-            result => return result.map(|()| (report, limit)),
+            result => return result.map(|()| (committed.report, limit)),
         }
     }
 }
@@ -219,35 +213,71 @@ pub fn load_in_batches(
     current: Option<&CurrentRun>,
     batch_bytes: usize,
 ) -> Result<LoadReport, LoadError> {
-    let mut report = LoadReport::default();
-    load_into(conn, runs, current, batch_bytes, &mut report)?;
-    Ok(report)
+    let mut committed = Committed::default();
+    load_into(conn, runs, current, batch_bytes, &mut committed)?;
+    Ok(committed.report)
 }
 
-/// [`load_in_batches`] counting into `report`, which keeps what the committed pieces found
-/// new or changed even when a later piece fails.
+/// Where a load stands after its last committed piece: a load that failed goes on from there
+/// ([`load_within`]), not from its first page.
+#[derive(Default)]
+struct Committed {
+    /// The decoded items (pages and ends of runs, in fetch order) the committed pieces hold.
+    items: usize,
+    /// The counts of the run whose pages the committed pieces hold only in part.
+    counts: RunCounts,
+    /// The report as of that commit (with the time of every attempt), and once the load is
+    /// done, the whole load's.
+    report: LoadReport,
+    /// The step under way, or the one that failed (for the warnings).
+    step: &'static str,
+}
+
+impl Committed {
+    /// Pages the committed pieces hold.
+    fn pages(&self) -> usize {
+        self.report.pages + self.counts.pages
+    }
+}
+
+/// [`load_in_batches`] going on from `committed`, which it keeps up to date at every commit:
+/// when a piece fails, what the pieces before it stored stays, with what they found new or
+/// changed.
 fn load_into(
     conn: &Connection,
     runs: &[PendingRun],
     current: Option<&CurrentRun>,
     batch_bytes: usize,
-    report: &mut LoadReport,
+    committed: &mut Committed,
 ) -> Result<(), LoadError> {
-    let ((), checkpoint_secs) = with_load_settings(conn, LoadError::Db, |conn| {
-        let result = load_pieces(conn, runs, current, batch_bytes, report);
+    let mut report = committed.report.clone();
+    let result = with_load_settings(conn, LoadError::Db, |conn| {
+        let result = load_pieces(conn, runs, current, batch_bytes, &mut report, committed);
         if let Err(e) = &result {
             if matches!(e, LoadError::Db(e) if crate::db::is_out_of_memory(e)) {
                 // What held DuckDB's memory when it ran out, before the rollback frees it.
-                tracing::warn!(stage = "load", memory = %crate::db::memory_in_use(conn), "DuckDB's memory when the load ran out");
+                tracing::warn!(stage = "load", step = committed.step, memory = %crate::db::memory_in_use(conn), "DuckDB's memory when the load ran out");
             }
             // The piece that failed; those before it are committed, and the spool still holds
             // their pages, which load again harmlessly.
             let _ = conn.execute_batch("ROLLBACK");
+        } else {
+            committed.step = "checkpoint";
         }
         result
-    })?;
-    report.timings.checkpoint_secs = checkpoint_secs;
-    Ok(())
+    });
+    match result {
+        Ok(((), checkpoint_secs)) => {
+            report.timings.checkpoint_secs = checkpoint_secs;
+            committed.report = report;
+            Ok(())
+        }
+        Err(e) => {
+            // The time of the attempt that failed counts too.
+            committed.report.timings = report.timings;
+            Err(e)
+        }
+    }
 }
 
 /// How much write-ahead log DuckDB gathers before it checkpoints during a load. A checkpoint
@@ -312,6 +342,7 @@ fn load_pieces(
     current: Option<&CurrentRun>,
     batch_bytes: usize,
     report: &mut LoadReport,
+    committed: &mut Committed,
 ) -> Result<(), LoadError> {
     let now = Utc::now();
     // Reading and decoding the pages (serde, checks) runs on its own thread while this one
@@ -319,25 +350,39 @@ fn load_pieces(
     std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel(DECODED_AHEAD);
         let prune_before = current.and_then(|c| c.retention_cutoff);
-        scope.spawn(move || decode_runs(runs, now, prune_before, &sender));
-        store_pieces(conn, receiver, current, batch_bytes, now, report)
+        let skip = committed.items;
+        scope.spawn(move || decode_runs(runs, skip, now, prune_before, &sender));
+        let pieces = Pieces {
+            conn,
+            current,
+            batch_bytes,
+            now,
+        };
+        pieces.store(receiver, report, committed)
         // The receiver is dropped here: a decoder still running stops at its next page.
     })
 }
 
-/// Reads and decodes every page of `runs` in order, handing each over; stops at the first page
-/// it cannot read, or when the loading thread has stopped listening.
+/// Reads and decodes every page of `runs` in order but the first `skip` items (pages and ends
+/// of runs, which committed pieces hold), handing each over; stops at the first page it cannot
+/// read, or when the loading thread has stopped listening.
 fn decode_runs<'r>(
     runs: &'r [PendingRun],
+    skip: usize,
     now: DateTime<Utc>,
     prune_before: Option<DateTime<Utc>>,
     sender: &std::sync::mpsc::SyncSender<Result<Decoded<'r>, LoadError>>,
 ) {
     let mut seq: i64 = 0;
+    let mut item = 0;
     for run in runs {
         let run_id = run.run_id();
         let started = run.record.as_ref().map_or(now, |r| r.started_at);
         for page in &run.pages {
+            item += 1;
+            if item <= skip {
+                continue;
+            }
             let body = match std::fs::read(&page.path) {
                 Ok(body) => body,
                 Err(source) => {
@@ -378,115 +423,139 @@ fn decode_runs<'r>(
                 return;
             }
         }
-        if sender.send(Ok(Decoded::RunEnd(run))).is_err() {
+        item += 1;
+        if item > skip && sender.send(Ok(Decoded::RunEnd(run))).is_err() {
             return;
         }
     }
 }
 
-/// Appends the decoded pages to the staging tables and commits a piece every `batch_bytes`.
-fn store_pieces<'r>(
-    conn: &Connection,
-    decoded: std::sync::mpsc::Receiver<Result<Decoded<'r>, LoadError>>,
-    current: Option<&CurrentRun>,
+/// What stores the decoded pages, piece by piece.
+struct Pieces<'a> {
+    conn: &'a Connection,
+    current: Option<&'a CurrentRun>,
     batch_bytes: usize,
     now: DateTime<Utc>,
-    report: &mut LoadReport,
-) -> Result<(), LoadError> {
-    // The runs whose pages are all staged, with their counts, waiting for their piece's commit.
-    let mut finished: Vec<(&PendingRun, RunCounts)> = Vec::new();
-    let mut counts = RunCounts::default();
-    conn.execute_batch("BEGIN TRANSACTION")?;
-    let mut stage = Stage::open(conn)?;
-    let mut staged = 0;
-    let mut clock = std::time::Instant::now();
-    for item in decoded {
-        match item? {
-            Decoded::Page(rows, bytes) => {
-                counts.pages += 1;
-                counts.postings += rows.postings;
-                counts.quarantined += rows.quarantined;
-                append(rows, &mut stage)?;
-                staged += bytes;
-                if staged >= batch_bytes {
-                    report.timings.stage_secs += clock.elapsed().as_secs_f64();
-                    // The run's remaining pages go to the next piece: it is recorded there.
-                    commit_piece(conn, stage, &mut finished, current, report, now, false)?;
-                    conn.execute_batch("BEGIN TRANSACTION")?;
-                    stage = Stage::open(conn)?;
-                    staged = 0;
-                    clock = std::time::Instant::now();
-                }
-            }
-            Decoded::RunEnd(run) => {
-                report.runs += 1;
-                report.pages += counts.pages;
-                report.postings += counts.postings;
-                report.quarantined += counts.quarantined;
-                finished.push((run, std::mem::take(&mut counts)));
-            }
-        }
-    }
-    report.timings.stage_secs += clock.elapsed().as_secs_f64();
-    commit_piece(conn, stage, &mut finished, current, report, now, true)
 }
 
-/// Merges the staged batch, records the runs whose last page it holds, and commits. The last
-/// piece also brings the daily aggregates up to date.
-fn commit_piece<'c>(
-    conn: &'c Connection,
-    stage: Stage<'c>,
-    finished: &mut Vec<(&PendingRun, RunCounts)>,
-    current: Option<&CurrentRun>,
-    report: &mut LoadReport,
-    now: DateTime<Utc>,
-    last: bool,
-) -> Result<(), LoadError> {
-    stage.close()?;
-    crate::test_hooks::point("load-staged");
-    let (new_postings, changed_postings) = merge(conn, &mut report.timings)?;
-    // What the load found so far, for the record of the run loading now.
-    let found = (
-        report.new_postings + new_postings,
-        report.changed_postings + changed_postings,
-    );
-    crate::test_hooks::point("load-merged");
-    if last {
-        let start = std::time::Instant::now();
-        recompute_daily(conn)?;
-        report.timings.daily_secs = start.elapsed().as_secs_f64();
-        crate::test_hooks::point("load-daily");
-    }
-    let start = std::time::Instant::now();
-    for (run, counts) in finished.drain(..) {
-        record_run(conn, run, current, counts, found, now)?;
-        for outcome in &run.outcomes {
-            let complete = outcome.status.reached_end();
-            conn.execute(
-                sql::UPSERT_SEARCH_STATE,
-                params![
-                    outcome.search,
-                    if complete { outcome.watermark } else { None },
-                    run.run_id(),
-                    outcome.status.as_str(),
-                    run.finished
-                        .as_ref()
-                        .and_then(|f| f.finished_at)
-                        .unwrap_or(now),
-                    outcome.total_count,
-                    outcome.note,
-                    complete,
-                ],
-            )?;
+impl Pieces<'_> {
+    /// Appends the decoded pages to the staging tables and commits a piece every `batch_bytes`,
+    /// bringing `committed` up to date at every commit.
+    fn store<'r>(
+        &self,
+        decoded: std::sync::mpsc::Receiver<Result<Decoded<'r>, LoadError>>,
+        report: &mut LoadReport,
+        committed: &mut Committed,
+    ) -> Result<(), LoadError> {
+        let conn = self.conn;
+        // The runs whose pages are all staged, with their counts, waiting for their piece's
+        // commit.
+        let mut finished: Vec<(&PendingRun, RunCounts)> = Vec::new();
+        let mut counts = committed.counts;
+        let mut items = committed.items;
+        committed.step = "stage";
+        conn.execute_batch("BEGIN TRANSACTION")?;
+        let mut stage = Stage::open(conn)?;
+        let mut staged = 0;
+        let mut clock = std::time::Instant::now();
+        for item in decoded {
+            items += 1;
+            match item? {
+                Decoded::Page(rows, bytes) => {
+                    counts.pages += 1;
+                    counts.postings += rows.postings;
+                    counts.quarantined += rows.quarantined;
+                    append(rows, &mut stage)?;
+                    staged += bytes;
+                    if staged >= self.batch_bytes {
+                        report.timings.stage_secs += clock.elapsed().as_secs_f64();
+                        // The run's remaining pages go to the next piece: it is recorded there.
+                        self.commit(stage, &mut finished, report, &mut committed.step, false)?;
+                        (committed.items, committed.counts) = (items, counts);
+                        committed.report = report.clone();
+                        committed.step = "stage";
+                        conn.execute_batch("BEGIN TRANSACTION")?;
+                        stage = Stage::open(conn)?;
+                        staged = 0;
+                        clock = std::time::Instant::now();
+                    }
+                }
+                Decoded::RunEnd(run) => {
+                    report.runs += 1;
+                    report.pages += counts.pages;
+                    report.postings += counts.postings;
+                    report.quarantined += counts.quarantined;
+                    finished.push((run, std::mem::take(&mut counts)));
+                }
+            }
         }
+        report.timings.stage_secs += clock.elapsed().as_secs_f64();
+        self.commit(stage, &mut finished, report, &mut committed.step, true)?;
+        (committed.items, committed.counts) = (items, counts);
+        committed.report = report.clone();
+        Ok(())
     }
-    conn.execute_batch(sql::DROP_STAGING)?;
-    crate::test_hooks::point("load-recorded");
-    conn.execute_batch("COMMIT")?;
-    (report.new_postings, report.changed_postings) = found;
-    report.timings.commit_secs += start.elapsed().as_secs_f64();
-    crate::test_hooks::point("load-committed");
-    Ok(())
+
+    /// Merges the staged batch, records the runs whose last page it holds, and commits. The
+    /// last piece also brings the daily aggregates up to date.
+    fn commit<'c>(
+        &self,
+        stage: Stage<'c>,
+        finished: &mut Vec<(&PendingRun, RunCounts)>,
+        report: &mut LoadReport,
+        step: &mut &'static str,
+        last: bool,
+    ) -> Result<(), LoadError> {
+        let (conn, current, now) = (self.conn, self.current, self.now);
+        stage.close()?;
+        crate::test_hooks::point("load-staged");
+        *step = "merge";
+        let (new_postings, changed_postings) = merge(conn, &mut report.timings)?;
+        // What the load found so far, for the record of the run loading now.
+        let found = (
+            report.new_postings + new_postings,
+            report.changed_postings + changed_postings,
+        );
+        crate::test_hooks::point("load-merged");
+        if last {
+            *step = "daily aggregates";
+            let start = std::time::Instant::now();
+            recompute_daily(conn)?;
+            report.timings.daily_secs = start.elapsed().as_secs_f64();
+            crate::test_hooks::point("load-daily");
+        }
+        *step = "commit";
+        let start = std::time::Instant::now();
+        for (run, counts) in finished.drain(..) {
+            record_run(conn, run, current, counts, found, now)?;
+            for outcome in &run.outcomes {
+                let complete = outcome.status.reached_end();
+                conn.execute(
+                    sql::UPSERT_SEARCH_STATE,
+                    params![
+                        outcome.search,
+                        if complete { outcome.watermark } else { None },
+                        run.run_id(),
+                        outcome.status.as_str(),
+                        run.finished
+                            .as_ref()
+                            .and_then(|f| f.finished_at)
+                            .unwrap_or(now),
+                        outcome.total_count,
+                        outcome.note,
+                        complete,
+                    ],
+                )?;
+            }
+        }
+        conn.execute_batch(sql::DROP_STAGING)?;
+        crate::test_hooks::point("load-recorded");
+        conn.execute_batch("COMMIT")?;
+        (report.new_postings, report.changed_postings) = found;
+        report.timings.commit_secs += start.elapsed().as_secs_f64();
+        crate::test_hooks::point("load-committed");
+        Ok(())
+    }
 }
 
 /// One stored posting to rebuild: its id, its raw JSON node, and when it was last fetched.

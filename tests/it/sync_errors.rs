@@ -261,6 +261,68 @@ fn a_renormalize_that_runs_out_of_memory_is_done_again_with_a_higher_limit() {
     }
 }
 
+/// A load that runs out of memory goes on from the piece that ran out, with a higher limit: the
+/// pieces before it stay committed and are not loaded again, and the runs' records count every
+/// page once. Two runs wait (the first sync's load failed, the second fetched what was new since),
+/// every page is a piece of its own, and the merge of the first run's last page runs out: the
+/// retry starts inside a run, from its last page, with the counts of the pages before it.
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs src/test_hooks.rs, compiled out of release builds"
+)]
+fn a_load_that_runs_out_of_memory_goes_on_from_the_piece_that_did() {
+    let h = harness(213, RUST_SEARCH);
+    let home = tempfile::tempdir().expect("home");
+    assert_eq!(sync(&h, home.path(), Some("load")).status.code(), Some(1));
+    let waiting = Spool::new(h.config.spool_dir()).pending().expect("spool");
+    let pages = waiting[0].pages.len();
+    assert!(pages >= 2, "the first run has {pages} pages");
+    // The postings its pages hold.
+    let seen: usize = waiting[0]
+        .pages
+        .iter()
+        .map(|page| {
+            let body: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&page.path).expect("page")).expect("json");
+            body["data"]["marketplaceJobPostingsSearch"]["edges"]
+                .as_array()
+                .map_or(0, Vec::len)
+        })
+        .sum();
+    let fail_at = format!("merge-out-of-memory:{pages}");
+    let output = run_with(
+        &h,
+        home.path(),
+        &["sync"],
+        &[
+            ("UPJOBPILOT_FAIL_AT", &fail_at),
+            ("UPJOBPILOT_LOAD_BATCH_BYTES", "1"),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("out of memory; loading again") && stderr.contains("injected at merge"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("from_page={pages} ")), "{stderr}");
+    let expected = h.expected("rust");
+    assert_eq!(h.hits("rust"), expected);
+    assert_eq!(pending(&h), 0);
+    // The first run's record: every page and posting it fetched, once. The second's: what the
+    // whole load found new, which is every posting (nothing was stored before).
+    let runs: Vec<String> = h.column(
+        "SELECT concat_ws(' ', pages, postings_seen, postings_new) FROM sync_runs ORDER BY run_id",
+    );
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert_eq!(runs[0], format!("{pages} {seen} 0"), "{runs:?}");
+    assert!(
+        runs[1].ends_with(&format!(" {}", expected.len())),
+        "{runs:?}"
+    );
+}
+
 #[test]
 #[cfg_attr(
     not(debug_assertions),
