@@ -329,9 +329,9 @@ fn sigkill_at_every_phase_of_a_renormalize_converges() {
 /// aggregates (a piece with no page).
 const PIECE_BYTES: &str = "1";
 
-/// A load commits in pieces; SIGKILL at each phase of a piece (staged, merged, daily aggregates,
-/// run records, committed) in the first, a middle and the last piece, and after the last commit
-/// before the spool is cleared. After each kill the database opens consistent, no watermark
+/// A load commits in pieces; SIGKILL at each phase of a piece (staged, merged, run records,
+/// committed) in the first, a middle and the last piece, after the daily aggregates that follow
+/// the last piece, and after them before the spool is cleared. After each kill the database opens consistent, no watermark
 /// covers a posting it lacks, committed pieces are kept, and the next sync leaves exactly what
 /// one uninterrupted sync leaves.
 #[test]
@@ -371,9 +371,9 @@ fn sigkill_at_every_phase_of_a_load_in_pieces_converges() {
         "load-committed:2",
         &format!("load-staged:{last}"),
         &format!("load-merged:{last}"),
-        "load-daily:1",
         &format!("load-recorded:{last}"),
         &format!("load-committed:{last}"),
+        "load-daily:1",
         "load-done:1",
     ] {
         let h = harness_with(300, &searches, market);

@@ -323,6 +323,40 @@ fn a_load_that_runs_out_of_memory_goes_on_from_the_piece_that_did() {
     );
 }
 
+/// The daily aggregates that end a load run out of memory: they are computed again on one
+/// DuckDB thread (in a transaction of their own, after the load's pieces), not the load again
+/// with a higher limit, and every day's aggregates are those of the stored postings.
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs src/test_hooks.rs, compiled out of release builds"
+)]
+fn daily_aggregates_that_run_out_of_memory_are_computed_again_not_the_load() {
+    let h = harness(214, RUST_SEARCH);
+    let home = tempfile::tempdir().expect("home");
+    let output = run(&h, home.path(), &["sync"], Some("daily-out-of-memory"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("injected at daily") && stderr.contains("trying again on one thread"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("loading again"), "{stderr}");
+    assert_eq!(h.hits("rust"), h.expected("rust"));
+    assert_eq!(h.count("SELECT count(*) FROM daily_dirty"), 0);
+    assert_eq!(
+        h.count(
+            "SELECT count(*) FROM (SELECT published_at::TIMESTAMP::DATE AS day, count(*) AS n
+                 FROM jobs GROUP BY ALL) j
+             FULL JOIN (SELECT day, sum(postings) AS n FROM daily_postings
+                        WHERE dimension = 'job_type' GROUP BY day) d USING (day)
+             WHERE j.n IS DISTINCT FROM d.n"
+        ),
+        0,
+        "every day's postings counted"
+    );
+}
+
 #[test]
 #[cfg_attr(
     not(debug_assertions),

@@ -120,7 +120,7 @@ SELECT
 FROM stage_status;
 
 -- The days whose daily aggregates this batch changes: where the staged postings are published
--- and where their stored copies were (a date can move). The load's last piece recomputes them.
+-- and where their stored copies were (a date can move). The load recomputes them at its end.
 INSERT INTO daily_dirty
 SELECT s.published_at::TIMESTAMP::DATE
 FROM stage_latest s JOIN stage_status t USING (id)
