@@ -79,6 +79,23 @@ impl DerefMut for Db {
     }
 }
 
+impl Db {
+    /// The file, as its instance knows it (the path resolved).
+    pub fn file(&self) -> &Path {
+        &self.key
+    }
+
+    /// Runs `work` on this connection while it is the only one of a writable instance, with
+    /// the registry locked so none is handed out meanwhile; `None` when another part of the
+    /// process holds a connection of the file (a dashboard request beside a `serve --watch`
+    /// poll), or the instance is read-only.
+    pub fn alone<T>(&self, work: impl FnOnce(&Connection) -> T) -> Option<T> {
+        let registry = lock();
+        let instance = registry.open.get(&self.key)?;
+        (instance.writable && instance.users == 1).then(|| work(self))
+    }
+}
+
 impl Drop for Db {
     fn drop(&mut self) {
         drop(self.conn.take());

@@ -107,6 +107,26 @@ fn attach(path: &Path, created: bool) -> duckdb::Result<Connection> {
     Ok(conn)
 }
 
+/// Detaches the file and attaches it again, when `db` is the only connection of its instance
+/// (see [`Db::alone`]); `true` if it did. A `DELETE` that runs out of memory halfway and is
+/// rolled back leaves DuckDB (2.0.1) unable to delete the rows it had reached, in that instance:
+/// the same `DELETE` tried again fails with "Conflict on tuple deletion", at every limit. Found
+/// with retention's words of 50,000 of 100k postings at 12-16 MB on one thread (every time, in
+/// Python duckdb and here; now and then on two threads): neither a `CHECKPOINT` nor a pause
+/// before the retry cleared it; a new instance did, and so does attaching the file again, which
+/// also gives back the buffers the failed attempt held. So a step retried after running out of
+/// memory in a `DELETE` attaches the file again first.
+pub fn reattach(db: &Db) -> duckdb::Result<bool> {
+    let statements = format!(
+        "USE memory; DETACH {DATABASE}; \
+         ATTACH {} AS {DATABASE} (ROW_GROUP_SIZE {ROW_GROUP_SIZE}); USE {DATABASE}",
+        sql_path(db.file())
+    );
+    db.alone(|conn| conn.execute_batch(&statements))
+        .transpose()
+        .map(|done| done.is_some())
+}
+
 /// The name a writing connection knows its database by (see [`attach`]).
 const DATABASE: &str = "upjobpilot";
 

@@ -617,18 +617,20 @@ fn store(
     // pieces already committed.
     crate::test_hooks::fail("retention")
         .and_then(|()| {
-            let mut retry = |work: &dyn Fn() -> duckdb::Result<()>| {
-                db::with_memory_retries(
-                    &conn,
-                    &mut limit,
-                    config.storage.memory_limit,
-                    "retention",
-                    db::is_out_of_memory,
-                    work,
-                )
-            };
-            retry(&|| retention::prune(&conn, &config.retention).map(drop))?;
-            retry(&|| db::checkpoint(&conn).map(drop))
+            retention::prune_within(
+                &conn,
+                &config.retention,
+                &mut limit,
+                config.storage.memory_limit,
+            )?;
+            db::with_memory_retries(
+                &conn,
+                &mut limit,
+                config.storage.memory_limit,
+                "retention",
+                db::is_out_of_memory,
+                || db::checkpoint(&conn).map(drop),
+            )
         })
         .map_err(Stored::Retention.error())?;
     tracing::info!(

@@ -30,8 +30,9 @@ const PIECE: i64 = 50_000;
 /// grown past its threshold): the sync checkpoints afterwards with [`crate::db::checkpoint`], a
 /// statement of its own. Measured with `bench sync --scan` at 100k postings: with checkpoints
 /// inside the commits, DuckDB ran out of memory at the default limit and the sync's retry with
-/// a higher limit met "Conflict on tuple deletion" (three runs of four; the cause inside DuckDB
-/// was not found); without them, it ran out too, and the retry went through (four runs of four).
+/// a higher limit met "Conflict on tuple deletion" (three runs of four; the cause, found later:
+/// see [`prune_within`]); without them, it ran out too, and the retry went through (four runs
+/// of four).
 pub fn prune(conn: &Connection, retention: &Retention) -> Result<usize, duckdb::Error> {
     prune_in_pieces(conn, retention, PIECE)
 }
@@ -50,6 +51,47 @@ pub fn prune_in_pieces(
             tracing::warn!(stage = "retention", memory = %crate::db::memory_in_use(conn), "DuckDB's memory when retention ran out");
         }
     })
+}
+
+/// [`prune`] under the out-of-memory retries ([`crate::db::with_memory_retries`]), the file
+/// attached again before each retry ([`crate::db::reattach`]): a piece that ran out in the
+/// middle of its `DELETE` left rows that the same DuckDB instance could no longer delete, and
+/// every retry failed with "Conflict on tuple deletion". Where another part of the process
+/// holds a connection of the file at that moment (a dashboard request of `serve --watch`), it
+/// is not attached again and the retry goes on without (with a warning); if that retry meets
+/// the conflict, the sync fails with the postings stored and the next sync prunes.
+pub fn prune_within(
+    db: &crate::db::Db,
+    retention: &Retention,
+    limit: &mut Option<u64>,
+    configured: u64,
+) -> Result<usize, duckdb::Error> {
+    let ran_out = std::cell::Cell::new(false);
+    crate::db::with_memory_retries(
+        db,
+        limit,
+        configured,
+        "retention",
+        crate::db::is_out_of_memory,
+        || {
+            if ran_out.take() {
+                match crate::db::reattach(db) {
+                    Ok(true) => tracing::info!(
+                        stage = "retention",
+                        "the database attached again before the retry"
+                    ),
+                    Ok(false) => tracing::warn!(
+                        stage = "retention",
+                        "the database is in use elsewhere in this process and is not attached again; the retry may meet DuckDB's \"Conflict on tuple deletion\""
+                    ),
+                    Err(e) => return Err(e),
+                }
+            }
+            let pruned = prune(db, retention);
+            ran_out.set(pruned.as_ref().is_err_and(crate::db::is_out_of_memory));
+            pruned
+        },
+    )
 }
 
 /// The time before which postings lose their text at `now`: computed here, as TIMESTAMPTZ

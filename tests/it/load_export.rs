@@ -700,3 +700,61 @@ fn an_export_out_of_memory_is_retried_with_a_higher_limit() {
     let text = std::fs::read_to_string(csv).expect("csv");
     assert_eq!(text.lines().collect::<Vec<_>>(), ["numbers", "4000000"]);
 }
+
+/// Retention that runs out of memory in the middle of deleting a piece's words from the text
+/// index (one DuckDB thread, 12 MiB), then is retried with higher limits: DuckDB refuses the
+/// rows the rolled-back `DELETE` had reached with "Conflict on tuple deletion" at every limit,
+/// unless the file is attached again before the retry; with that, every posting past the
+/// cutoff is pruned and its words are gone. The file is attached again only while the retry's
+/// connection is the only one of its instance.
+#[test]
+fn retention_that_runs_out_of_memory_deleting_words_prunes_on_the_retry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("words.duckdb");
+    let db = upjobpilot::db::open(&path).expect("db");
+    // 100k postings of 50 words each, published long ago.
+    db.execute_batch(
+        "INSERT INTO jobs (id, ciphertext, url, job_type, title, published_at, first_seen_at,
+                           last_seen_at)
+         SELECT (1934447061797389104 + i)::VARCHAR, '~0' || i, 'https://www.upwork.com/jobs/~0' || i,
+                'HOURLY', 'posting ' || i, TIMESTAMPTZ '2026-01-01 00:00:00+00',
+                TIMESTAMPTZ '2026-01-01 00:00:00+00', TIMESTAMPTZ '2026-01-01 00:00:00+00'
+         FROM range(100000) t(i);
+         INSERT INTO text_postings
+         SELECT 'w' || (hash(i, j) % 1000)::VARCHAR, (1934447061797389104 + i)::VARCHAR
+         FROM range(100000) t(i), range(50) u(j) ORDER BY 1;",
+    )
+    .expect("synthetic postings");
+    // A fresh instance: nothing of the file in DuckDB's buffers.
+    drop(db);
+    let db = upjobpilot::db::open(&path).expect("db");
+    db.execute_batch("SET threads = 1").expect("one thread");
+    let other = upjobpilot::db::open(&path).expect("a second connection");
+    assert!(
+        !upjobpilot::db::reattach(&db).expect("reattach"),
+        "not attached again while another connection is open"
+    );
+    drop(other);
+    let configured = 12 << 20;
+    upjobpilot::db::set_memory_limit(&db, configured).expect("limit");
+    let mut limit = Some(configured);
+    let retention = upjobpilot::config::Retention {
+        hours: 1,
+        keep_postings: true,
+    };
+    let pruned =
+        upjobpilot::pipeline::retention::prune_within(&db, &retention, &mut limit, configured)
+            .expect("retention goes through");
+    assert_eq!(pruned, 100_000);
+    assert_ne!(limit, Some(configured), "it ran out of memory at 12 MiB");
+    let count = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).expect(sql);
+    assert_eq!(
+        count("SELECT count(*) FROM jobs WHERE pruned_at IS NULL"),
+        0
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM jobs WHERE title IS NOT NULL"),
+        0
+    );
+    assert_eq!(count("SELECT count(*) FROM text_postings"), 0);
+}
