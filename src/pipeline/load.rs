@@ -65,14 +65,7 @@ pub fn load_within(
                 result?;
                 let mut report = committed.report;
                 daily_aggregates(&mut report, || {
-                    crate::db::with_memory_retries(
-                        conn,
-                        &mut limit,
-                        memory_limit,
-                        "load",
-                        crate::db::is_out_of_memory,
-                        || recompute_daily_now(conn),
-                    )
+                    recompute_daily_within(conn, &mut limit, memory_limit, "load")
                 })?;
                 return Ok((report, limit));
             }
@@ -235,7 +228,8 @@ pub fn load_in_batches(
 }
 
 /// Brings the daily aggregates of the days the load touched up to date (`recompute`, in a
-/// transaction of its own), after the checkpoint that ends the load: the days are listed in
+/// transaction of its own), after the checkpoint that ends the load, which leaves them the
+/// memory the load's appended rows held: the days are listed in
 /// `daily_dirty` by the pieces that touched them, so a crash before this recomputes them at the
 /// next load. In the last piece, the aggregates of a million postings seen again ran out of the
 /// default limit, and the whole piece was done again with twice the limit (BENCHMARKS.md).
@@ -648,6 +642,30 @@ pub fn renormalize_batch(
         let _ = conn.execute_batch("ROLLBACK");
     }
     result.map(|()| (rebuilt, quarantined))
+}
+
+/// [`recompute_daily_now`] on one DuckDB thread, under the out-of-memory retries (then with a
+/// higher limit, [`crate::db::with_memory_retries`]); `stage` names the step in the warnings.
+/// One thread from the start: after a load or a renormalize of a million postings they ran out
+/// of the default limit on two threads every time (three loads, two renormalizes, DuckDB 2.0.1)
+/// and went through on one; at 100k one thread costs 0.03-0.05 s (BENCHMARKS.md).
+pub fn recompute_daily_within(
+    conn: &Connection,
+    limit: &mut Option<u64>,
+    configured: u64,
+    stage: &str,
+) -> Result<(), duckdb::Error> {
+    conn.execute_batch(&format!("SET threads = {LOAD_THREADS}"))?;
+    let done = crate::db::with_memory_retries(
+        conn,
+        limit,
+        configured,
+        stage,
+        crate::db::is_out_of_memory,
+        || recompute_daily_now(conn),
+    );
+    conn.execute_batch("RESET threads")?;
+    done
 }
 
 /// Recomputes, in a transaction of its own, the daily aggregates of the days listed as out of

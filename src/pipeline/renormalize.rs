@@ -139,20 +139,13 @@ pub fn renormalize(
         },
     )?;
     crate::test_hooks::point("renormalize-batches-done");
-    // The days the batches touched, after the checkpoint that ends them, under the retries: the
-    // daily aggregates of a million rebuilt postings ran out of the default limit before that
-    // checkpoint (and failed the renormalize at its very end), and after it on two threads; they
-    // went through on one (DuckDB 2.0.1, BENCHMARKS.md). A renormalize stopped before this goes
-    // on here when run again (its progress file is removed only below).
-    crate::db::with_memory_retries(
-        conn,
-        &mut limit,
-        memory_limit,
-        "renormalize",
-        crate::db::is_out_of_memory,
-        || load::recompute_daily_now(conn),
-    )
-    .map_err(SyncError::Renormalize)?;
+    // The days the batches touched, after the checkpoint that ends them, on one thread under the
+    // retries: the daily aggregates of a million rebuilt postings ran out of the default limit
+    // before that checkpoint (and failed the renormalize at its very end), and after it on two
+    // threads; they went through on one (DuckDB 2.0.1, BENCHMARKS.md). A renormalize stopped
+    // before this goes on here when run again (its progress file is removed only below).
+    load::recompute_daily_within(conn, &mut limit, memory_limit, "renormalize")
+        .map_err(SyncError::Renormalize)?;
     crate::test_hooks::point("renormalize-daily");
     match std::fs::remove_file(&progress_file) {
         Ok(()) => {}

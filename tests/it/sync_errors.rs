@@ -323,9 +323,9 @@ fn a_load_that_runs_out_of_memory_goes_on_from_the_piece_that_did() {
     );
 }
 
-/// The daily aggregates that end a load run out of memory: they are computed again on one
-/// DuckDB thread (in a transaction of their own, after the load's pieces), not the load again
-/// with a higher limit, and every day's aggregates are those of the stored postings.
+/// The daily aggregates that end a load run out of memory: they alone are computed again with a
+/// higher limit (in a transaction of their own, after the load's pieces), not the load, and
+/// every day's aggregates are those of the stored postings.
 #[test]
 #[cfg_attr(
     not(debug_assertions),
@@ -338,7 +338,8 @@ fn daily_aggregates_that_run_out_of_memory_are_computed_again_not_the_load() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(
-        stderr.contains("injected at daily") && stderr.contains("trying again on one thread"),
+        stderr.contains("injected at daily")
+            && stderr.contains("out of memory; trying again with a higher limit"),
         "{stderr}"
     );
     assert!(!stderr.contains("loading again"), "{stderr}");
