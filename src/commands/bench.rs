@@ -177,7 +177,7 @@ fn bench_load(args: &LoadArgs) -> anyhow::Result<serde_json::Value> {
         crate::db::set_memory_limit(&conn, limit)?;
         let start = Instant::now();
         let done = pipeline::renormalize::renormalize(
-            &mut conn,
+            &conn,
             &database,
             args.renormalize_batch as usize,
             limit,

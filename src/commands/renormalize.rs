@@ -14,11 +14,11 @@ pub fn run(config_path: &Path, args: &RenormalizeArgs) -> Result<Exit, Failure> 
     let config = Config::load(config_path)?;
     let database = config.database_path();
     let _lock = pipeline::lock(&database, Duration::ZERO)?;
-    let mut conn = crate::db::open(&database)?;
+    let conn = crate::db::open(&database)?;
     crate::db::set_memory_limit(&conn, config.storage.memory_limit)
         .map_err(|e| Failure::other(anyhow::anyhow!("{}: {e}", database.display())))?;
     let report = renormalize::renormalize(
-        &mut conn,
+        &conn,
         &database,
         args.batch as usize,
         config.storage.memory_limit,

@@ -127,6 +127,40 @@ pub fn reattach(db: &Db) -> duckdb::Result<bool> {
         .map(|done| done.is_some())
 }
 
+/// [`reattach`], or a warning that the file stays attached as it is (another connection of it is
+/// open in this process), before a retry of `stage`.
+pub fn reattach_before_retry(db: &Db, stage: &str) -> duckdb::Result<()> {
+    if !reattach(db)? {
+        tracing::warn!(
+            stage,
+            "the database is in use elsewhere in this process and is not attached again; the retry may meet DuckDB's \"Conflict on tuple deletion\""
+        );
+    }
+    Ok(())
+}
+
+/// [`with_memory_retries`] for work that deletes rows: the file attached again before each
+/// retry ([`reattach_before_retry`]; its error wrapped by `wrap`).
+pub fn with_memory_retries_reattached<T, E: std::fmt::Display>(
+    db: &Db,
+    limit: &mut Option<u64>,
+    configured: u64,
+    stage: &str,
+    out_of_memory: impl Fn(&E) -> bool,
+    wrap: impl Fn(duckdb::Error) -> E,
+    mut work: impl FnMut() -> Result<T, E>,
+) -> Result<T, E> {
+    // `with_memory_retries` calls `work` again only after it ran out of memory.
+    let mut retry = false;
+    with_memory_retries(db, limit, configured, stage, out_of_memory, || {
+        if retry {
+            reattach_before_retry(db, stage).map_err(&wrap)?;
+        }
+        retry = true;
+        work()
+    })
+}
+
 /// The name a writing connection knows its database by (see [`attach`]).
 const DATABASE: &str = "upjobpilot";
 

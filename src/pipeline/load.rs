@@ -38,10 +38,11 @@ pub const BATCH_BYTES: usize = 12 << 20;
 /// Loads under a DuckDB memory limit, committing batches of a tenth of it. A batch that still
 /// runs out of memory is rolled back and the load goes on from it, the batches before it staying
 /// committed, with twice the limit (and twice the batch) up to eight times the setting, then once
-/// with no limit, rather than leave the pages in the spool for a sync that will never fit.
+/// with no limit, rather than leave the pages in the spool for a sync that will never fit; the
+/// file is attached again before each retry ([`crate::db::reattach`]).
 /// Returns the report and the limit that sufficed (`None`: no limit).
 pub fn load_within(
-    conn: &mut Connection,
+    conn: &mut crate::db::Db,
     runs: &[PendingRun],
     current: Option<&CurrentRun>,
     memory_limit: u64,
@@ -60,6 +61,9 @@ pub fn load_within(
             Err(LoadError::Db(e)) if crate::db::is_out_of_memory(&e) && limit.is_some() => {
                 let next = crate::db::raise_memory_limit(conn, &mut limit, memory_limit)?;
                 tracing::warn!(stage = "load", step = committed.step, memory_limit = %next, error = %e, from_page = committed.pages() + 1, pages, "out of memory; loading again with a higher limit from the first page not committed (raise storage.memory_limit to avoid this)");
+                // A piece that ran out in one of its DELETEs left rows DuckDB would refuse to
+                // delete again ("Conflict on tuple deletion", see crate::db::reattach).
+                crate::db::reattach_before_retry(conn, "load")?;
             }
             result => {
                 result?;
@@ -198,9 +202,11 @@ fn merge(conn: &Connection, timings: &mut LoadTimings) -> Result<(i64, i64), duc
     // (BENCHMARKS.md); the sort's memory stays that of one batch.
     let start = std::time::Instant::now();
     conn.execute_batch(&format!("SET threads = {INDEX_THREADS}"))?;
-    let indexed = conn.execute_batch(sql::TEXT_INDEX);
+    // The index's error first: it aborted the transaction, in which setting the threads back
+    // fails too ("Current transaction is aborted"), and that error hid DuckDB's out-of-memory
+    // one from the retries. The caller's rollback puts the threads back.
+    conn.execute_batch(sql::TEXT_INDEX)?;
     conn.execute_batch(&format!("SET threads = {LOAD_THREADS}"))?;
-    indexed?;
     timings.index_secs += start.elapsed().as_secs_f64();
     Ok(found)
 }
@@ -286,7 +292,7 @@ fn load_into(
             }
             // The piece that failed; those before it are committed, and the spool still holds
             // their pages, which load again harmlessly.
-            let _ = conn.execute_batch("ROLLBACK");
+            roll_back(conn);
         } else {
             committed.step = "checkpoint";
         }
@@ -639,9 +645,16 @@ pub fn renormalize_batch(
         Ok(())
     })();
     if result.is_err() {
-        let _ = conn.execute_batch("ROLLBACK");
+        roll_back(conn);
     }
     result.map(|()| (rebuilt, quarantined))
+}
+
+/// Rolls back the piece or batch that failed, and puts back the load's DuckDB threads, which a
+/// text index that failed left at the index's ([`merge`]).
+fn roll_back(conn: &Connection) {
+    let _ = conn.execute_batch("ROLLBACK");
+    let _ = conn.execute_batch(&format!("SET threads = {LOAD_THREADS}"));
 }
 
 /// [`recompute_daily_now`] on one DuckDB thread, under the out-of-memory retries (then with a

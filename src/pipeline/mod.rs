@@ -653,7 +653,7 @@ fn store(
 /// Loads under `storage.memory_limit` (see [`load::load_within`]).
 fn load_within_memory(
     config: &Config,
-    conn: &mut duckdb::Connection,
+    conn: &mut db::Db,
     pending: &[spool::PendingRun],
     current: &load::CurrentRun,
 ) -> Result<(load::LoadReport, Option<u64>), SyncError> {

@@ -59,12 +59,13 @@ pub fn progress_path(database: &Path) -> PathBuf {
 /// `memory_limit` (raised for a batch that runs out, as a load does); `on_batch` hears the
 /// running total after each commit.
 pub fn renormalize(
-    conn: &mut Connection,
+    db: &crate::db::Db,
     database: &Path,
     batch: usize,
     memory_limit: u64,
     mut on_batch: impl FnMut(usize),
 ) -> Result<RenormalizeReport, SyncError> {
+    let conn: &Connection = db;
     let progress_file = progress_path(database);
     let io = |source| SyncError::Io {
         path: progress_file.clone(),
@@ -111,12 +112,15 @@ pub fn renormalize(
         |conn| -> Result<(), SyncError> {
             loop {
                 crate::test_hooks::fail("renormalize").map_err(SyncError::Renormalize)?;
-                let done = crate::db::with_memory_retries(
-                    conn,
+                // The file attached again before a retry: a batch that ran out in one of its
+                // DELETEs left rows DuckDB would refuse to delete again.
+                let done = crate::db::with_memory_retries_reattached(
+                    db,
                     &mut limit,
                     memory_limit,
                     "renormalize",
                     |e: &SyncError| matches!(e, SyncError::Renormalize(e) if crate::db::is_out_of_memory(e)),
+                    SyncError::Renormalize,
                     || rebuild_next(conn, &last_id, batch, &run_id),
                 )?;
                 let Some((end, rebuilt, quarantined)) = done else {

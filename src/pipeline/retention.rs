@@ -66,31 +66,14 @@ pub fn prune_within(
     limit: &mut Option<u64>,
     configured: u64,
 ) -> Result<usize, duckdb::Error> {
-    let ran_out = std::cell::Cell::new(false);
-    crate::db::with_memory_retries(
+    crate::db::with_memory_retries_reattached(
         db,
         limit,
         configured,
         "retention",
         crate::db::is_out_of_memory,
-        || {
-            if ran_out.take() {
-                match crate::db::reattach(db) {
-                    Ok(true) => tracing::info!(
-                        stage = "retention",
-                        "the database attached again before the retry"
-                    ),
-                    Ok(false) => tracing::warn!(
-                        stage = "retention",
-                        "the database is in use elsewhere in this process and is not attached again; the retry may meet DuckDB's \"Conflict on tuple deletion\""
-                    ),
-                    Err(e) => return Err(e),
-                }
-            }
-            let pruned = prune(db, retention);
-            ran_out.set(pruned.as_ref().is_err_and(crate::db::is_out_of_memory));
-            pruned
-        },
+        |e| e,
+        || prune(db, retention),
     )
 }
 

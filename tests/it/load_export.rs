@@ -558,7 +558,7 @@ fn renormalize_rebuilds_typed_columns_from_raw_json_and_resumes() {
         let mut conn = upjobpilot::db::open(file).expect("db");
         load::load(&mut conn, &pending, None).expect("load");
     }
-    let mut conn = upjobpilot::db::open(&path).expect("db");
+    let conn = upjobpilot::db::open(&path).expect("db");
     let snapshot = |conn: &duckdb::Connection| -> (i64, i64, i64, i64) {
         conn.query_row(
             "SELECT (SELECT count(*) FROM search_hits), (SELECT count(*) FROM job_changes), (SELECT sum(epoch_us(first_seen_at::TIMESTAMP)) FROM jobs)::BIGINT, (SELECT sum(epoch_us(last_seen_at::TIMESTAMP)) FROM jobs)::BIGINT",
@@ -591,7 +591,7 @@ fn renormalize_rebuilds_typed_columns_from_raw_json_and_resumes() {
         serde_json::json!({ "run_id": "renormalize-test", "last_id": middle }).to_string(),
     )
     .expect("progress");
-    let report = renormalize::renormalize(&mut conn, &path, 200, 128_000_000, |_| {})
+    let report = renormalize::renormalize(&conn, &path, 200, 128_000_000, |_| {})
         .expect("renormalize goes on");
     assert!(report.resumed);
     assert_eq!(report.rebuilt, 750, "the second half, once");
@@ -603,7 +603,7 @@ fn renormalize_rebuilds_typed_columns_from_raw_json_and_resumes() {
     );
     // A full run rebuilds everything with raw JSON.
     let report =
-        renormalize::renormalize(&mut conn, &path, 200, 128_000_000, |_| {}).expect("renormalize");
+        renormalize::renormalize(&conn, &path, 200, 128_000_000, |_| {}).expect("renormalize");
     assert!(!report.resumed);
     assert_eq!(report.rebuilt, 1_490);
     assert_eq!(snapshot(&conn), before, "hits, history and seen times stay");
@@ -659,8 +659,8 @@ fn renormalize_goes_on_only_from_its_own_databases_progress() {
         (None, true, 200),
     ] {
         progress(file_made);
-        let report = renormalize::renormalize(&mut conn, &path, 64, 128_000_000, |_| {})
-            .expect("renormalize");
+        let report =
+            renormalize::renormalize(&conn, &path, 64, 128_000_000, |_| {}).expect("renormalize");
         assert_eq!(
             (report.resumed, report.rebuilt),
             (resumed, rebuilt),
@@ -757,4 +757,59 @@ fn retention_that_runs_out_of_memory_deleting_words_prunes_on_the_retry() {
         0
     );
     assert_eq!(count("SELECT count(*) FROM text_postings"), 0);
+}
+
+/// 20,000 loaded postings given 200 more words each (a text index of 5M rows), the file reopened
+/// on one DuckDB thread: a load that replaces them deletes their words from a large index, and
+/// runs out in the middle of it at 24 MiB.
+fn many_words() -> (
+    tempfile::TempDir,
+    Vec<upjobpilot::pipeline::spool::PendingRun>,
+    upjobpilot::db::Db,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spool_dir = dir.path().join("spool");
+    upjobpilot::commands::bench::generate_spool(&spool_dir, 20_000, 100).expect("spool");
+    let pending = Spool::new(spool_dir).pending().expect("pending");
+    let path = dir.path().join("words.duckdb");
+    let mut db = upjobpilot::db::open(&path).expect("db");
+    load::load(&mut db, &pending, None).expect("first load");
+    db.execute_batch(
+        "INSERT INTO text_postings
+         SELECT 'zz' || (hash(id, j) % 1000)::VARCHAR, id FROM jobs, range(200) u(j) ORDER BY 1;
+         CHECKPOINT;",
+    )
+    .expect("more words");
+    drop(db);
+    let db = upjobpilot::db::open(&path).expect("db");
+    db.execute_batch("SET threads = 1").expect("one thread");
+    (dir, pending, db)
+}
+
+/// After [`many_words`]: the postings' words are their own again, and the index holds nothing else.
+fn words_rebuilt(db: &upjobpilot::db::Db) {
+    let count = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).expect(sql);
+    assert_eq!(
+        count("SELECT count(*) FROM text_postings WHERE word LIKE 'zz%'"),
+        0,
+        "the replaced postings' words are gone"
+    );
+    assert_eq!(crate::support::text_index_errors(db), 0);
+    assert_eq!(count("SELECT count(*) FROM jobs"), 20_000);
+}
+
+/// A load piece that runs out of memory in the middle of deleting the words of the postings it
+/// replaces ([`many_words`]) goes on with a higher limit, the file attached again, and ends as a
+/// load that did not run out. Before, the index's out-of-memory error was hidden behind
+/// "Current transaction is aborted" (the threads were set back in the aborted transaction) and
+/// not retried at all; without the re-attach, every retry met "Conflict on tuple deletion".
+#[test]
+fn a_load_that_runs_out_of_memory_deleting_words_goes_through_on_the_retry() {
+    let (_dir, pending, mut db) = many_words();
+    let configured = 24 << 20;
+    let (report, limit) =
+        load::load_within(&mut db, &pending, None, configured).expect("the load goes through");
+    assert_ne!(limit, Some(configured), "it ran out of memory at 24 MiB");
+    assert_eq!(report.postings, 20_000);
+    words_rebuilt(&db);
 }

@@ -181,7 +181,7 @@ fn ilike(conn: &duckdb::Connection, text: &str) -> BTreeSet<String> {
 /// Gives stored postings new text the way a load would: in their raw JSON, then `renormalize`.
 fn retitle(h: &Harness, texts: &[(&str, &str)], offset: usize) -> Vec<String> {
     let path = h.db_path();
-    let mut conn = upjobpilot::db::open(&path).expect("db");
+    let conn = upjobpilot::db::open(&path).expect("db");
     let ids: Vec<String> = {
         let mut stmt = conn
             .prepare("SELECT id FROM jobs WHERE raw IS NOT NULL ORDER BY id LIMIT ? OFFSET ?")
@@ -200,7 +200,7 @@ fn retitle(h: &Harness, texts: &[(&str, &str)], offset: usize) -> Vec<String> {
         )
         .expect("patch raw");
     }
-    renormalize::renormalize(&mut conn, &path, 50, 128_000_000, |_| {}).expect("renormalize");
+    renormalize::renormalize(&conn, &path, 50, 128_000_000, |_| {}).expect("renormalize");
     ids
 }
 
