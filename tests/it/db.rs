@@ -43,8 +43,8 @@ fn a_version_2_database_migrates_and_keeps_its_data_and_profile() {
         conn.execute_batch(
             "CREATE TEMP TABLE alerts_queue (job_id VARCHAR, queued_at TIMESTAMPTZ, title VARCHAR);
              CREATE TEMP TABLE daily_dirty (day DATE);
-             CREATE TEMP TABLE text_words (word VARCHAR);
-             CREATE TEMP TABLE text_postings (word VARCHAR, job_id VARCHAR)",
+             CREATE TEMP TABLE text_words (word VARCHAR, word_id INTEGER);
+             CREATE TEMP TABLE text_postings (word_id INTEGER, job_key HUGEINT)",
         )
         .expect("stand-ins");
         let pending = spool::Spool::new(spool_dir).pending().expect("pending");
@@ -194,8 +194,8 @@ fn a_version_6_database_with_views_migrates_to_unkeyed_tables() {
         // tables stand in, the queue's in front of version 5's.
         conn.execute_batch(
             "CREATE TEMP TABLE alerts_queue (job_id VARCHAR, queued_at TIMESTAMPTZ, title VARCHAR);
-             CREATE TEMP TABLE text_words (word VARCHAR);
-             CREATE TEMP TABLE text_postings (word VARCHAR, job_id VARCHAR)",
+             CREATE TEMP TABLE text_words (word VARCHAR, word_id INTEGER);
+             CREATE TEMP TABLE text_postings (word_id INTEGER, job_key HUGEINT)",
         )
         .expect("stand-ins");
         load::load(&mut conn, &pending, None).expect("load");

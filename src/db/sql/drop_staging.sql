@@ -10,3 +10,4 @@ DROP TABLE stage_counts;
 DROP TABLE stage_status;
 DROP TABLE stage_hit_merged;
 DROP TABLE stage_words;
+DROP TABLE stage_replaced_keys;

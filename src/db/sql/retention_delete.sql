@@ -6,6 +6,7 @@ DELETE FROM job_skills WHERE job_id IN (SELECT id FROM retention_piece);
 DELETE FROM search_hits WHERE job_id IN (SELECT id FROM retention_piece);
 DELETE FROM job_changes WHERE job_id IN (SELECT id FROM retention_piece);
 DELETE FROM job_activity WHERE job_id IN (SELECT id FROM retention_piece);
-DELETE FROM text_postings WHERE job_id IN (SELECT id FROM retention_piece);
+DELETE FROM text_postings
+WHERE job_key IN (SELECT CAST('1' || id AS HUGEINT) FROM retention_piece);
 DELETE FROM jobs WHERE id IN (SELECT id FROM retention_piece);
 DROP TABLE retention_piece;

@@ -15,17 +15,17 @@ WITH text_tokens AS (
     WHERE $21::VARCHAR IS NOT NULL
 ),
 text_words_matching AS (
-    SELECT DISTINCT t.token, w.word
+    SELECT DISTINCT t.token, w.word_id
     FROM text_tokens t
     JOIN text_words w ON contains(w.word, t.token)
 ),
 text_candidates AS (
     -- The postings with a word containing each token (db/words.rs says why that is a
     -- superset of the ILIKE's matches, and when it is exactly them).
-    SELECT p.job_id
+    SELECT substr(CAST(p.job_key AS VARCHAR), 2) AS job_id
     FROM text_postings p
-    JOIN text_words_matching m USING (word)
-    GROUP BY p.job_id
+    JOIN text_words_matching m USING (word_id)
+    GROUP BY p.job_key
     HAVING count(DISTINCT m.token) = (SELECT count(*) FROM text_tokens)
 ),
 text_rows AS (

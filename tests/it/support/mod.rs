@@ -258,12 +258,16 @@ pub fn text_index_errors(conn: &duckdb::Connection) -> i64 {
                   id AS job_id
               FROM jobs
           )
-          SELECT (SELECT count(*) FROM (SELECT * FROM expected
-                                        EXCEPT ALL SELECT word, job_id FROM text_postings))
-               + (SELECT count(*) FROM (SELECT word, job_id FROM text_postings
-                                        EXCEPT ALL SELECT * FROM expected))
-               + (SELECT count(*) FROM text_postings WHERE word NOT IN (SELECT word FROM text_words))
-               + (SELECT count(*) - count(DISTINCT word) FROM text_words)",
+          , stored AS (
+              SELECT w.word, substr(CAST(p.job_key AS VARCHAR), 2) AS job_id
+              FROM text_postings p JOIN text_words w USING (word_id)
+          )
+          SELECT (SELECT count(*) FROM (SELECT * FROM expected EXCEPT ALL SELECT * FROM stored))
+               + (SELECT count(*) FROM (SELECT * FROM stored EXCEPT ALL SELECT * FROM expected))
+               + (SELECT count(*) FROM text_postings
+                  WHERE word_id NOT IN (SELECT word_id FROM text_words))
+               + (SELECT count(*) - count(DISTINCT word) FROM text_words)
+               + (SELECT count(*) - count(DISTINCT word_id) FROM text_words)",
         [],
         |r| r.get(0),
     )
