@@ -114,6 +114,22 @@ fn long_version_names_the_commit_and_the_linked_duckdb() {
         .stdout(format!("upjobpilot {}\n", env!("CARGO_PKG_VERSION")));
 }
 
+/// On x86_64 Linux the binary's malloc is jemalloc, for DuckDB's C++ too, with its settings
+/// (src/main.rs): jemalloc says which it read when asked to.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+#[test]
+fn the_binary_allocates_with_jemalloc_and_its_settings() {
+    let home = tempfile::tempdir().expect("tempdir");
+    upjobpilot(home.path())
+        .arg("--version")
+        .env("MALLOC_CONF", "confirm_conf:true")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "global variable malloc_conf): \"narenas:1,dirty_decay_ms:1000,muzzy_decay_ms:0\"",
+        ));
+}
+
 #[test]
 fn unknown_flag_is_a_usage_error() {
     let home = tempfile::tempdir().expect("tempdir");
