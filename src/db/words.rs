@@ -67,6 +67,17 @@ pub fn search_tokens(lowered: &str) -> (Option<String>, bool) {
     ((!tokens.is_empty()).then(|| tokens.join(" ")), exact)
 }
 
+/// A posting's id as the index keys it: the number `1` followed by the id's digits, which is
+/// `CAST('1' || id AS HUGEINT)` in SQL (retention's deletes) and keeps an id's leading zeros.
+/// `None` unless the id is 1 to 32 ASCII digits, as the decoder requires.
+pub fn job_key(id: &str) -> Option<i128> {
+    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits: i128 = id.parse().ok()?;
+    10i128.checked_pow(id.len() as u32)?.checked_add(digits)
+}
+
 /// Postings read at a time by [`build_index`].
 const BUILD_ROWS: i64 = 10_000;
 
@@ -78,7 +89,7 @@ pub fn build_index(conn: &Connection) -> duckdb::Result<()> {
     conn.execute_batch(
         "DELETE FROM text_postings; DELETE FROM text_words;
          CREATE OR REPLACE TEMP TABLE stage_index_source
-             (job_id VARCHAR, words VARCHAR, words_lowered BOOLEAN);",
+             (job_key HUGEINT, words VARCHAR, words_lowered BOOLEAN);",
     )?;
     let mut read = conn.prepare(
         "SELECT id, coalesce(title, ''), coalesce(description, '') FROM jobs
@@ -94,7 +105,10 @@ pub fn build_index(conn: &Connection) -> duckdb::Result<()> {
                 let (id, title, description): (String, String, String) =
                     (row.get(0)?, row.get(1)?, row.get(2)?);
                 let (words, lowered) = index_words(&title, &description);
-                source.append_row(params![id, words, lowered])?;
+                // An id the decoder would not have taken (none is stored) is left out.
+                if let Some(key) = job_key(&id) {
+                    source.append_row(params![key, words, lowered])?;
+                }
                 after = id;
                 read_rows += 1;
             }
@@ -140,6 +154,28 @@ mod tests {
                 false
             )
         );
+    }
+
+    #[test]
+    fn the_key_is_the_sql_cast_of_a_one_before_the_id() {
+        let conn = Connection::open_in_memory().expect("duckdb");
+        for id in [
+            "1",
+            "0",
+            "007",
+            "1934447061797389104",
+            &"9".repeat(32),
+            &"0".repeat(32),
+        ] {
+            let sql: i128 = conn
+                .query_row("SELECT CAST('1' || ? AS HUGEINT)", [id], |r| r.get(0))
+                .expect("cast");
+            assert_eq!(job_key(id), Some(sql), "{id}");
+        }
+        assert_ne!(job_key("07"), job_key("7"));
+        for id in ["", "+5", "-5", "1a", " 1", &"9".repeat(33)] {
+            assert_eq!(job_key(id), None, "{id:?}");
+        }
     }
 
     #[test]

@@ -267,6 +267,7 @@ impl Sink<'_> {
             Value::from(words),
             Value::from(words_lowered),
             Value::from(pruned),
+            Value::from(crate::db::words::job_key(id).ok_or_else(|| reject("malformed id"))?),
         ]);
         self.rows.hits.push(vec![
             text(Some(self.search)),

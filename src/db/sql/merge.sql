@@ -73,7 +73,8 @@ SELECT
     raw,
     run_id,
     words,
-    words_lowered
+    words_lowered,
+    job_key
 FROM stage_jobs s
 JOIN stage_pick p ON p.seq = s.seq;
 
@@ -153,8 +154,8 @@ WHERE id BETWEEN getvariable('stage_lo') AND getvariable('stage_hi')
   AND id IN (SELECT id FROM stage_status WHERE NOT is_new AND NOT is_stale);
 
 INSERT INTO jobs BY NAME
-SELECT s.* EXCLUDE (skill_labels, run_id, words, words_lowered, first_seen_at, last_seen_at,
-                   queued_title, pruned),
+SELECT s.* EXCLUDE (skill_labels, run_id, words, words_lowered, job_key, first_seen_at,
+                   last_seen_at, queued_title, pruned),
        least(t.stored_first_seen_at, s.first_seen_at) AS first_seen_at,
        greatest(t.stored_last_seen_at, s.last_seen_at) AS last_seen_at,
        CASE WHEN s.pruned THEN now() END AS pruned_at

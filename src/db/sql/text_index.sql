@@ -3,7 +3,7 @@
 -- posting merge.sql replaced or added (cut by the decoding thread) replace the posting's stored
 -- ones; a stale copy changes nothing. text_index_rows.sql follows.
 CREATE OR REPLACE TEMP VIEW stage_index_source AS
-SELECT id AS job_id, words, words_lowered
+SELECT job_key, words, words_lowered
 FROM stage_latest
 WHERE id IN (SELECT id FROM stage_status WHERE NOT is_stale);
 

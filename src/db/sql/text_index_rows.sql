@@ -1,5 +1,5 @@
 -- The text index's rows of the postings in the temp table or view `stage_index_source`
--- (job_id, words, words_lowered: db/words.rs cut them), in numbers (migration 15): the load's
+-- (job_key, words, words_lowered: db/words.rs made them), in numbers (migration 15): the load's
 -- text_index.sql and the index's build (db/words.rs) end with this. `words` are distinct and sorted, final when
 -- `words_lowered`, else lowered here as ILIKE lowers and made distinct again.
 CREATE OR REPLACE TEMP TABLE stage_words AS
@@ -9,7 +9,7 @@ FROM (
                WHEN words_lowered THEN string_split(words, ' ')
                ELSE list_distinct(string_split(lower(words), ' '))
            END) AS word,
-           CAST('1' || job_id AS HUGEINT) AS job_key
+           job_key
     FROM stage_index_source
 )
 WHERE word <> '';
