@@ -126,7 +126,7 @@ fn the_binary_allocates_with_jemalloc_and_its_settings() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "global variable malloc_conf): \"narenas:1,dirty_decay_ms:1000,muzzy_decay_ms:0\"",
+            "global variable malloc_conf): \"narenas:1,dirty_decay_ms:1000,muzzy_decay_ms:0,background_thread:true\"",
         ));
 }
 
