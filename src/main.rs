@@ -8,10 +8,11 @@ use upjobpilot::cli::{Cli, LogFormat};
 use upjobpilot::exit::Exit;
 use upjobpilot::failure::Failure;
 
-/// jemalloc, on x86_64 Linux (Cargo.toml says why not elsewhere), for Rust and, through its unprefixed `malloc`, for DuckDB's C++. Measured
-/// with `bench load` (release, 100k postings, BENCHMARKS.md "sixth session"): glibc's malloc,
-/// free and their page faults were about a tenth of the load's profile; jemalloc took the load
-/// from 5.9-6.1 s to 4.8-5.0 s, mimalloc to 4.9-5.1 s.
+/// jemalloc, on x86_64 Linux (Cargo.toml says why not elsewhere), for Rust and, through its
+/// unprefixed `malloc`, for DuckDB's C++. Measured with `bench load` (release, 100k postings,
+/// BENCHMARKS.md "sixth session"): glibc's malloc, free and their page faults were about a
+/// tenth of the load's profile; jemalloc took the load from 5.9-6.1 s to 4.8-5.0 s, mimalloc to
+/// 4.9-5.1 s.
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

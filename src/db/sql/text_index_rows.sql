@@ -1,7 +1,7 @@
 -- The text index's rows of the postings in the temp table or view `stage_index_source`
 -- (job_key, words, words_lowered: db/words.rs made them), in numbers (migration 15): the load's
--- text_index.sql and the index's build (db/words.rs) end with this. `words` are distinct and sorted, final when
--- `words_lowered`, else lowered here as ILIKE lowers and made distinct again.
+-- text_index.sql and the index's build (db/words.rs) end with this. `words` are distinct and
+-- sorted, final when `words_lowered`, else lowered here as ILIKE lowers and made distinct again.
 CREATE OR REPLACE TEMP TABLE stage_words AS
 SELECT word, job_key
 FROM (
