@@ -707,6 +707,58 @@ fn an_export_out_of_memory_is_retried_with_a_higher_limit() {
 /// unless the file is attached again before the retry; with that, every posting past the
 /// cutoff is pruned and its words are gone. The file is attached again only while the retry's
 /// connection is the only one of its instance.
+/// The text index keys a posting by its id with a 1 before it (migration 15): ids that differ
+/// only by leading zeros, and one of 32 digits, keep their own words. Each is found by its own
+/// word through the dashboard's query, and retention takes each one's words out.
+#[test]
+fn ids_with_leading_zeros_or_32_digits_keep_their_own_words_in_the_text_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let long = "9".repeat(32);
+    let ids = ["42", "0042", "000042", long.as_str()];
+    let words = ["quokka", "wombat", "numbat", "dugong"];
+    let nodes = ids
+        .iter()
+        .zip(words)
+        .map(|(id, word)| node(id, &format!("{word} wanted")))
+        .collect();
+    let spool = spool_with(dir.path(), &[page(nodes)]);
+    let mut conn = upjobpilot::db::open(&dir.path().join("db.duckdb")).expect("db");
+    let pending = spool.pending().expect("pending");
+    let report = load::load(&mut conn, &pending, None).expect("load");
+    assert_eq!(report.postings, 4, "{report:?}");
+    assert_eq!(crate::support::text_index_errors(&conn), 0);
+    let found = |text: &str| {
+        let mut filter = upjobpilot::postings::filter::Filter::new();
+        filter.label = Some("any".into());
+        filter.text = Some(text.into());
+        let (_, rows) =
+            upjobpilot::postings::data::postings_window(&conn, &filter, 100, 0).expect("postings");
+        let mut ids: Vec<String> = rows.into_iter().map(|r| r.id).collect();
+        ids.sort();
+        ids
+    };
+    for (id, word) in ids.iter().zip(words) {
+        assert_eq!(found(word), [id.to_string()], "{word}");
+    }
+    let mut all: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    all.sort();
+    assert_eq!(found("wanted"), all);
+
+    // Published in 2025: retention prunes their text, and their words leave the index.
+    let retention = upjobpilot::config::Retention {
+        hours: 1,
+        keep_postings: true,
+    };
+    let pruned =
+        upjobpilot::pipeline::retention::prune_in_pieces(&conn, &retention, 2).expect("retention");
+    assert_eq!(pruned, 4);
+    let rows: i64 = conn
+        .query_row("SELECT count(*) FROM text_postings", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(rows, 0);
+    assert!(found("wanted").is_empty());
+}
+
 #[test]
 fn retention_that_runs_out_of_memory_deleting_words_prunes_on_the_retry() {
     let dir = tempfile::tempdir().expect("tempdir");
