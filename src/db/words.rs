@@ -69,7 +69,7 @@ pub fn search_tokens(lowered: &str) -> (Option<String>, bool) {
 
 /// A posting's id as the index keys it: the number `1` followed by the id's digits, which is
 /// `CAST('1' || id AS HUGEINT)` in SQL (retention's deletes) and keeps an id's leading zeros.
-/// `None` unless the id is 1 to 32 ASCII digits, as the decoder requires.
+/// `None` unless the id is 1 to 32 ASCII digits: the decoder refuses any other id with this.
 pub fn job_key(id: &str) -> Option<i128> {
     if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_digit()) {
         return None;

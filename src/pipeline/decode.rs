@@ -106,10 +106,11 @@ impl Sink<'_> {
     }
 
     pub fn stage(&mut self, node: &Node, raw: &str, seq: i64) -> Result<(), Reject> {
-        let id = node
+        // 1 to 32 digits: what the text index can key (its key checks it).
+        let (id, key) = node
             .id
             .as_deref()
-            .filter(|id| !id.is_empty() && id.len() <= 32 && id.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|id| Some((id, crate::db::words::job_key(id)?)))
             .ok_or_else(|| reject("missing or malformed id"))?;
         let ciphertext = node
             .ciphertext
@@ -267,7 +268,7 @@ impl Sink<'_> {
             Value::from(words),
             Value::from(words_lowered),
             Value::from(pruned),
-            Value::from(crate::db::words::job_key(id).ok_or_else(|| reject("malformed id"))?),
+            Value::from(key),
         ]);
         self.rows.hits.push(vec![
             text(Some(self.search)),

@@ -7,12 +7,13 @@ SELECT job_key, words, words_lowered
 FROM stage_latest
 WHERE id IN (SELECT id FROM stage_status WHERE NOT is_stale);
 
--- The index keys the postings by their id as a number (migration 15), bounded as merge.sql
--- bounds its lookups: the zone maps of the batches' rows skip the row groups of other ids.
+-- The index keys the postings by their id as a number (migration 15, staged by the decoder),
+-- bounded as merge.sql bounds its lookups: the zone maps of the batches' rows skip the row
+-- groups of other ids.
 CREATE OR REPLACE TEMP TABLE stage_replaced_keys AS
-SELECT CAST('1' || id AS HUGEINT) AS job_key
-FROM stage_status
-WHERE NOT is_new AND NOT is_stale;
+SELECT job_key
+FROM stage_latest
+WHERE id IN (SELECT id FROM stage_status WHERE NOT is_new AND NOT is_stale);
 
 SET VARIABLE replaced_lo = (SELECT min(job_key) FROM stage_replaced_keys);
 SET VARIABLE replaced_hi = (SELECT max(job_key) FROM stage_replaced_keys);
